@@ -1,0 +1,111 @@
+"""The one translation helper, plus locale-aware dates and money (Babel).
+
+Catalogues live in ``locales/<lang>/<namespace>.json``; a key is ``namespace.name``. One file per
+feature keeps catalogues small and lets features be added without touching each other's files.
+Missing keys fall back to English, then to the key itself, so a gap shows up instead of crashing.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+
+from babel import Locale
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_currency, format_decimal, format_percent
+
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+LANGUAGES = {"en": "English", "ru": "Русский", "uk": "Українська", "bg": "Български"}
+BABEL_LOCALE = {"en": "en_GB", "ru": "ru_RU", "uk": "uk_UA", "bg": "bg_BG"}
+DEFAULT = "en"
+
+
+@lru_cache(maxsize=8)
+def catalogue(lang: str) -> dict[str, str]:
+    """All keys of one language, merged from its namespace files."""
+    out: dict[str, str] = {}
+    folder = LOCALES_DIR / lang
+    for path in sorted(folder.glob("*.json")):
+        for key, text in json.loads(path.read_text(encoding="utf-8")).items():
+            out[f"{path.stem}.{key}"] = text
+    return out
+
+
+def translate(lang: str, key: str, default: str | None = None, **params) -> str:
+    """Text for ``key`` in ``lang`` (English, then ``default``, then the key as fallback)."""
+    text = catalogue(lang).get(key) or catalogue(DEFAULT).get(key) or default or key
+    if params:
+        try:
+            return text.format(**params)
+        except (KeyError, IndexError, ValueError):
+            return text
+    return text
+
+
+def current_language() -> str:
+    import streamlit as st
+
+    lang = st.session_state.get("lang", DEFAULT)
+    return lang if lang in LANGUAGES else DEFAULT
+
+
+def t(key: str, default: str | None = None, **params) -> str:
+    """Translate for the signed-in user's language."""
+    return translate(current_language(), key, default, **params)
+
+
+def error_text(err, lang: str | None = None) -> str:
+    """A domain error in the user's language (its English text is the fallback)."""
+    lang = lang or current_language()
+    params = {k: v for k, v in getattr(err, "params", {}).items()}
+    if "field" in params and params["field"]:
+        params["field"] = translate(lang, f"fields.{params['field']}", params["field"])
+    return translate(lang, getattr(err, "key", "errors.generic"), getattr(err, "template", str(err)), **params)
+
+
+def money(value: float | None, lang: str = DEFAULT, currency: str = "EUR", cents: bool = False) -> str:
+    """Money in the language's format; whole units unless ``cents`` (dashboards do not need cents)."""
+    if value is None:
+        return "—"
+    locale = BABEL_LOCALE.get(lang, "en_GB")
+    pattern = None if cents else _whole_pattern(locale)
+    return format_currency(value if cents else round(value), currency, format=pattern, locale=locale,
+                           currency_digits=cents)
+
+
+@lru_cache(maxsize=8)
+def _whole_pattern(locale: str) -> str:
+    return Locale.parse(locale).currency_formats["standard"].pattern.split(";")[0].replace(".00", "")
+
+
+def number(value: float | None, lang: str = DEFAULT, digits: int = 0) -> str:
+    if value is None:
+        return "—"
+    return format_decimal(round(value, digits), locale=BABEL_LOCALE.get(lang, "en_GB"))
+
+
+def percent(value: float | None, lang: str = DEFAULT) -> str:
+    """``value`` is a fraction (0.42 -> 42 %)."""
+    if value is None:
+        return "—"
+    return format_percent(value, locale=BABEL_LOCALE.get(lang, "en_GB"), format="#,##0.#%")
+
+
+def day(value: str | date | datetime | None, lang: str = DEFAULT) -> str:
+    if not value:
+        return "—"
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if isinstance(value, datetime):
+        value = value.date()
+    return format_date(value, format="medium", locale=BABEL_LOCALE.get(lang, "en_GB"))
+
+
+def moment(value: str | datetime | None, lang: str = DEFAULT) -> str:
+    if not value:
+        return "—"
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return format_datetime(value, format="medium", locale=BABEL_LOCALE.get(lang, "en_GB"))

@@ -1,0 +1,200 @@
+"""Page shell: ``page_setup`` is the first call of every page.
+
+It sets the page config, opens this run's database connection, signs the user in (or offers
+the first-admin form on an empty database), draws the role-aware sidebar and stops with a clear
+message when the role may not see the page. Hiding a link is not access control; this is.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+
+from components.i18n import LANGUAGES, error_text, t
+from db import users
+from db.connection import connect, db_path
+from db.errors import DomainError
+from db.migrations import migrate
+from db.permissions import Actor
+
+ALL = frozenset({"admin", "manager", "rep"})
+MANAGERS = frozenset({"admin", "manager"})
+ADMINS = frozenset({"admin"})
+ROOT = Path(__file__).resolve().parent.parent
+
+# (key, script, icon, roles): the one list of pages. Sidebar links and access checks read it.
+PAGES = [
+    ("home", "app.py", ":material/home:", ALL),
+    ("contacts", "pages/contacts.py", ":material/contacts:", ALL),
+    ("companies", "pages/companies.py", ":material/domain:", ALL),
+    ("deals", "pages/deals.py", ":material/view_kanban:", ALL),
+    ("calendar", "pages/calendar.py", ":material/calendar_month:", ALL),
+    ("tasks", "pages/tasks.py", ":material/task_alt:", ALL),
+    ("dashboard", "pages/dashboard.py", ":material/monitoring:", MANAGERS),
+    ("campaigns", "pages/campaigns.py", ":material/campaign:", MANAGERS),
+    ("segments", "pages/segments.py", ":material/donut_small:", MANAGERS),
+    ("views", "pages/views.py", ":material/dashboard_customize:", MANAGERS),
+    ("account", "pages/account.py", ":material/person:", ALL),
+    ("admin", "pages/admin.py", ":material/admin_panel_settings:", ADMINS),
+    ("audit", "pages/audit.py", ":material/history:", ADMINS),
+]
+ROLES = {key: roles for key, _, _, roles in PAGES}
+
+
+@dataclass
+class PageContext:
+    """What a page needs: this run's connection, the signed-in user and their language."""
+
+    conn: sqlite3.Connection
+    user: dict
+    lang: str
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.user["id"], self.user["role"], self.user["name"])
+
+
+@st.cache_resource(show_spinner=False)
+def _migrated(path: str) -> bool:
+    """Migrate once per process and database file."""
+    conn = connect(path)
+    try:
+        migrate(conn)
+    finally:
+        conn.close()
+    return True
+
+
+def open_db() -> sqlite3.Connection:
+    """This run's connection, with a readable stop if the database cannot be used."""
+    path = str(db_path())
+    try:
+        _migrated(path)
+        return connect(path)
+    except DomainError as err:
+        st.error(error_text(err), icon=":material/error:")
+        st.stop()
+
+
+def page_setup(key: str, *, layout: str = "wide") -> PageContext:
+    """Config, connection, sign-in, sidebar and access check for page ``key`` (see ``PAGES``)."""
+    st.set_page_config(page_title=f"{t('nav.' + key)} · CRM", page_icon=":material/handshake:", layout=layout)
+    conn = open_db()
+    user = _signed_in_user(conn)
+    if user is None:
+        _sign_in_screen(conn)
+        st.stop()
+    st.session_state["lang"] = user["language"]
+    ctx = PageContext(conn=conn, user=user, lang=user["language"])
+    _sidebar(ctx, key)
+    if user["role"] not in ROLES.get(key, ALL):
+        st.error(t("layout.forbidden", role=t("roles." + user["role"])), icon=":material/block:")
+        st.page_link("app.py", label=t("layout.go_home"), icon=":material/home:")
+        st.stop()
+    return ctx
+
+
+def _signed_in_user(conn: sqlite3.Connection) -> dict | None:
+    """Re-read the user every run so deactivation and role changes take effect at once."""
+    user_id = st.session_state.get("user_id")
+    if user_id is None:
+        return None
+    user = users.get_user(conn, user_id)
+    if user is None:
+        st.session_state.pop("user_id", None)
+    return user
+
+
+def _sign_in_screen(conn: sqlite3.Connection) -> None:
+    _, middle, _ = st.columns([1, 2, 1])
+    with middle:
+        st.title(t("auth.app_title"))
+        if users.user_count(conn) == 0:
+            _first_admin_form(conn)
+        else:
+            _sign_in_form(conn)
+
+
+def _sign_in_form(conn: sqlite3.Connection) -> None:
+    with st.form("sign_in"):
+        st.subheader(t("auth.sign_in"))
+        email = st.text_input(t("auth.email"), max_chars=320, key="sign_in_email")
+        password = st.text_input(t("auth.password"), type="password", max_chars=1024, key="sign_in_password")
+        submitted = st.form_submit_button(t("auth.sign_in"), type="primary", width="stretch")
+    if submitted:
+        try:
+            user = users.authenticate(conn, email, password)
+        except DomainError as err:
+            st.error(error_text(err), icon=":material/lock:")
+            return
+        st.session_state["user_id"] = user["id"]
+        st.session_state["lang"] = user["language"]
+        st.rerun()
+
+
+def _first_admin_form(conn: sqlite3.Connection) -> None:
+    st.info(t("auth.empty_db"), icon=":material/info:")
+    with st.form("first_admin"):
+        st.subheader(t("auth.create_admin"))
+        name = st.text_input(t("fields.name"), max_chars=200)
+        email = st.text_input(t("auth.email"), max_chars=320)
+        password = st.text_input(t("auth.password"), type="password", help=t("auth.password_help"))
+        submitted = st.form_submit_button(t("auth.create_admin"), type="primary")
+    if submitted:
+        try:
+            user_id = users.create_first_admin(conn, email=email, name=name, password=password)
+        except DomainError as err:
+            st.error(error_text(err), icon=":material/error:")
+            return
+        st.session_state["user_id"] = user_id
+        st.rerun()
+
+
+def _sidebar(ctx: PageContext, current: str) -> None:
+    with st.sidebar:
+        st.markdown(f"### :material/handshake: {t('auth.app_title')}")
+        for key, script, icon, roles in PAGES:
+            if ctx.user["role"] in roles and (ROOT / script).exists():
+                st.page_link(script, label=t("nav." + key), icon=icon)
+        _task_badge(ctx)
+        st.divider()
+        st.caption(f"{ctx.user['name']} · {t('roles.' + ctx.user['role'])}")
+        lang = st.selectbox(t("layout.language"), list(LANGUAGES), index=list(LANGUAGES).index(ctx.lang),
+                            format_func=LANGUAGES.get, key="sidebar_language")
+        if lang != ctx.lang:
+            users.set_language(ctx.conn, ctx.user["id"], lang)
+            st.session_state["lang"] = lang
+            st.rerun()
+        if st.button(t("auth.sign_out"), icon=":material/logout:", key="sign_out"):
+            sign_out()
+
+
+def _task_badge(ctx: PageContext) -> None:
+    from db.overview import task_counts
+
+    counts = task_counts(ctx.conn, ctx.user["id"])
+    if counts["overdue"] or counts["today"]:
+        st.caption(t("layout.tasks_badge", overdue=counts["overdue"], today=counts["today"]))
+
+
+def nav_link(ctx: PageContext, key: str, label: str | None = None, icon: str | None = None,
+             query_params: dict | None = None) -> None:
+    """A link to page ``key`` if this user may open it (silently nothing otherwise)."""
+    entry = next((p for p in PAGES if p[0] == key), None)
+    if entry is None or ctx.user["role"] not in entry[3] or not (ROOT / entry[1]).exists():
+        return
+    st.page_link(entry[1], label=label or t("nav." + key), icon=icon or entry[2], query_params=query_params)
+
+
+def sign_out() -> None:
+    for key in list(st.session_state.keys()):
+        del st.session_state[key]
+    st.rerun()
+
+
+def show_error(err: DomainError) -> None:
+    """A domain error as a readable message in the user's language."""
+    st.error(error_text(err), icon=":material/error:")

@@ -1,0 +1,246 @@
+"""Named schema migrations (sqlite-utils ``Migrations``), applied at start.
+
+Add a migration by appending a new decorated function; never edit one that has shipped.
+A database carrying migration names this code does not know came from a newer version:
+``migrate`` refuses it with ``SchemaTooNew`` instead of guessing.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+from db.errors import SchemaTooNew
+
+migrations = Migrations("crm")
+
+# Columns every editable table carries (optimistic locking, audit, soft delete).
+STD = """
+    version INTEGER NOT NULL DEFAULT 1,
+    created_at TEXT NOT NULL DEFAULT (datetime('now')),
+    updated_at TEXT NOT NULL DEFAULT (datetime('now')),
+    updated_by INTEGER,
+    deleted_at TEXT
+"""
+
+SCHEMA_V1 = [
+    f"""CREATE TABLE users (
+        id INTEGER PRIMARY KEY,
+        email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('admin', 'manager', 'rep')),
+        password_hash TEXT NOT NULL,
+        hourly_cost REAL NOT NULL DEFAULT 0,
+        language TEXT NOT NULL DEFAULT 'en',
+        timezone TEXT NOT NULL DEFAULT 'UTC',
+        active INTEGER NOT NULL DEFAULT 1,
+        failed_logins INTEGER NOT NULL DEFAULT 0,
+        locked_until TEXT,
+        {STD})""",
+    f"""CREATE TABLE campaigns (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        starts_on TEXT,
+        ends_on TEXT,
+        budget REAL NOT NULL DEFAULT 0,
+        spend REAL NOT NULL DEFAULT 0,
+        {STD})""",
+    f"""CREATE TABLE companies (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        industry TEXT,
+        website TEXT,
+        phone TEXT,
+        city TEXT,
+        country TEXT,
+        owner_id INTEGER REFERENCES users(id),
+        lifecycle TEXT NOT NULL DEFAULT 'lead' CHECK (lifecycle IN ('lead', 'prospect', 'customer', 'churned')),
+        channel TEXT,
+        campaign_id INTEGER REFERENCES campaigns(id),
+        acquired_at TEXT,
+        tags TEXT NOT NULL DEFAULT '',
+        {STD})""",
+    f"""CREATE TABLE contacts (
+        id INTEGER PRIMARY KEY,
+        first_name TEXT NOT NULL,
+        last_name TEXT NOT NULL DEFAULT '',
+        email TEXT,
+        phone TEXT,
+        title TEXT,
+        company_id INTEGER REFERENCES companies(id),
+        owner_id INTEGER REFERENCES users(id),
+        lifecycle TEXT NOT NULL DEFAULT 'lead' CHECK (lifecycle IN ('lead', 'prospect', 'customer', 'churned')),
+        channel TEXT,
+        campaign_id INTEGER REFERENCES campaigns(id),
+        acquired_at TEXT,
+        churned_at TEXT,
+        tags TEXT NOT NULL DEFAULT '',
+        {STD})""",
+    f"""CREATE TABLE pipelines (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        kind TEXT NOT NULL DEFAULT 'sales' CHECK (kind IN ('sales', 'recruiting')),
+        position INTEGER NOT NULL DEFAULT 0,
+        {STD})""",
+    f"""CREATE TABLE stages (
+        id INTEGER PRIMARY KEY,
+        pipeline_id INTEGER NOT NULL REFERENCES pipelines(id),
+        name TEXT NOT NULL,
+        position INTEGER NOT NULL DEFAULT 0,
+        probability REAL NOT NULL DEFAULT 0 CHECK (probability BETWEEN 0 AND 1),
+        kind TEXT NOT NULL DEFAULT 'open' CHECK (kind IN ('open', 'won', 'lost')),
+        {STD})""",
+    f"""CREATE TABLE deals (
+        id INTEGER PRIMARY KEY,
+        pipeline_id INTEGER NOT NULL REFERENCES pipelines(id),
+        stage_id INTEGER NOT NULL REFERENCES stages(id),
+        title TEXT NOT NULL,
+        contact_id INTEGER REFERENCES contacts(id),
+        company_id INTEGER REFERENCES companies(id),
+        owner_id INTEGER REFERENCES users(id),
+        amount REAL NOT NULL DEFAULT 0,
+        cost REAL NOT NULL DEFAULT 0,
+        expected_close TEXT,
+        closed_at TEXT,
+        lost_reason TEXT,
+        stage_entered_at TEXT NOT NULL DEFAULT (datetime('now')),
+        {STD})""",
+    """CREATE TABLE deal_stage_history (
+        id INTEGER PRIMARY KEY,
+        deal_id INTEGER NOT NULL REFERENCES deals(id),
+        from_stage_id INTEGER REFERENCES stages(id),
+        to_stage_id INTEGER NOT NULL REFERENCES stages(id),
+        moved_at TEXT NOT NULL DEFAULT (datetime('now')),
+        moved_by INTEGER REFERENCES users(id))""",
+    f"""CREATE TABLE activities (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('call', 'meeting', 'email', 'task', 'note', 'complaint')),
+        subject TEXT NOT NULL,
+        notes TEXT NOT NULL DEFAULT '',
+        contact_id INTEGER REFERENCES contacts(id),
+        company_id INTEGER REFERENCES companies(id),
+        deal_id INTEGER REFERENCES deals(id),
+        owner_id INTEGER REFERENCES users(id),
+        starts_at TEXT,
+        ends_at TEXT,
+        due_at TEXT,
+        duration_min INTEGER NOT NULL DEFAULT 0,
+        done INTEGER NOT NULL DEFAULT 0,
+        done_at TEXT,
+        recurrence TEXT,
+        series_id INTEGER,
+        {STD})""",
+    f"""CREATE TABLE feedback (
+        id INTEGER PRIMARY KEY,
+        contact_id INTEGER NOT NULL REFERENCES contacts(id),
+        kind TEXT NOT NULL CHECK (kind IN ('csat', 'nps')),
+        score INTEGER NOT NULL,
+        comment TEXT NOT NULL DEFAULT '',
+        responded_at TEXT NOT NULL,
+        {STD},
+        CHECK ((kind = 'csat' AND score BETWEEN 1 AND 5) OR (kind = 'nps' AND score BETWEEN 0 AND 10)))""",
+    f"""CREATE TABLE comments (
+        id INTEGER PRIMARY KEY,
+        entity TEXT NOT NULL,
+        entity_id INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        author_id INTEGER REFERENCES users(id),
+        {STD})""",
+    """CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL DEFAULT (datetime('now')),
+        user_id INTEGER,
+        entity TEXT NOT NULL,
+        entity_id INTEGER NOT NULL,
+        action TEXT NOT NULL,
+        before TEXT,
+        after TEXT)""",
+    f"""CREATE TABLE saved_views (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        owner_id INTEGER REFERENCES users(id),
+        page TEXT NOT NULL,
+        shared INTEGER NOT NULL DEFAULT 0,
+        pinned INTEGER NOT NULL DEFAULT 0,
+        definition TEXT NOT NULL DEFAULT '{{}}',
+        {STD})""",
+    """CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)""",
+]
+
+INDEXES_V1 = [
+    "CREATE INDEX ix_contacts_owner ON contacts(owner_id)",
+    "CREATE INDEX ix_contacts_company ON contacts(company_id)",
+    "CREATE INDEX ix_contacts_lifecycle ON contacts(lifecycle)",
+    "CREATE INDEX ix_contacts_campaign ON contacts(campaign_id)",
+    "CREATE INDEX ix_contacts_acquired ON contacts(acquired_at)",
+    "CREATE INDEX ix_contacts_email ON contacts(email COLLATE NOCASE)",
+    "CREATE INDEX ix_contacts_name ON contacts(last_name, first_name)",
+    "CREATE INDEX ix_companies_owner ON companies(owner_id)",
+    "CREATE INDEX ix_companies_name ON companies(name)",
+    "CREATE INDEX ix_deals_stage ON deals(stage_id)",
+    "CREATE INDEX ix_deals_pipeline ON deals(pipeline_id, stage_id)",
+    "CREATE INDEX ix_deals_contact ON deals(contact_id)",
+    "CREATE INDEX ix_deals_company ON deals(company_id)",
+    "CREATE INDEX ix_deals_closed ON deals(closed_at)",
+    "CREATE INDEX ix_deals_owner ON deals(owner_id)",
+    "CREATE INDEX ix_history_deal ON deal_stage_history(deal_id)",
+    "CREATE INDEX ix_history_moved ON deal_stage_history(moved_at)",
+    "CREATE INDEX ix_activities_contact ON activities(contact_id, starts_at)",
+    "CREATE INDEX ix_activities_deal ON activities(deal_id)",
+    "CREATE INDEX ix_activities_company ON activities(company_id)",
+    "CREATE INDEX ix_activities_owner_start ON activities(owner_id, starts_at)",
+    "CREATE INDEX ix_activities_start ON activities(starts_at)",
+    "CREATE INDEX ix_activities_due ON activities(due_at) WHERE kind = 'task'",
+    "CREATE INDEX ix_activities_done_at ON activities(done_at)",
+    "CREATE INDEX ix_feedback_responded ON feedback(kind, responded_at)",
+    "CREATE INDEX ix_feedback_contact ON feedback(contact_id)",
+    "CREATE INDEX ix_comments_entity ON comments(entity, entity_id)",
+    "CREATE INDEX ix_audit_entity ON audit_log(entity, entity_id)",
+    "CREATE INDEX ix_audit_at ON audit_log(at)",
+    "CREATE INDEX ix_stages_pipeline ON stages(pipeline_id, position)",
+]
+
+
+@migrations(name="0001_initial_schema")
+def m0001_initial_schema(db: sqlite_utils.Database) -> None:
+    for sql in SCHEMA_V1 + INDEXES_V1:
+        db.execute(sql)
+
+
+@migrations(name="0002_sessions")
+def m0002_sessions(db: sqlite_utils.Database) -> None:
+    """Server-side sign-in sessions, so a cookie can be revoked and expire."""
+    db.execute(
+        """CREATE TABLE sessions (
+            token_hash TEXT PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            created_at TEXT NOT NULL DEFAULT (datetime('now')),
+            expires_at TEXT NOT NULL,
+            revoked_at TEXT)"""
+    )
+    db.execute("CREATE INDEX ix_sessions_user ON sessions(user_id)")
+
+
+def known_names() -> set[str]:
+    return {m.name for m in migrations._migrations}
+
+
+def migrate(conn: sqlite3.Connection) -> list[str]:
+    """Apply pending migrations; return the names applied. Refuse a newer schema."""
+    database = sqlite_utils.Database(conn)
+    applied = {m.name for m in migrations.applied(database)}
+    unknown = applied - known_names()
+    if unknown:
+        raise SchemaTooNew(path=_path(conn), names=", ".join(sorted(unknown)))
+    pending = [m.name for m in migrations.pending(database)]
+    if pending:
+        migrations.apply(database)
+    return pending
+
+
+def _path(conn: sqlite3.Connection) -> str:
+    row = conn.execute("PRAGMA database_list").fetchone()
+    return row[2] if row else "?"

@@ -1,0 +1,43 @@
+"""AppTest helpers: run a page script against a real database file as a given user."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def user_id(db_path: Path, role: str) -> int:
+    from db.connection import connect
+
+    c = connect(db_path)
+    try:
+        return c.execute("SELECT id FROM users WHERE role = ? ORDER BY id LIMIT 1", (role,)).fetchone()[0]
+    finally:
+        c.close()
+
+
+def page(script: str, db_path: Path, role: str | None = "admin", *, query: dict | None = None,
+         state: dict | None = None, timeout: float = 30) -> AppTest:
+    """An AppTest for ``script`` signed in as the first user with ``role`` (None: signed out). Not yet run."""
+    os.environ["CRM_DB"] = str(db_path)
+    at = AppTest.from_file(str(ROOT / script), default_timeout=timeout)
+    if role:
+        at.session_state["user_id"] = user_id(db_path, role)
+    for key, value in (state or {}).items():
+        at.session_state[key] = value
+    for key, value in (query or {}).items():
+        at.query_params[key] = str(value)
+    return at
+
+
+def texts(at: AppTest) -> str:
+    """Everything readable on the page, for 'is it there' assertions."""
+    parts = []
+    for kind in ("title", "header", "subheader", "markdown", "caption", "text", "info", "warning", "error", "success"):
+        parts += [str(e.value) for e in getattr(at, kind)]
+    parts += [f"{m.label} {m.value}" for m in at.metric]
+    return "\n".join(parts)

@@ -1,0 +1,50 @@
+from db.connection import connect
+from db.seed import seed
+from tests.conftest import TODAY
+
+
+def _fingerprint(conn):
+    tables = ("companies", "contacts", "deals", "deal_stage_history", "activities", "feedback", "campaigns")
+    counts = {t: conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in tables}
+    names = conn.execute("SELECT group_concat(first_name || last_name) FROM (SELECT * FROM contacts ORDER BY id)"
+                         ).fetchone()[0]
+    amounts = conn.execute("SELECT SUM(amount), SUM(cost) FROM deals").fetchone()
+    return counts, names, tuple(amounts)
+
+
+def test_same_seed_same_database(tmp_path):
+    a, b = connect(tmp_path / "a.db"), connect(tmp_path / "b.db")
+    creds_a = seed(a, "tiny", 11, TODAY)
+    creds_b = seed(b, "tiny", 11, TODAY)
+    assert _fingerprint(a) == _fingerprint(b)
+    assert set(creds_a) == set(creds_b)
+    assert creds_a != creds_b, "demo passwords are random, never derived from the seed"
+
+
+def test_demo_data_is_realistic(seeded_conn):
+    c = seeded_conn
+    roles = {r[0] for r in c.execute("SELECT DISTINCT role FROM users")}
+    assert roles == {"admin", "manager", "rep"}
+    # Every deal's history starts with an entry into its pipeline and ends at its current stage.
+    mismatched = c.execute(
+        "SELECT COUNT(*) FROM deals d WHERE stage_id != (SELECT to_stage_id FROM deal_stage_history h "
+        "WHERE h.deal_id = d.id ORDER BY h.moved_at DESC, h.id DESC LIMIT 1)").fetchone()[0]
+    assert mismatched == 0
+    # Won deals have a close date and customers acquired through them.
+    assert c.execute("SELECT COUNT(*) FROM deals d JOIN stages s ON s.id = d.stage_id "
+                     "WHERE s.kind = 'won' AND d.closed_at IS NULL").fetchone()[0] == 0
+    assert c.execute("SELECT COUNT(*) FROM contacts WHERE lifecycle = 'customer' AND acquired_at IS NULL"
+                     ).fetchone()[0] == 0
+    assert c.execute("SELECT COUNT(DISTINCT kind) FROM pipelines").fetchone()[0] == 2
+    assert c.execute("SELECT COUNT(DISTINCT channel) FROM campaigns").fetchone()[0] >= 5
+    assert c.execute("SELECT MIN(hourly_cost) FROM users").fetchone()[0] > 0
+    assert c.execute("SELECT COUNT(*) FROM activities WHERE duration_min <= 0").fetchone()[0] == 0
+
+
+def test_unhappy_customers_churn_more(tmp_path):
+    c = connect(tmp_path / "s.db")
+    seed(c, "small", 5, TODAY)
+    avg = dict(c.execute(
+        "SELECT ct.lifecycle, AVG(f.score) FROM feedback f JOIN contacts ct ON ct.id = f.contact_id "
+        "WHERE f.kind = 'nps' GROUP BY ct.lifecycle").fetchall())
+    assert avg["churned"] < avg["customer"] - 1

@@ -1,0 +1,73 @@
+"""Browser fixtures: one seeded database and one server per test session; a fresh page per test."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from db.connection import connect
+from db.seed import seed
+from tests.e2e.harness import CHROMIUM_ARGS, Server, chromium_path, sign_in
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    path = chromium_path()
+    if path is None:
+        pytest.fail("Debian's chromium is not installed: run the README's test command, which installs it.")
+    return {**browser_type_launch_args, "executable_path": path, "args": CHROMIUM_ARGS, "headless": True}
+
+
+@pytest.fixture(scope="session")
+def e2e_db(tmp_path_factory):
+    path = tmp_path_factory.mktemp("e2e") / "crm.db"
+    conn = connect(path)
+    creds = seed(conn, "small", 7, date.today())
+    conn.close()
+    return path, creds
+
+
+@pytest.fixture(scope="session")
+def server(e2e_db, tmp_path_factory):
+    srv = Server(e2e_db[0], tmp_path_factory.mktemp("logs") / "streamlit.log")
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def db(e2e_db):
+    """A connection to the server's database, to assert what the browser changed."""
+    conn = connect(e2e_db[0])
+    yield conn
+    conn.close()
+
+
+@pytest.fixture
+def page(page):
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.set_default_timeout(20_000)
+    return page
+
+
+@pytest.fixture
+def signed_in(page, server, e2e_db):
+    """A page signed in as the admin; use ``sign_in_as`` for other roles."""
+    email = "admin@demo.example"
+    sign_in(page, server.url, email, e2e_db[1][email])
+    return page
+
+
+@pytest.fixture
+def sign_in_as(page, server, e2e_db):
+    def _sign_in(role: str):
+        email = next(e for e in e2e_db[1] if e.startswith(role))
+        sign_in(page, server.url, email, e2e_db[1][email])
+        return page
+    return _sign_in
