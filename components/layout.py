@@ -33,6 +33,7 @@ PAGES = [
     ("deals", "pages/deals.py", ":material/view_kanban:", ALL),
     ("calendar", "pages/calendar.py", ":material/calendar_month:", ALL),
     ("tasks", "pages/tasks.py", ":material/task_alt:", ALL),
+    ("feedback", "pages/feedback.py", ":material/reviews:", ALL),
     ("dashboard", "pages/dashboard.py", ":material/monitoring:", MANAGERS),
     ("campaigns", "pages/campaigns.py", ":material/campaign:", MANAGERS),
     ("segments", "pages/segments.py", ":material/donut_small:", MANAGERS),

@@ -224,6 +224,22 @@ def m0002_sessions(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX ix_sessions_user ON sessions(user_id)")
 
 
+@migrations(name="0003_contact_segments")
+def m0003_contact_segments(db: sqlite_utils.Database) -> None:
+    """Computed segments per contact (ABC by profit and revenue, RFM), refreshed by db.segments."""
+    db.execute(
+        """CREATE TABLE contact_segments (
+            contact_id INTEGER PRIMARY KEY REFERENCES contacts(id),
+            abc_profit TEXT CHECK (abc_profit IN ('A', 'B', 'C')),
+            abc_revenue TEXT CHECK (abc_revenue IN ('A', 'B', 'C')),
+            recency INTEGER, frequency INTEGER, monetary INTEGER,
+            rfm TEXT,
+            computed_at TEXT NOT NULL DEFAULT (datetime('now')))"""
+    )
+    db.execute("CREATE INDEX ix_segments_abc_profit ON contact_segments(abc_profit)")
+    db.execute("CREATE INDEX ix_segments_rfm ON contact_segments(rfm)")
+
+
 def known_names() -> set[str]:
     return {m.name for m in migrations._migrations}
 

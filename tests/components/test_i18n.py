@@ -1,0 +1,75 @@
+"""Catalogues: same keys in every language; every key the code asks for exists in English."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from components.i18n import LANGUAGES, LOCALES_DIR, catalogue, error_text, money, percent, translate
+from db.errors import ValidationError
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+def test_every_language_has_the_same_keys():
+    english = set(catalogue("en"))
+    assert english
+    for lang in LANGUAGES:
+        assert set(catalogue(lang)) == english, lang
+
+
+def test_every_language_has_the_same_namespace_files():
+    names = {lang: sorted(p.name for p in (LOCALES_DIR / lang).glob("*.json")) for lang in LANGUAGES}
+    assert len({tuple(v) for v in names.values()}) == 1, names
+
+
+@pytest.mark.parametrize("lang", list(LANGUAGES))
+def test_placeholders_match_english(lang):
+    english = catalogue("en")
+    for key, text in catalogue(lang).items():
+        assert set(re.findall(r"{(\w+)}", text)) == set(re.findall(r"{(\w+)}", english[key])), (lang, key)
+
+
+def test_keys_used_in_code_exist():
+    used = set()
+    pattern = re.compile(r"""\bt\(\s*["']([a-z_]+\.[a-z0-9_]+)["']""")
+    for folder in ("app.py", "pages", "components"):
+        for path in ([ROOT / folder] if folder.endswith(".py") else (ROOT / folder).rglob("*.py")):
+            used |= set(pattern.findall(path.read_text(encoding="utf-8")))
+    key_pattern = re.compile(r"""key=["']([a-z_]+\.[a-z0-9_]+)["']""")
+    for path in (ROOT / "db").rglob("*.py"):
+        used |= set(key_pattern.findall(path.read_text(encoding="utf-8")))
+    missing = sorted(used - set(catalogue("en")))
+    assert not missing, missing
+
+
+def test_catalogue_files_are_valid_flat_json():
+    for path in LOCALES_DIR.rglob("*.json"):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        assert all(isinstance(v, str) and v.strip() for v in data.values()), path
+
+
+def test_fallbacks_and_parameters():
+    assert translate("bg", "nav.contacts") == "Контакти"
+    assert translate("xx", "nav.contacts") == "Contacts"
+    assert translate("en", "no.such_key", "Default {n}", n=3) == "Default 3"
+    assert translate("en", "no.such_key") == "no.such_key"
+    assert translate("en", "layout.forbidden") == "This page is not available to the {role} role."
+
+
+def test_errors_are_translated_with_their_field():
+    err = ValidationError("'{value}' is not a valid email address.", field="email", key="errors.email_invalid",
+                          value="x@")
+    assert error_text(err, "en") == "'x@' is not a valid email address."
+    assert "некорректный" in error_text(err, "ru")
+
+
+@pytest.mark.parametrize("lang,expected", [("en", "€1,235"), ("ru", "1\xa0235\xa0€"), ("bg", "1\xa0235\xa0€")])
+def test_money_is_formatted_for_the_language(lang, expected):
+    assert money(1234.6, lang) == expected
+
+
+def test_percent_and_missing_values():
+    assert percent(0.425, "en") == "42.5%"
+    assert money(None) == percent(None) == "—"
