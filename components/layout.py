@@ -13,6 +13,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from components import session
 from components.i18n import LANGUAGES, error_text, t
 from db import users
 from db.connection import connect, db_path
@@ -84,6 +85,9 @@ def page_setup(key: str, *, layout: str = "wide") -> PageContext:
     """Config, connection, sign-in, sidebar and access check for page ``key`` (see ``PAGES``)."""
     st.set_page_config(page_title=f"{t('nav.' + key)} · CRM", page_icon=":material/handshake:", layout=layout)
     conn = open_db()
+    pending = st.session_state.pop("pending_redirect", None)
+    if pending:
+        session.redirect(pending)
     user = _signed_in_user(conn)
     if user is None:
         _sign_in_screen(conn)
@@ -99,10 +103,18 @@ def page_setup(key: str, *, layout: str = "wide") -> PageContext:
 
 
 def _signed_in_user(conn: sqlite3.Connection) -> dict | None:
-    """Re-read the user every run so deactivation and role changes take effect at once."""
+    """Re-read the user every run so deactivation and role changes take effect at once.
+
+    A new browser session (a reload) is signed in by its session cookie, if it is still live.
+    """
     user_id = st.session_state.get("user_id")
     if user_id is None:
-        return None
+        token = session.cookie_token()
+        found = users.session_user(conn, token) if token else None
+        if found is None:
+            return None
+        st.session_state["user_id"], st.session_state["session_token"] = found["id"], token
+        return found
     user = users.get_user(conn, user_id)
     if user is None:
         st.session_state.pop("user_id", None)
@@ -131,7 +143,7 @@ def _sign_in_form(conn: sqlite3.Connection) -> None:
         except DomainError as err:
             st.error(error_text(err), icon=":material/lock:")
             return
-        st.session_state["user_id"] = user["id"]
+        _signed_in(conn, user["id"])
         st.session_state["lang"] = user["language"]
         st.rerun()
 
@@ -150,8 +162,16 @@ def _first_admin_form(conn: sqlite3.Connection) -> None:
         except DomainError as err:
             st.error(error_text(err), icon=":material/error:")
             return
-        st.session_state["user_id"] = user_id
+        _signed_in(conn, user_id)
         st.rerun()
+
+
+def _signed_in(conn: sqlite3.Connection, user_id: int) -> None:
+    """Sign this session in, and have the browser fetch a lasting cookie when the routes exist."""
+    st.session_state["user_id"] = user_id
+    if session.ROUTES_ENABLED:
+        ticket = users.create_ticket(conn, user_id)
+        st.session_state["pending_redirect"] = session.session_url(ticket, session.current_path())
 
 
 def _sidebar(ctx: PageContext, current: str) -> None:
@@ -170,7 +190,7 @@ def _sidebar(ctx: PageContext, current: str) -> None:
             st.session_state["lang"] = lang
             st.rerun()
         if st.button(t("auth.sign_out"), icon=":material/logout:", key="sign_out"):
-            sign_out()
+            sign_out(ctx.conn)
 
 
 def _task_badge(ctx: PageContext) -> None:
@@ -190,9 +210,13 @@ def nav_link(ctx: PageContext, key: str, label: str | None = None, icon: str | N
     st.page_link(entry[1], label=label or t("nav." + key), icon=icon or entry[2], query_params=query_params)
 
 
-def sign_out() -> None:
+def sign_out(conn: sqlite3.Connection) -> None:
+    """Revoke the session on the server, forget this browser session, clear the cookie."""
+    users.revoke_session(conn, st.session_state.get("session_token") or session.cookie_token())
     for key in list(st.session_state.keys()):
         del st.session_state[key]
+    if session.ROUTES_ENABLED:
+        st.session_state["pending_redirect"] = "/auth/logout"
     st.rerun()
 
 

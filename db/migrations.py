@@ -240,6 +240,18 @@ def m0003_contact_segments(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX ix_segments_rfm ON contact_segments(rfm)")
 
 
+@migrations(name="0004_sign_in_tickets")
+def m0004_sign_in_tickets(db: sqlite_utils.Database) -> None:
+    """One-time tickets that turn a form sign-in into a session cookie (see server.py)."""
+    db.execute(
+        """CREATE TABLE sign_in_tickets (
+            token_hash TEXT PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            expires_at TEXT NOT NULL,
+            used_at TEXT)"""
+    )
+
+
 def known_names() -> set[str]:
     return {m.name for m in migrations._migrations}
 

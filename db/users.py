@@ -6,6 +6,7 @@ import hashlib
 import re
 import secrets
 import sqlite3
+import time
 from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -20,6 +21,7 @@ EMAIL_RE = re.compile(r"^[^@\s<>\"']{1,64}@[^@\s<>\"']{1,255}\.[^@\s<>\"'.]{2,}$
 LANGUAGES = ("en", "ru", "uk", "bg")
 MIN_PASSWORD = 10
 MAX_FAILED = 5
+FAIL_DELAY = 0.25  # seconds per recent failure: repeated guesses get slower before the lock
 LOCK_MINUTES = 15
 SESSION_DAYS = 14
 _hasher = PasswordHasher()
@@ -110,6 +112,7 @@ def authenticate(conn: sqlite3.Connection, email: str, password: str) -> dict:
         _hasher.verify(user["password_hash"], password)
     except (VerificationError, InvalidHashError):
         _record_failure(conn, user)
+        time.sleep(FAIL_DELAY * min(user["failed_logins"] + 1, MAX_FAILED))
         raise AuthError() from None
     with write(conn):
         conn.execute("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = ?", (user["id"],))
@@ -150,6 +153,22 @@ def set_language(conn: sqlite3.Connection, user_id: int, language: str) -> None:
         conn.execute("UPDATE users SET language = ? WHERE id = ?", (language, user_id))
 
 
+def set_timezone(conn: sqlite3.Connection, user_id: int, tz: str) -> None:
+    from zoneinfo import available_timezones
+
+    if tz not in available_timezones():
+        raise ValidationError("Unknown time zone '{value}'.", field="timezone", key="account.err_timezone", value=tz[:60])
+    with write(conn):
+        conn.execute("UPDATE users SET timezone = ? WHERE id = ?", (tz, user_id))
+
+
+def revoke_all_sessions(conn: sqlite3.Connection, user_id: int) -> int:
+    """Sign a person out everywhere; returns how many sessions were live."""
+    with write(conn):
+        return conn.execute("UPDATE sessions SET revoked_at = datetime('now') WHERE user_id = ? AND revoked_at IS NULL",
+                            (user_id,)).rowcount
+
+
 def change_password(conn: sqlite3.Connection, user_id: int, old: str, new: str) -> None:
     row = one(conn, "SELECT * FROM users WHERE id = ?", (user_id,))
     try:
@@ -181,12 +200,38 @@ def create_session(conn: sqlite3.Connection, user_id: int, days: int = SESSION_D
 
 def session_user(conn: sqlite3.Connection, token: str | None) -> dict | None:
     """The user behind a live session token, or None for a forged, expired or revoked one."""
-    if not token or len(token) > 200:
+    if not isinstance(token, str) or not token or len(token) > 200:
         return None
     row = one(conn, "SELECT user_id, expires_at, revoked_at FROM sessions WHERE token_hash = ?", (_token_hash(token),))
     if not row or row["revoked_at"] or row["expires_at"] <= _utc(datetime.now(UTC)):
         return None
     return get_user(conn, row["user_id"])
+
+
+def create_ticket(conn: sqlite3.Connection, user_id: int, seconds: int = 60) -> str:
+    """A one-time, short-lived ticket the browser trades for a session cookie."""
+    ticket = secrets.token_urlsafe(32)
+    expires = _utc(datetime.now(UTC) + timedelta(seconds=seconds))
+    with write(conn):
+        conn.execute("INSERT INTO sign_in_tickets (token_hash, user_id, expires_at) VALUES (?, ?, ?)",
+                     (_token_hash(ticket), user_id, expires))
+    return ticket
+
+
+def redeem_ticket(conn: sqlite3.Connection, ticket: str | None) -> str | None:
+    """Trade a live, unused ticket for a new session token (None for anything else)."""
+    if not ticket or len(ticket) > 200:
+        return None
+    with write(conn):
+        row = one(conn, "SELECT user_id, expires_at, used_at FROM sign_in_tickets WHERE token_hash = ?",
+                  (_token_hash(ticket),))
+        if not row or row["used_at"] or row["expires_at"] <= _utc(datetime.now(UTC)):
+            return None
+        conn.execute("UPDATE sign_in_tickets SET used_at = datetime('now') WHERE token_hash = ?",
+                     (_token_hash(ticket),))
+        if get_user(conn, row["user_id"]) is None:
+            return None
+        return create_session(conn, row["user_id"])
 
 
 def revoke_session(conn: sqlite3.Connection, token: str | None) -> None:

@@ -2,8 +2,8 @@
 
 import pytest
 
-from components.layout import PAGES, ROOT
 from components.i18n import translate
+from components.layout import PAGES, ROOT
 from tests.e2e.harness import open_page, shot, wait_idle
 
 

@@ -1,0 +1,55 @@
+"""ASGI entry point: the Streamlit app plus two small routes that own the session cookie.
+
+``streamlit run server.py`` serves everything. The sign-in form (in the Streamlit script) checks the
+password and hands the browser a one-time ticket; ``/auth/session`` trades it for an HttpOnly,
+SameSite=Lax cookie holding a random session token (only its hash is stored). ``/auth/logout``
+revokes the session on the server and clears the cookie. Nothing here runs a query at import.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+from starlette.requests import Request
+from starlette.responses import RedirectResponse
+from starlette.routing import Route
+
+from components import session
+from db import users
+from db.connection import connect
+
+COOKIE = session.COOKIE
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site relative paths: never an open redirect."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+def session_route(request: Request) -> RedirectResponse:
+    conn = connect()
+    try:
+        token = users.redeem_ticket(conn, request.query_params.get("ticket"))
+    finally:
+        conn.close()
+    response = RedirectResponse(safe_next(request.query_params.get("next")), status_code=303)
+    if token:
+        response.set_cookie(COOKIE, token, max_age=users.SESSION_DAYS * 86400, httponly=True, samesite="lax",
+                            secure=request.url.scheme == "https", path="/")
+    return response
+
+
+def logout_route(request: Request) -> RedirectResponse:
+    conn = connect()
+    try:
+        users.revoke_session(conn, request.cookies.get(COOKIE))
+    finally:
+        conn.close()
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(COOKIE, path="/")
+    return response
+
+
+session.ROUTES_ENABLED = True
+app = st.App("app.py", routes=[Route("/auth/session", session_route), Route("/auth/logout", logout_route)])
