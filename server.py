@@ -1,16 +1,17 @@
 """ASGI entry point: the Streamlit app plus two small routes that own the session cookie.
 
 ``streamlit run server.py`` serves everything. The sign-in form (in the Streamlit script) checks the
-password and hands the browser a one-time ticket; ``/auth/session`` trades it for an HttpOnly,
-SameSite=Lax cookie holding a random session token (only its hash is stored). ``/auth/logout``
-revokes the session on the server and clears the cookie. Nothing here runs a query at import.
+password and has the browser fetch ``/auth/session`` with a one-time ticket, which is traded for an
+HttpOnly, SameSite=Lax cookie holding a random session token (only its hash is stored).
+``/auth/logout`` revokes the session on the server and clears the cookie. Nothing here runs a
+query at import.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 from starlette.requests import Request
-from starlette.responses import RedirectResponse
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from components import session
@@ -27,26 +28,34 @@ def safe_next(target: str | None) -> str:
     return target
 
 
-def session_route(request: Request) -> RedirectResponse:
+def _reply(request: Request) -> Response:
+    """204 for the app's background fetch; a redirect when a person follows a link with ``next``."""
+    target = request.query_params.get("next")
+    if target is None:
+        return Response(status_code=204, headers={"Cache-Control": "no-store"})
+    return RedirectResponse(safe_next(target), status_code=303)
+
+
+def session_route(request: Request) -> Response:
     conn = connect()
     try:
         token = users.redeem_ticket(conn, request.query_params.get("ticket"))
     finally:
         conn.close()
-    response = RedirectResponse(safe_next(request.query_params.get("next")), status_code=303)
+    response = _reply(request)
     if token:
         response.set_cookie(COOKIE, token, max_age=users.SESSION_DAYS * 86400, httponly=True, samesite="lax",
                             secure=request.url.scheme == "https", path="/")
     return response
 
 
-def logout_route(request: Request) -> RedirectResponse:
+def logout_route(request: Request) -> Response:
     conn = connect()
     try:
         users.revoke_session(conn, request.cookies.get(COOKIE))
     finally:
         conn.close()
-    response = RedirectResponse("/", status_code=303)
+    response = _reply(request)
     response.delete_cookie(COOKIE, path="/")
     return response
 

@@ -85,9 +85,9 @@ def page_setup(key: str, *, layout: str = "wide") -> PageContext:
     """Config, connection, sign-in, sidebar and access check for page ``key`` (see ``PAGES``)."""
     st.set_page_config(page_title=f"{t('nav.' + key)} · CRM", page_icon=":material/handshake:", layout=layout)
     conn = open_db()
-    pending = st.session_state.pop("pending_redirect", None)
+    pending = st.session_state.pop("pending_cookie_call", None)
     if pending:
-        session.redirect(pending)
+        session.call_route(pending)
     user = _signed_in_user(conn)
     if user is None:
         _sign_in_screen(conn)
@@ -171,7 +171,7 @@ def _signed_in(conn: sqlite3.Connection, user_id: int) -> None:
     st.session_state["user_id"] = user_id
     if session.ROUTES_ENABLED:
         ticket = users.create_ticket(conn, user_id)
-        st.session_state["pending_redirect"] = session.session_url(ticket, session.current_path())
+        st.session_state["pending_cookie_call"] = session.session_url(ticket)
 
 
 def _sidebar(ctx: PageContext, current: str) -> None:
@@ -216,7 +216,7 @@ def sign_out(conn: sqlite3.Connection) -> None:
     for key in list(st.session_state.keys()):
         del st.session_state[key]
     if session.ROUTES_ENABLED:
-        st.session_state["pending_redirect"] = "/auth/logout"
+        st.session_state["pending_cookie_call"] = "/auth/logout"
     st.rerun()
 
 

@@ -1,12 +1,12 @@
-"""Browser side of the lasting sign-in: read the session cookie, send the browser to the cookie routes.
+"""Browser side of the lasting sign-in: read the session cookie, call the cookie routes.
 
-The redirect is a components-v2 element (it runs in the app page, not a sandboxed iframe), so it
-can move the whole tab to ``/auth/session`` or ``/auth/logout`` served by server.py.
+The call is a components-v2 element (it runs in the app page, not a sandboxed iframe) that
+fetches ``/auth/session`` or ``/auth/logout`` served by server.py. The response sets or clears
+the HttpOnly cookie without a reload, so the Streamlit session simply carries on.
 """
 
 from __future__ import annotations
 
-import json
 from urllib.parse import urlencode
 
 import streamlit as st
@@ -17,14 +17,15 @@ COOKIE = "crm_session"
 ROUTES_ENABLED = False
 _JS = """
 export default function(component) {
-  const { data } = component;
-  if (data && data.url && !window.__crmRedirected) {
-    window.__crmRedirected = true;
-    window.location.assign(data.url);
-  }
+  const { data, setTriggerValue } = component;
+  if (!data || !data.url || window.__crmCalled === data.url) return;
+  window.__crmCalled = data.url;
+  fetch(data.url, { credentials: "same-origin", cache: "no-store" })
+    .then((r) => setTriggerValue("done", r.status))
+    .catch(() => setTriggerValue("done", 0));
 }
 """
-_redirect = None
+_caller = None
 
 
 def cookie_token() -> str | None:
@@ -35,22 +36,13 @@ def cookie_token() -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def current_path() -> str:
-    try:
-        url = st.context.url or "/"
-    except Exception:  # noqa: BLE001
-        return "/"
-    path = "/" + url.split("://", 1)[-1].split("/", 1)[-1] if "://" in url else url
-    return path if path.startswith("/") else "/"
+def session_url(ticket: str) -> str:
+    return "/auth/session?" + urlencode({"ticket": ticket})
 
 
-def session_url(ticket: str, next_path: str) -> str:
-    return "/auth/session?" + urlencode({"ticket": ticket, "next": next_path})
-
-
-def redirect(url: str) -> None:
-    """Move the browser tab to ``url`` (same-site path)."""
-    global _redirect
-    if _redirect is None:
-        _redirect = st.components.v2.component("crm_redirect", js=_JS)
-    _redirect(data={"url": url}, key=f"redirect-{json.dumps(url)[:40]}")
+def call_route(url: str) -> None:
+    """Have the browser fetch a same-site cookie route once (sets or clears the cookie)."""
+    global _caller
+    if _caller is None:
+        _caller = st.components.v2.component("crm_cookie_route", js=_JS)
+    _caller(data={"url": url}, key="cookie-route", on_done_change=lambda: None)

@@ -51,8 +51,15 @@ def audit(conn, actor: Actor, entity: str, entity_id: int, action: str, before: 
     )
 
 
+SECRET_FIELDS = {"password_hash"}
+
+
 def _json(value: dict | None) -> str | None:
-    return None if value is None else json.dumps(value, ensure_ascii=False, default=str)
+    """Audit payload; secrets are never copied into the log."""
+    if value is None:
+        return None
+    shown = {k: ("[redacted]" if k in SECRET_FIELDS else v) for k, v in value.items()}
+    return json.dumps(shown, ensure_ascii=False, default=str)
 
 
 def create(conn: sqlite3.Connection, table: str, values: dict, actor: Actor) -> int:

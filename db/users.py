@@ -76,7 +76,7 @@ def create_user(conn: sqlite3.Connection, *, email: str, name: str, role: str, p
     return records.create(conn, "users", {
         "email": email, "name": _clean_name(name), "role": role,
         "password_hash": hash_password(validate_password(password)),
-        "hourly_cost": float(hourly_cost or 0), "language": language,
+        "hourly_cost": _cost(hourly_cost or 0), "language": language,
     }, actor)
 
 
@@ -140,10 +140,72 @@ def get_user(conn: sqlite3.Connection, user_id: int) -> dict | None:
 
 
 def list_users(conn: sqlite3.Connection, *, include_inactive: bool = False) -> list[dict]:
-    sql = "SELECT id, email, name, role, language, hourly_cost, active, version FROM users WHERE deleted_at IS NULL"
+    sql = ("SELECT id, email, name, role, language, hourly_cost, active, version, locked_until FROM users "
+           "WHERE deleted_at IS NULL")
     if not include_inactive:
         sql += " AND active = 1"
     return rows(conn, sql + " ORDER BY name")
+
+
+USER_FIELDS = ("name", "email", "role", "hourly_cost", "language", "active")
+
+
+def update_user(conn: sqlite3.Connection, user_id: int, version: int, changes: dict, actor: Actor) -> dict:
+    """Admin edit of a user (validated; version-checked). Deactivating also ends their sessions."""
+    clean: dict = {}
+    for key, value in changes.items():
+        if key not in USER_FIELDS:
+            raise ValidationError("Unknown field(s): {names}", field=key, key="errors.unknown_fields", names=key)
+        if key == "name":
+            value = _clean_name(value)
+        elif key == "email":
+            value = validate_email(value)
+            if scalar(conn, "SELECT 1 FROM users WHERE email = ? AND id != ?", (value, user_id)):
+                raise ValidationError("A user with email {value} already exists.", field="email",
+                                      key="errors.email_taken", value=value)
+        elif key == "role" and value not in ROLES:
+            raise ValidationError("Unknown role '{value}'.", field="role", key="errors.role", value=str(value)[:20])
+        elif key == "language" and value not in LANGUAGES:
+            raise ValidationError("Unknown language '{value}'.", field="language", key="errors.language",
+                                  value=str(value)[:20])
+        elif key == "hourly_cost":
+            value = _cost(value)
+        elif key == "active":
+            value = 1 if value else 0
+        clean[key] = value
+    if user_id == actor.id and (clean.get("active") == 0 or clean.get("role", "admin") != "admin"):
+        raise ValidationError("You cannot demote or deactivate yourself.", field="role", key="admin.err_self")
+    with write(conn):
+        row = records.update(conn, "users", user_id, version, clean, actor)
+        if clean.get("active") == 0:
+            conn.execute("UPDATE sessions SET revoked_at = datetime('now') WHERE user_id = ? AND revoked_at IS NULL",
+                         (user_id,))
+    return public(row)
+
+
+def _cost(value) -> float:
+    try:
+        cost = float(value)
+    except (TypeError, ValueError):
+        raise ValidationError("Hourly cost must be a number.", field="hourly_cost", key="admin.err_cost") from None
+    if not 0 <= cost <= 10_000:
+        raise ValidationError("Hourly cost must be between 0 and 10,000.", field="hourly_cost", key="admin.err_cost")
+    return cost
+
+
+def reset_password(conn: sqlite3.Connection, user_id: int, actor: Actor) -> str:
+    """Admin: give a user a new random password (shown once) and end their sessions."""
+    from db.permissions import check_write
+
+    check_write(actor, "users", None, "reset passwords")
+    password = secrets.token_urlsafe(9)
+    with write(conn):
+        conn.execute("UPDATE users SET password_hash = ?, failed_logins = 0, locked_until = NULL WHERE id = ?",
+                     (hash_password(password), user_id))
+        conn.execute("UPDATE sessions SET revoked_at = datetime('now') WHERE user_id = ? AND revoked_at IS NULL",
+                     (user_id,))
+        records.audit(conn, actor, "users", user_id, "password", None, None)
+    return password
 
 
 def set_language(conn: sqlite3.Connection, user_id: int, language: str) -> None:

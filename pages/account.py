@@ -6,12 +6,13 @@ import streamlit as st
 
 from components.i18n import LANGUAGES, t
 from components.layout import page_setup, show_error
+from components.text import esc
 from db import users
 from db.errors import DomainError
 
 ctx = page_setup("account")
 st.title(t("nav.account"))
-st.caption(f"{ctx.user['email']} · {t('roles.' + ctx.user['role'])}")
+st.caption(f"{esc(ctx.user['email'])} · {t('roles.' + ctx.user['role'])}")
 
 left, right = st.columns(2, gap="large")
 with left.form("password", border=True):

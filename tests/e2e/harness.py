@@ -87,6 +87,10 @@ def sign_in(page, base_url: str, email: str, password: str) -> None:
     page.get_by_role("button", name="Sign in").click()
     page.get_by_text("Welcome back").wait_for(timeout=20_000)
     wait_idle(page)
+    # The app then fetches /auth/session in the background for its lasting cookie.
+    deadline = time.monotonic() + 10
+    while not any(c["name"] == "crm_session" for c in page.context.cookies()) and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
 
 
 def open_page(page, label: str) -> None:
@@ -97,6 +101,7 @@ def open_page(page, label: str) -> None:
 
 def shot(page, name: str) -> Path:
     SHOTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_timeout(700)  # grids and charts paint a moment after the script run ends
     path = SHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path

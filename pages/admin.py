@@ -1,0 +1,20 @@
+"""Admin: users, lists, company settings and backups."""
+
+import streamlit as st
+
+from components.admin_panels import render_backups, render_lists, render_settings, render_users
+from components.i18n import t
+from components.layout import page_setup
+
+ctx = page_setup("admin")
+st.title(t("nav.admin"))
+users_tab, lists_tab, settings_tab, backups_tab = st.tabs(
+    [t("admin.users"), t("admin.lists"), t("admin.settings"), t("admin.backups")])
+with users_tab:
+    render_users(ctx)
+with lists_tab:
+    render_lists(ctx)
+with settings_tab:
+    render_settings(ctx)
+with backups_tab:
+    render_backups(ctx)

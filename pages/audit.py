@@ -1,0 +1,71 @@
+"""Audit log for admins: who changed what and when; restore a deleted record, revert a field change."""
+
+import json
+
+import streamlit as st
+
+from components.i18n import moment, t
+from components.layout import page_setup, show_error
+from db import audit, users
+from db.errors import DomainError
+
+PAGE_SIZE = 50
+
+ctx = page_setup("audit")
+st.title(t("nav.audit"))
+
+people = {u["id"]: u["name"] for u in users.list_users(ctx.conn, include_inactive=True)}
+cols = st.columns([2, 2, 2, 2, 2, 1])
+entity = cols[0].selectbox(t("audit.entity"), [""] + audit.entities(ctx.conn), format_func=lambda e: e or t("audit.all"))
+who = cols[1].selectbox(t("audit.who"), [None, *people], format_func=lambda u: people.get(u, t("audit.all")))
+action = cols[2].selectbox(t("audit.action"), ["", *audit.ACTIONS], format_func=lambda a: a or t("audit.all"))
+since = cols[3].date_input(t("audit.since"), value=None)
+until = cols[4].date_input(t("audit.until"), value=None)
+record_id = cols[5].number_input(t("audit.record_id"), min_value=1, step=1, value=None, placeholder=t("audit.any"))
+page_no = st.session_state.get("audit_page", 0)
+
+entries = audit.search(ctx.conn, entity=entity or None, user_id=who, action=action or None,
+                       since=since.isoformat() if since else None, until=until.isoformat() if until else None,
+                       entity_id=record_id or None, limit=PAGE_SIZE, offset=page_no * PAGE_SIZE)
+
+
+def _changes(entry: dict) -> str:
+    keys = [k for k in {**entry["before"], **entry["after"]} if k != "version"]
+    parts = [f"{k}: {json.dumps(entry['before'].get(k), ensure_ascii=False)[:60]} → "
+             f"{json.dumps(entry['after'].get(k), ensure_ascii=False)[:60]}" for k in keys[:6]]
+    return "; ".join(parts)
+
+
+table = [{"#": e["id"], t("audit.when"): moment(e["at"], ctx.lang), t("audit.who"): e["who"],
+          t("audit.entity"): e["entity"], t("audit.record_id"): e["entity_id"], t("audit.action"): e["action"],
+          t("audit.changes"): _changes(e)} for e in entries]
+if not entries:
+    st.info(t("audit.none"), icon=":material/search_off:")
+    st.stop()
+picked = st.dataframe(table, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
+                      key="audit_table")
+nav = st.columns([1, 1, 6])
+if nav[0].button(t("audit.newer"), disabled=page_no == 0, icon=":material/chevron_left:"):
+    st.session_state["audit_page"] = page_no - 1
+    st.rerun()
+if nav[1].button(t("audit.older"), disabled=len(entries) < PAGE_SIZE, icon=":material/chevron_right:"):
+    st.session_state["audit_page"] = page_no + 1
+    st.rerun()
+nav[2].caption(t("audit.page", n=page_no + 1))
+
+rows_picked = picked.selection.rows if picked else []
+if rows_picked:
+    entry = entries[rows_picked[0]]
+    with st.container(border=True):
+        st.subheader(t("audit.selected", id=entry["id"]), anchor=False)
+        st.json({"before": entry["before"], "after": entry["after"]}, expanded=True)
+        try:
+            if entry["action"] == "update" and st.button(t("audit.revert"), icon=":material/undo:", type="primary"):
+                audit.revert(ctx.conn, entry["id"], ctx.actor)
+                st.success(t("audit.reverted"))
+            if entry["action"] == "delete" and st.button(t("audit.restore"), icon=":material/restore_from_trash:",
+                                                         type="primary"):
+                audit.restore(ctx.conn, entry["entity"], entry["entity_id"], ctx.actor)
+                st.success(t("audit.restored"))
+        except DomainError as err:
+            show_error(err)
