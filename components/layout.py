@@ -39,6 +39,7 @@ PAGES = [
     ("campaigns", "pages/campaigns.py", ":material/campaign:", MANAGERS),
     ("segments", "pages/segments.py", ":material/donut_small:", MANAGERS),
     ("views", "pages/views.py", ":material/dashboard_customize:", MANAGERS),
+    ("leaderboard", "pages/leaderboard.py", ":material/leaderboard:", ALL),
     ("account", "pages/account.py", ":material/person:", ALL),
     ("admin", "pages/admin.py", ":material/admin_panel_settings:", ADMINS),
     ("audit", "pages/audit.py", ":material/history:", ADMINS),

@@ -194,7 +194,6 @@ INDEXES_V1 = [
     "CREATE INDEX ix_activities_owner_start ON activities(owner_id, starts_at)",
     "CREATE INDEX ix_activities_start ON activities(starts_at)",
     "CREATE INDEX ix_activities_due ON activities(due_at) WHERE kind = 'task'",
-    "CREATE INDEX ix_activities_done_at ON activities(done_at)",
     "CREATE INDEX ix_feedback_responded ON feedback(kind, responded_at)",
     "CREATE INDEX ix_feedback_contact ON feedback(contact_id)",
     "CREATE INDEX ix_comments_entity ON comments(entity, entity_id)",
@@ -252,6 +251,14 @@ def m0004_sign_in_tickets(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations(name="0005_activity_indexes")
+def m0005_activity_indexes(db: sqlite_utils.Database) -> None:
+    """Home-page lists: the latest completed activities, and each person's open tasks by due date."""
+    db.execute("CREATE INDEX IF NOT EXISTS ix_activities_done_at ON activities(done_at)")
+    db.execute("CREATE INDEX IF NOT EXISTS ix_activities_open_tasks ON activities(owner_id, due_at) "
+               "WHERE kind = 'task' AND done = 0")
+
+
 def known_names() -> set[str]:
     return {m.name for m in migrations._migrations}
 
@@ -266,6 +273,7 @@ def migrate(conn: sqlite3.Connection) -> list[str]:
     pending = [m.name for m in migrations.pending(database)]
     if pending:
         migrations.apply(database)
+        conn.execute("PRAGMA optimize")  # refresh planner statistics for new indexes
     return pending
 
 

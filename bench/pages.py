@@ -1,0 +1,107 @@
+"""Per-page script-run times at small and large scale, against a bare one-line page timed in the same run.
+
+Usage: ``.venv/bin/python -m bench.pages [--runs 5] [--scales small,large] [--pages contacts,deals]``.
+The large database (100k contacts, 50k deals, 1M activities, 200k feedback) is built once into
+``bench/.cache/`` (about a minute) and reused; set ``BENCH_LARGE=/path.db`` to reuse another copy.
+Prints medians in milliseconds; it asserts nothing (tests assert behaviour, benchmarks print).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from components.layout import PAGES, ROOT
+from db.connection import connect
+from db.migrations import migrate
+from db.seed import seed
+
+CACHE = ROOT / "bench" / ".cache"
+
+
+def database(scale: str) -> Path:
+    """A cached, migrated database of ``scale``; built on first use."""
+    override = os.environ.get(f"BENCH_{scale.upper()}")
+    path = Path(override) if override else CACHE / f"{scale}.db"
+    if not path.exists():
+        CACHE.mkdir(parents=True, exist_ok=True)
+        print(f"building the {scale} database at {path} ...", file=sys.stderr)
+        conn = connect(path)
+        seed(conn, scale, 7, date.today(), quiet=False)
+        conn.close()
+    conn = connect(path)
+    migrate(conn)
+    conn.close()
+    return path
+
+
+def time_runs(at: AppTest, runs: int) -> list[float]:
+    at.run()  # warm-up: imports, caches, first connection
+    if at.exception:
+        raise RuntimeError(f"page failed: {at.exception[0].message}")
+    out = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        at.run()
+        out.append((time.perf_counter() - started) * 1000)
+    return out
+
+
+def bare(runs: int) -> float:
+    folder = Path(tempfile.mkdtemp())
+    script = folder / "bare.py"
+    script.write_text('import streamlit as st\n\nst.write("hello")\n')
+    try:
+        return statistics.median(time_runs(AppTest.from_file(str(script), default_timeout=60), runs))
+    finally:
+        shutil.rmtree(folder)
+
+
+def page_time(script: str, db: Path, runs: int, role: str = "admin") -> float:
+    os.environ["CRM_DB"] = str(db)
+    conn = connect(db)
+    uid = conn.execute("SELECT id FROM users WHERE role = ? ORDER BY id LIMIT 1", (role,)).fetchone()[0]
+    conn.close()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    if script != "app.py":
+        at.switch_page(script)
+    at.session_state["user_id"] = uid
+    return statistics.median(time_runs(at, runs))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--scales", default="small,large")
+    parser.add_argument("--pages", default="", help="comma-separated page keys (default: all)")
+    args = parser.parse_args(argv)
+    scales = [s for s in args.scales.split(",") if s]
+    wanted = {p for p in args.pages.split(",") if p}
+    dbs = {s: database(s) for s in scales}
+    baseline = bare(args.runs)
+    print(f"\nbare one-line page: {baseline:.1f} ms (median of {args.runs})\n")
+    header = f"{'page':<12}" + "".join(f"{s + ' ms':>12}{'x bare':>8}" for s in scales)
+    print(header)
+    print("-" * len(header))
+    for key, script, _, _ in PAGES:
+        if (wanted and key not in wanted) or not (ROOT / script).exists():
+            continue
+        line = f"{key:<12}"
+        for s in scales:
+            ms = page_time(script, dbs[s], args.runs)
+            line += f"{ms:>12.1f}{ms / baseline:>8.1f}"
+        print(line, flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
