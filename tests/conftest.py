@@ -57,26 +57,33 @@ def seeded_conn(seeded):
     c.close()
 
 
+@pytest.fixture(scope="session")
+def _password_hash() -> str:
+    """One argon2 hash for every fixture user (hashing is deliberately slow)."""
+    from db.users import hash_password
+
+    return hash_password("correct horse battery")
+
+
+def _person(conn, password_hash: str, email: str, name: str, role: str) -> Actor:
+    from db import records
+    from db.permissions import SYSTEM
+
+    uid = records.create(conn, "users", {"email": email, "name": name, "role": role,
+                                         "password_hash": password_hash}, SYSTEM)
+    return Actor(uid, role, name)
+
+
 @pytest.fixture
-def admin(conn) -> Actor:
-    from db.users import create_user
-
-    uid = create_user(conn, email="admin@test.example", name="Ada Admin", role="admin", password="correct horse 1")
-    return Actor(uid, "admin", "Ada Admin")
+def admin(conn, _password_hash) -> Actor:
+    return _person(conn, _password_hash, "admin@test.example", "Ada Admin", "admin")
 
 
 @pytest.fixture
-def rep(conn) -> Actor:
-    from db.users import create_user
-
-    uid = create_user(conn, email="rep@test.example", name="Rob Rep", role="rep", password="correct horse 2")
-    return Actor(uid, "rep", "Rob Rep")
+def rep(conn, _password_hash) -> Actor:
+    return _person(conn, _password_hash, "rep@test.example", "Rob Rep", "rep")
 
 
 @pytest.fixture
-def manager(conn) -> Actor:
-    from db.users import create_user
-
-    uid = create_user(conn, email="manager@test.example", name="Mia Manager", role="manager",
-                      password="correct horse 3")
-    return Actor(uid, "manager", "Mia Manager")
+def manager(conn, _password_hash) -> Actor:
+    return _person(conn, _password_hash, "manager@test.example", "Mia Manager", "manager")
