@@ -138,6 +138,8 @@ def _sign_in_form(conn: sqlite3.Connection) -> None:
         email = st.text_input(t("auth.email"), max_chars=320, key="sign_in_email")
         password = st.text_input(t("auth.password"), type="password", max_chars=1024, key="sign_in_password")
         submitted = st.form_submit_button(t("auth.sign_in"), type="primary", width="stretch")
+    if users.has_demo_users(conn):
+        st.caption(t("auth.demo_hint"))
     if submitted:
         try:
             user = users.authenticate(conn, email, password)

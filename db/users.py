@@ -84,6 +84,11 @@ def user_count(conn: sqlite3.Connection) -> int:
     return scalar(conn, "SELECT COUNT(*) FROM users WHERE deleted_at IS NULL") or 0
 
 
+def has_demo_users(conn: sqlite3.Connection) -> bool:
+    """True for a database built by db.seed (its users sign in at demo.example)."""
+    return bool(scalar(conn, "SELECT 1 FROM users WHERE email LIKE '%@demo.example' LIMIT 1"))
+
+
 def create_first_admin(conn: sqlite3.Connection, *, email: str, name: str, password: str) -> int:
     """Only allowed while there is no user at all (the empty-database set-up form)."""
     with write(conn):
