@@ -259,6 +259,47 @@ def m0005_activity_indexes(db: sqlite_utils.Database) -> None:
                "WHERE kind = 'task' AND done = 0")
 
 
+_COST = "{a}.duration_min / 60.0 * COALESCE((SELECT hourly_cost FROM users WHERE id = {a}.owner_id), 0)"
+_COUNTED = "{a}.done = 1 AND {a}.deleted_at IS NULL AND {a}.contact_id IS NOT NULL AND {a}.cost IS NOT NULL"
+_ROLLUP_ADD = """INSERT INTO cost_rollup (month, owner_id, channel, campaign_id, minutes, cost)
+    SELECT substr(COALESCE({a}.starts_at, {a}.due_at), 1, 7), COALESCE(c.owner_id, 0), COALESCE(c.channel, ''),
+           COALESCE(c.campaign_id, 0), {sign}{a}.duration_min, {sign}{a}.cost
+    FROM contacts c WHERE c.id = {a}.contact_id AND {counted}
+    ON CONFLICT (month, owner_id, channel, campaign_id)
+    DO UPDATE SET minutes = minutes + excluded.minutes, cost = cost + excluded.cost;"""
+
+
+@migrations(name="0006_activity_cost_rollup")
+def m0006_activity_cost_rollup(db: sqlite_utils.Database) -> None:
+    """Cost to serve without scanning a million activities.
+
+    Each activity keeps its cost (duration x the owner's hourly cost when it was logged, so a later
+    raise does not rewrite history). ``cost_rollup`` sums done activities per month and per the
+    customer's owner, channel and campaign; triggers keep it current on every insert, edit and delete.
+    """
+    db.execute("ALTER TABLE activities ADD COLUMN cost REAL")
+    db.execute(f"UPDATE activities SET cost = {_COST.format(a='activities')}")
+    db.execute("""CREATE TABLE cost_rollup (
+        month TEXT NOT NULL, owner_id INTEGER NOT NULL, channel TEXT NOT NULL, campaign_id INTEGER NOT NULL,
+        minutes INTEGER NOT NULL DEFAULT 0, cost REAL NOT NULL DEFAULT 0,
+        PRIMARY KEY (month, owner_id, channel, campaign_id))""")
+    db.execute(
+        "INSERT INTO cost_rollup (month, owner_id, channel, campaign_id, minutes, cost) "
+        "SELECT substr(COALESCE(a.starts_at, a.due_at), 1, 7), COALESCE(c.owner_id, 0), COALESCE(c.channel, ''), "
+        "COALESCE(c.campaign_id, 0), SUM(a.duration_min), SUM(a.cost) FROM activities a "
+        f"JOIN contacts c ON c.id = a.contact_id WHERE {_COUNTED.format(a='a')} GROUP BY 1, 2, 3, 4")
+    db.execute(f"""CREATE TRIGGER activities_cost_default AFTER INSERT ON activities WHEN NEW.cost IS NULL
+        BEGIN UPDATE activities SET cost = {_COST.format(a='NEW')} WHERE id = NEW.id; END""")
+    db.execute(f"""CREATE TRIGGER activities_cost_change AFTER UPDATE OF duration_min, owner_id ON activities
+        WHEN NEW.cost IS OLD.cost
+        BEGIN UPDATE activities SET cost = {_COST.format(a='NEW')} WHERE id = NEW.id; END""")
+    add_new = _ROLLUP_ADD.format(a="NEW", sign="", counted=_COUNTED.format(a="NEW"))
+    take_old = _ROLLUP_ADD.format(a="OLD", sign="-", counted=_COUNTED.format(a="OLD"))
+    db.execute(f"CREATE TRIGGER activities_rollup_insert AFTER INSERT ON activities BEGIN {add_new} END")
+    db.execute(f"CREATE TRIGGER activities_rollup_update AFTER UPDATE ON activities BEGIN {take_old} {add_new} END")
+    db.execute(f"CREATE TRIGGER activities_rollup_delete AFTER DELETE ON activities BEGIN {take_old} END")
+
+
 def known_names() -> set[str]:
     return {m.name for m in migrations._migrations}
 

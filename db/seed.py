@@ -134,7 +134,7 @@ def seed(conn: sqlite3.Connection, scale: str = "small", seed_value: int = 7, to
         creds = _users(conn, rnd, size, names)
         user_ids = [r[0] for r in conn.execute("SELECT id FROM users ORDER BY id")]
         rep_ids = [r[0] for r in conn.execute("SELECT id FROM users WHERE role = 'rep' ORDER BY id")] or user_ids
-        campaigns = _campaigns(conn, rnd, start, now)
+        campaigns = _campaigns(conn, rnd, start, now, size.contacts)
         company_ids = _companies(conn, rnd, size, names, rep_ids, progress)
         contacts = _contacts(conn, rnd, size, names, rep_ids, company_ids, campaigns, start, now, progress)
         sales, recruiting = _pipelines(conn)
@@ -165,20 +165,23 @@ def _users(conn, rnd, size: Scale, names: Names) -> dict[str, str]:
     return creds
 
 
-def _campaigns(conn, rnd, start: datetime, now: datetime) -> list[tuple[int, str, str]]:
+def _campaigns(conn, rnd, start: datetime, now: datetime, contacts: int) -> list[tuple[int, str, str, str]]:
+    """Back-to-back quarterly campaigns per paid channel; spend grows with the size of the demo."""
     out = []
-    for n in range(14):
-        channel = CHANNELS[n % len(CHANNELS)]
-        begin = start + timedelta(days=rnd.randint(0, 600))
-        end = begin + timedelta(days=rnd.randint(30, 120))
-        budget = rnd.choice((2000, 5000, 8000, 12000, 20000)) if channel not in ("organic search", "referral") else 500
-        spend = round(budget * rnd.uniform(0.6, 1.1), 2)
-        cur = conn.execute(
-            "INSERT INTO campaigns (name, channel, starts_on, ends_on, budget, spend) VALUES (?, ?, ?, ?, ?, ?)",
-            (f"{channel.title()} {begin:%b %Y}", channel, begin.date().isoformat(), end.date().isoformat(),
-             budget, spend),
-        )
-        out.append((cur.lastrowid, channel, begin.date().isoformat()))
+    scale = max(contacts / 500, 1)
+    for channel in CHANNELS:
+        begin = start
+        while begin < now + timedelta(days=30):
+            end = begin + timedelta(days=90)
+            base = {"organic search": 300, "referral": 200}.get(channel, rnd.choice((3000, 5000, 8000, 12000)))
+            budget = round(base * scale, -1)
+            spend = round(budget * rnd.uniform(0.6, 1.05), 2) if begin < now else 0.0
+            cur = conn.execute(
+                "INSERT INTO campaigns (name, channel, starts_on, ends_on, budget, spend) VALUES (?, ?, ?, ?, ?, ?)",
+                (f"{channel.title()} Q{(begin.month - 1) // 3 + 1} {begin:%Y}", channel, begin.date().isoformat(),
+                 (end - timedelta(days=1)).date().isoformat(), budget, spend))
+            out.append((cur.lastrowid, channel, begin.date().isoformat(), end.date().isoformat()))
+            begin = end
     return out
 
 
@@ -200,8 +203,10 @@ def _contacts(conn, rnd, size: Scale, names: Names, rep_ids, company_ids, campai
     for i in range(size.contacts):
         loc = names.locale()
         first, last = names.person(loc)
-        camp_id, channel, camp_start = rnd.choice(campaigns) if rnd.random() < 0.8 else (None, "referral", None)
         created = start + timedelta(days=rnd.randint(0, 700), minutes=rnd.randint(0, 600))
+        channel = rnd.choices(CHANNELS, weights=(20, 20, 15, 12, 8, 15, 10))[0]
+        day = created.date().isoformat()
+        camp_id = next((c[0] for c in campaigns if c[1] == channel and c[2] <= day < c[3]), None)
         phone = f"{PHONE_PREFIX[loc]} {rnd.randint(100, 999)} {rnd.randint(1000, 9999)}"
         tags = ",".join(rnd.sample(("vip", "newsletter", "webinar", "trial", "partner"), rnd.choice((0, 0, 1, 2))))
         batch.append((first, last, f"{_email_local(first, last, i)}@example.com", phone,
@@ -339,6 +344,7 @@ def _activities(conn, rnd, size: Scale, contacts, rep_ids, start, now, progress)
     kinds = ("call", "meeting", "email", "task", "note", "complaint")
     weights = (30, 15, 30, 12, 10, 3)
     deal_of = dict(conn.execute("SELECT contact_id, MAX(id) FROM deals GROUP BY contact_id").fetchall())
+    rate = dict(conn.execute("SELECT id, hourly_cost FROM users").fetchall())
     batch = []
     upcoming = max(60, size.activities // 50)
     for i in range(size.activities):
@@ -360,8 +366,9 @@ def _activities(conn, rnd, size: Scale, contacts, rep_ids, start, now, progress)
             due = _ts(when)
         else:
             starts, ends = _ts(when), _ts(when + timedelta(minutes=duration))
+        who = owner if rnd.random() < 0.8 else rnd.choice(rep_ids)
         batch.append((kind, rnd.choice(SUBJECTS[kind]), cid, company_id, deal_of.get(cid) if rnd.random() < 0.4 else None,
-                      owner if rnd.random() < 0.8 else rnd.choice(rep_ids), starts, ends, due, duration, done,
+                      who, starts, ends, due, duration, round(duration / 60 * rate[who], 4), done,
                       _ts(when) if done else None, _ts(min(when, now)), _ts(min(when, now))))
         if len(batch) == 50_000:
             _insert_activities(conn, batch)
@@ -374,7 +381,7 @@ def _activities(conn, rnd, size: Scale, contacts, rep_ids, start, now, progress)
 def _insert_activities(conn, batch):
     conn.executemany(
         "INSERT INTO activities (kind, subject, contact_id, company_id, deal_id, owner_id, starts_at, ends_at, due_at, "
-        "duration_min, done, done_at, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", batch)
+        "duration_min, cost, done, done_at, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", batch)
 
 
 def _feedback(conn, rnd, size: Scale, contacts, now, progress) -> None:
@@ -387,7 +394,7 @@ def _feedback(conn, rnd, size: Scale, contacts, now, progress) -> None:
     for i in range(size.feedback):
         cid, acquired = rnd.choice(customers)
         base = datetime.fromisoformat(acquired)
-        when = base + timedelta(days=rnd.randint(0, max((now - base).days, 1)))
+        when = min(base + timedelta(days=rnd.randint(0, max((now - base).days, 1))), now)
         m = min(max(mood[cid] + rnd.gauss(0, 0.15), 0), 1)
         if rnd.random() < 0.5:
             kind, score = "csat", 1 + round(m * 4)
