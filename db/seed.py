@@ -145,6 +145,9 @@ def seed(conn: sqlite3.Connection, scale: str = "small", seed_value: int = 7, to
         _comments(conn, rnd, contacts, rep_ids, now)
         conn.execute("INSERT OR REPLACE INTO settings (key, value) VALUES ('currency', 'EUR')")
         conn.execute("INSERT OR REPLACE INTO settings (key, value) VALUES ('company_name', 'Demo Ltd')")
+    from db.segments import refresh
+
+    refresh(conn, today)
     conn.execute("ANALYZE")
     return creds
 

@@ -1,0 +1,233 @@
+"""Dashboard rendering: filter bar, KPI cards with deltas, chart tabs with drill-down.
+
+The figures come from ``load`` which is cached per (change token, filters): a timer re-run with no
+data change costs one cheap token query.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from components import charts
+from components.i18n import money, number, percent, t
+from components.layout import PageContext, nav_link
+from db import kpi
+from db.connection import connect, db_path, rows
+from db.filters import PERIODS, Filters, period
+
+DRILL = 200
+
+
+@st.cache_data(ttl=3600, max_entries=64, show_spinner=False)
+def load(path: str, token: tuple, f: Filters, pipeline_id: int | None) -> dict:
+    """Every figure of the dashboard for one filter set (cached by the data's change token)."""
+    conn = connect(path)
+    try:
+        out = {"now": kpi.summary(conn, f), "before": kpi.summary(conn, f.previous()),
+               "monthly": kpi.monthly(conn, f), "csat_dist": kpi.score_distribution(conn, f, "csat"),
+               "nps_dist": kpi.score_distribution(conn, f, "nps"), "cac_channel": kpi.cac_by_channel(conn, f),
+               "clv_channel": kpi.clv_by_channel(conn, f), "cohorts": kpi.cohorts(conn, f)}
+        for dim in ("channel", "campaign", "segment", "owner"):
+            out[f"profit_{dim}"] = kpi.profit_by(conn, f, dim)
+        out["profit_customer"] = kpi.profit_by(conn, f, "customer", limit=100_000)
+        if pipeline_id:
+            out["funnel"] = kpi.funnel(conn, f, pipeline_id)
+        return out
+    finally:
+        conn.close()
+
+
+def filter_bar(ctx: PageContext) -> tuple[Filters, int | None]:
+    """Period picker and filters; returns the filters and the pipeline shown in the funnel."""
+    conn = ctx.conn
+    owners = rows(conn, "SELECT id, name FROM users WHERE deleted_at IS NULL ORDER BY name")
+    pipelines = rows(conn, "SELECT id, name, kind FROM pipelines WHERE deleted_at IS NULL ORDER BY position, id")
+    channels = [r["channel"] for r in rows(conn, "SELECT DISTINCT channel FROM campaigns WHERE deleted_at IS NULL "
+                                                 "ORDER BY channel")]
+    campaigns = rows(conn, "SELECT id, name FROM campaigns WHERE deleted_at IS NULL ORDER BY starts_on DESC")
+    head = st.columns([2.2, 1.3, 3])
+    top = [*head[:2], *st.columns(5)]
+    kind = top[0].segmented_control(t("dashboard.period"), PERIODS, default="month", key="dash_period",
+                                    format_func=lambda p: t(f"dashboard.period_{p}")) or "month"
+    custom = (None, None)
+    if kind == "custom":
+        picked = top[1].date_input(t("dashboard.range"), value=(date.today().replace(day=1), date.today()),
+                                   key="dash_range")
+        if isinstance(picked, tuple) and len(picked) == 2:
+            custom = picked
+    anchor = top[1].date_input(t("dashboard.anchor"), value=date.today(), key="dash_anchor") \
+        if kind != "custom" else date.today()
+    owner = top[2].selectbox(t("dashboard.owner"), [None] + [o["id"] for o in owners], key="dash_owner",
+                             format_func=lambda i: t("dashboard.all") if i is None else
+                             next(o["name"] for o in owners if o["id"] == i))
+    pipe_ids = [p["id"] for p in pipelines]
+    pipeline = top[3].selectbox(t("dashboard.pipeline"), [None, *pipe_ids], key="dash_pipeline",
+                                format_func=lambda i: t("dashboard.sales_pipelines") if i is None else
+                                next(p["name"] for p in pipelines if p["id"] == i))
+    channel = top[4].selectbox(t("dashboard.channel"), [None, *channels], key="dash_channel",
+                               format_func=lambda c: t("dashboard.all") if c is None else c)
+    campaign = top[5].selectbox(t("dashboard.campaign"), [None] + [c["id"] for c in campaigns], key="dash_campaign",
+                                format_func=lambda i: t("dashboard.all") if i is None else
+                                next(c["name"] for c in campaigns if c["id"] == i))
+    segment = top[6].selectbox(t("dashboard.segment"), [None, "A", "B", "C"], key="dash_segment",
+                               format_func=lambda s: t("dashboard.all") if s is None else s)
+    start, end = period(kind, anchor, *custom)
+    f = Filters(start=start, end=end, owner_id=owner, pipeline_id=pipeline, channel=channel, campaign_id=campaign,
+                segment=segment)
+    funnel_pipeline = pipeline or next((p["id"] for p in pipelines if p["kind"] == "sales"), None)
+    return f, funnel_pipeline
+
+
+CARDS = [  # key, formatter, "higher is better"
+    ("csat", "pct", True), ("nps", "points", True), ("revenue", "money", True), ("margin", "money", True),
+    ("profit", "money", True), ("cac", "money", False), ("ltv_cac", "ratio", True), ("win_rate", "pct", True),
+    ("cycle_days", "days", False), ("weighted", "money", True),
+]
+
+
+def show(value, fmt: str, lang: str) -> str:
+    if value is None:
+        return "—"
+    return {"pct": lambda: percent(value, lang), "points": lambda: number(value, lang, 1),
+            "money": lambda: money(value, lang), "ratio": lambda: number(value, lang, 2),
+            "days": lambda: t("dashboard.days", n=number(value, lang, 1))}[fmt]()
+
+
+def delta(now, before, fmt: str, lang: str) -> str | None:
+    if now is None or before is None:
+        return None
+    diff = now - before
+    if fmt == "pct":
+        return f"{diff * 100:+.1f} pp"
+    return ("+" if diff >= 0 else "") + show(diff, fmt, lang)
+
+
+def render_cards(data: dict, lang: str) -> None:
+    now, before = data["now"], data["before"]
+    for row in (CARDS[:5], CARDS[5:]):
+        cols = st.columns(5)
+        for col, (key, fmt, higher) in zip(cols, row, strict=True):
+            change = None if key == "weighted" else delta(now.get(key), before.get(key), fmt, lang)  # a "now" figure
+            col.metric(t(f"kpi.{key}"), show(now.get(key), fmt, lang), change,
+                       delta_color="normal" if higher else "inverse", help=t(f"kpi.{key}_help"), border=True)
+
+
+def drill_table(ctx: PageContext, items: list[dict], columns: dict[str, str]) -> None:
+    """The customers or deals behind a selection, each linking to its record."""
+    if not items:
+        st.caption(t("dashboard.drill_empty"))
+        return
+    table = []
+    for item in items[:DRILL]:
+        link = f"/contacts?id={item['contact_id']}" if item.get("contact_id") else None
+        table.append({"link": link, **{label: item.get(field) for field, label in columns.items()}})
+    st.dataframe(table, hide_index=True, width="stretch",
+                 column_config={"link": st.column_config.LinkColumn(t("dashboard.open"), display_text="↗")})
+
+
+def picked(key: str):
+    """customdata of the first selected point of a chart, or None."""
+    state = st.session_state.get(key)
+    points = (state or {}).get("selection", {}).get("points", []) if isinstance(state, dict) else \
+        getattr(getattr(state, "selection", None), "points", []) if state is not None else []
+    if not points:
+        return None
+    point = points[0]
+    return point.get("customdata") if isinstance(point, dict) else None
+
+
+def render_charts(ctx: PageContext, data: dict, f: Filters, funnel_pipeline: int | None) -> None:
+    tabs = st.tabs([t("dashboard.tab_satisfaction"), t("dashboard.tab_profit"), t("dashboard.tab_acquisition"),
+                    t("dashboard.tab_funnel"), t("dashboard.tab_cohorts")])
+    with tabs[0]:
+        _satisfaction(ctx, data, f)
+    with tabs[1]:
+        _profit(ctx, data, f)
+    with tabs[2]:
+        _acquisition(data)
+    with tabs[3]:
+        _funnel(ctx, data, f, funnel_pipeline)
+    with tabs[4]:
+        st.plotly_chart(charts.cohort_heatmap(data["cohorts"], t("dashboard.cohorts"), t("dashboard.months_after")),
+                        key="chart_cohorts")
+        st.caption(t("dashboard.cohorts_help"))
+
+
+def _satisfaction(ctx, data, f):
+    st.plotly_chart(charts.satisfaction_over_time(data["monthly"], t("dashboard.satisfaction_over_time"),
+                                                  t("kpi.csat"), t("kpi.nps")),
+                    key="chart_satisfaction", on_select="rerun", selection_mode="points")
+    st.caption(t("kpi.csat_help") + " " + t("kpi.nps_help"))
+    month = picked("chart_satisfaction")
+    if month:
+        st.subheader(t("dashboard.respondents", month=month), anchor=False)
+        answers = kpi.respondents(ctx.conn, f, "csat", month) + kpi.respondents(ctx.conn, f, "nps", month)
+        drill_table(ctx, answers, {"customer": t("dashboard.customer"), "score": t("dashboard.score"),
+                                   "comment": t("dashboard.comment"), "responded_at": t("dashboard.when")})
+    left, right = st.columns(2)
+    left.plotly_chart(charts.distribution(data["csat_dist"], t("dashboard.csat_distribution"), "csat"),
+                      key="chart_csat_dist")
+    right.plotly_chart(charts.distribution(data["nps_dist"], t("dashboard.nps_distribution"), "nps"),
+                       key="chart_nps_dist")
+
+
+def _profit(ctx, data, f):
+    dim = st.segmented_control(t("dashboard.profit_by"), ["channel", "campaign", "segment", "owner"],
+                               default="channel", key="profit_dim",
+                               format_func=lambda d: t(f"dashboard.dim_{d}")) or "channel"
+    st.plotly_chart(charts.profit_bars(data[f"profit_{dim}"], t(f"dashboard.profit_by_{dim}")),
+                    key=f"chart_profit_{dim}", on_select="rerun", selection_mode="points")
+    st.caption(t("kpi.profit_help"))
+    chosen = picked(f"chart_profit_{dim}")
+    if chosen is not None:
+        behind = kpi.customers_behind(ctx.conn, f, dim, chosen)
+        st.subheader(t("dashboard.customers_behind", n=len(behind)), anchor=False)
+        drill_table(ctx, [{**r, "contact_id": r["key"]} for r in behind], _profit_columns())
+    customers = data["profit_customer"]
+    best, worst = customers[:10], [c for c in customers[-10:] if (c["profit"] or 0) < 0][::-1]
+    left, right = st.columns(2)
+    left.plotly_chart(charts.profit_bars(best, t("dashboard.top_customers"), horizontal=True),
+                      key="chart_top_customers", on_select="rerun", selection_mode="points")
+    right.plotly_chart(charts.profit_bars(worst, t("dashboard.loss_customers"), horizontal=True),
+                       key="chart_loss_customers", on_select="rerun", selection_mode="points")
+    for key in ("chart_top_customers", "chart_loss_customers"):
+        cid = picked(key)
+        if cid is not None:
+            drill_table(ctx, [{**r, "contact_id": r["key"]} for r in customers if r["key"] == cid], _profit_columns())
+
+
+def _profit_columns() -> dict[str, str]:
+    return {"label": t("dashboard.customer"), "revenue": t("kpi.revenue"), "margin": t("kpi.margin"),
+            "cost_to_serve": t("kpi.cost_to_serve"), "cac": t("kpi.cac"), "profit": t("kpi.profit")}
+
+
+def _acquisition(data):
+    st.plotly_chart(charts.cac_over_time(data["cac_channel"], t("dashboard.cac_over_time")), key="chart_cac")
+    st.caption(t("kpi.cac_help"))
+    st.plotly_chart(charts.cac_vs_clv(data["clv_channel"], t("dashboard.cac_vs_clv"), t("kpi.cac"), t("kpi.clv")),
+                    key="chart_clv")
+    st.caption(t("kpi.clv_help"))
+
+
+def _funnel(ctx, data, f, pipeline_id):
+    left, right = st.columns(2)
+    if data.get("funnel"):
+        left.plotly_chart(charts.funnel(data["funnel"], t("dashboard.funnel")), key="chart_funnel",
+                          on_select="rerun", selection_mode="points")
+        left.caption(t("dashboard.funnel_help"))
+    right.plotly_chart(charts.rates_over_time(data["monthly"], t("dashboard.win_rate_over_time"),
+                                              t("kpi.win_rate"), t("kpi.cycle_days")), key="chart_rates")
+    right.caption(t("kpi.win_rate_help") + " " + t("kpi.cycle_days_help"))
+    stage = picked("chart_funnel")
+    if stage is not None and pipeline_id:
+        deals = kpi.deals_behind(ctx.conn, f, pipeline_id, stage)
+        st.subheader(t("dashboard.deals_behind", n=len(deals)), anchor=False)
+        drill_table(ctx, deals, {"title": t("dashboard.deal"), "contact": t("dashboard.customer"),
+                                 "amount": t("dashboard.amount")})
+    nav_link(ctx, "deals", icon=":material/view_kanban:")
+
+
+def db_file() -> str:
+    return str(db_path())

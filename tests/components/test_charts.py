@@ -1,0 +1,38 @@
+from components import charts
+
+
+def test_satisfaction_chart_keeps_gaps_and_months():
+    fig = charts.satisfaction_over_time(
+        [{"month": "2026-09", "csat": 0.5, "nps": 10.0}, {"month": "2026-10", "csat": None, "nps": None}],
+        "t", "CSAT", "NPS")
+    bar, line = fig.data
+    assert list(bar.y) == [50.0, None] and list(line.y) == [10.0, None]
+    assert list(bar.customdata) == ["2026-09", "2026-10"]
+
+
+def test_profit_bars_colour_losses_and_carry_keys():
+    fig = charts.profit_bars([{"key": 1, "label": "a", "profit": 10}, {"key": 2, "label": "b", "profit": -5}], "t")
+    assert list(fig.data[0].marker.color) == [charts.PALETTE[1], charts.PALETTE[3]]
+    assert list(fig.data[0].customdata) == [1, 2]
+
+
+def test_distribution_fills_missing_scores():
+    fig = charts.distribution([{"score": 10, "n": 3}], "t", "nps")
+    assert list(fig.data[0].x) == [str(s) for s in range(11)] and fig.data[0].y[-1] == 3 and sum(fig.data[0].y) == 3
+
+
+def test_cohort_heatmap_shapes_a_triangle():
+    cells = [{"cohort": "2026-09", "age": 1, "size": 4, "retention": 0.75},
+             {"cohort": "2026-09", "age": 2, "size": 4, "retention": 0.5},
+             {"cohort": "2026-10", "age": 1, "size": 2, "retention": 1.0}]
+    fig = charts.cohort_heatmap(cells, "t", "months")
+    assert fig.data[0].z == ((75.0, 50.0), (100.0, None)) or [list(r) for r in fig.data[0].z] == [[75.0, 50.0],
+                                                                                                   [100.0, None]]
+
+
+def test_funnel_and_cac_charts_build():
+    f = charts.funnel([{"stage_id": 1, "stage": "Lead", "deals": 4}, {"stage_id": 2, "stage": "Won", "deals": 1}], "t")
+    assert list(f.data[0].x) == [4, 1]
+    c = charts.cac_vs_clv([{"channel": "email", "cac": 10, "clv": 50}, {"channel": "x", "cac": None, "clv": 5}],
+                          "t", "CAC", "CLV")
+    assert list(c.data[0].text) == ["email"]

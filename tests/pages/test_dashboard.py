@@ -1,0 +1,58 @@
+"""AppTest of the dashboard: cards show real figures, chart selections drill down to customers."""
+
+from datetime import date
+
+from db import kpi
+from db.connection import connect
+from db.filters import Filters, period
+from tests.apptest import page, texts
+
+
+def _month_filters():
+    start, end = period("month", date.today())
+    return Filters(start, end)
+
+
+def test_cards_show_the_kpis_of_the_period(seeded):
+    at = page("pages/dashboard.py", seeded[0], "manager")
+    at.run()
+    assert not at.exception
+    cards = {m.label: m.value for m in at.metric}
+    assert set(cards) >= {"CSAT", "NPS", "Revenue", "Gross margin", "Customer profit", "CAC", "LTV : CAC",
+                          "Win rate", "Sales cycle", "Weighted pipeline"}
+    expected = kpi.sales(connect(seeded[0]), _month_filters())
+    shown = cards["Win rate"]
+    assert shown == "—" if expected["win_rate"] is None else shown.endswith("%")
+
+
+def test_rep_cannot_open_the_dashboard(seeded):
+    at = page("pages/dashboard.py", seeded[0], "rep")
+    at.run()
+    assert "not available" in texts(at) and not at.metric
+
+
+def test_selecting_a_channel_bar_lists_its_customers(seeded):
+    conn = connect(seeded[0])
+    f = Filters(*period("year", date.today()))
+    groups = kpi.profit_by(conn, f, "channel")
+    assert groups, "the tiny seed has customers this year"
+    channel = groups[0]["key"]
+    at = page("pages/dashboard.py", seeded[0], "admin",
+              state={"dash_period": "year", "chart_profit_channel": {"selection": {"points": [{"customdata": channel}],
+                                                                                 "point_indices": [0], "box": [],
+                                                                                 "lasso": []}}})
+    at.run()
+    assert not at.exception
+    behind = kpi.customers_behind(conn, f, "channel", channel)
+    assert f"{len(behind)} customers behind this bar" in texts(at)
+    table = at.dataframe[0].value
+    assert len(table) == len(behind)
+
+
+def test_empty_period_shows_dashes_not_zeros(seeded):
+    at = page("pages/dashboard.py", seeded[0], "admin",
+              state={"dash_period": "month", "dash_anchor": date(2019, 1, 15)})
+    at.run()
+    assert not at.exception
+    cards = {m.label: m.value for m in at.metric}
+    assert cards["CSAT"] == "—" and cards["NPS"] == "—" and cards["Win rate"] == "—"
