@@ -262,7 +262,7 @@ def m0005_activity_indexes(db: sqlite_utils.Database) -> None:
 _COST = "{a}.duration_min / 60.0 * COALESCE((SELECT hourly_cost FROM users WHERE id = {a}.owner_id), 0)"
 _COUNTED = "{a}.done = 1 AND {a}.deleted_at IS NULL AND {a}.contact_id IS NOT NULL AND {a}.cost IS NOT NULL"
 _ROLLUP_ADD = """INSERT INTO cost_rollup (month, owner_id, channel, campaign_id, minutes, cost)
-    SELECT substr(COALESCE({a}.starts_at, {a}.due_at), 1, 7), COALESCE(c.owner_id, 0), COALESCE(c.channel, ''),
+    SELECT substr(COALESCE({a}.starts_at, {a}.due_at, {a}.created_at), 1, 7), COALESCE(c.owner_id, 0), COALESCE(c.channel, ''),
            COALESCE(c.campaign_id, 0), {sign}{a}.duration_min, {sign}{a}.cost
     FROM contacts c WHERE c.id = {a}.contact_id AND {counted}
     ON CONFLICT (month, owner_id, channel, campaign_id)
@@ -285,7 +285,7 @@ def m0006_activity_cost_rollup(db: sqlite_utils.Database) -> None:
         PRIMARY KEY (month, owner_id, channel, campaign_id))""")
     db.execute(
         "INSERT INTO cost_rollup (month, owner_id, channel, campaign_id, minutes, cost) "
-        "SELECT substr(COALESCE(a.starts_at, a.due_at), 1, 7), COALESCE(c.owner_id, 0), COALESCE(c.channel, ''), "
+        "SELECT substr(COALESCE(a.starts_at, a.due_at, a.created_at), 1, 7), COALESCE(c.owner_id, 0), COALESCE(c.channel, ''), "
         "COALESCE(c.campaign_id, 0), SUM(a.duration_min), SUM(a.cost) FROM activities a "
         f"JOIN contacts c ON c.id = a.contact_id WHERE {_COUNTED.format(a='a')} GROUP BY 1, 2, 3, 4")
     db.execute(f"""CREATE TRIGGER activities_cost_default AFTER INSERT ON activities WHEN NEW.cost IS NULL
@@ -298,6 +298,34 @@ def m0006_activity_cost_rollup(db: sqlite_utils.Database) -> None:
     db.execute(f"CREATE TRIGGER activities_rollup_insert AFTER INSERT ON activities BEGIN {add_new} END")
     db.execute(f"CREATE TRIGGER activities_rollup_update AFTER UPDATE ON activities BEGIN {take_old} {add_new} END")
     db.execute(f"CREATE TRIGGER activities_rollup_delete AFTER DELETE ON activities BEGIN {take_old} END")
+
+
+_FTS_ROW = """SELECT NEW.id, trim(NEW.first_name || ' ' || NEW.last_name), COALESCE(NEW.email, ''),
+    COALESCE(NEW.phone, '') || ' ' || replace(replace(replace(COALESCE(NEW.phone, ''), ' ', ''), '-', ''), '+', ''),
+    COALESCE((SELECT name FROM companies WHERE id = NEW.company_id), ''), replace(NEW.tags, ',', ' ')"""
+
+
+@migrations(name="0010_contacts_search")
+def m0010_contacts_search(db: sqlite_utils.Database) -> None:
+    """Full-text search over contacts (name, email, phone, company, tags) with SQLite FTS5.
+
+    The index's rowid is the contact id; triggers keep it in step with contacts and company names.
+    Soft-deleted contacts stay indexed and are filtered out by the query.
+    """
+    db.execute("CREATE VIRTUAL TABLE contacts_fts USING fts5(name, email, phone, company, tags, "
+               "tokenize = 'unicode61 remove_diacritics 2')")
+    db.execute("INSERT INTO contacts_fts (rowid, name, email, phone, company, tags) "
+               + _FTS_ROW.replace("NEW.", "contacts.") + " FROM contacts")
+    db.execute(f"CREATE TRIGGER contacts_fts_insert AFTER INSERT ON contacts BEGIN "
+               f"INSERT INTO contacts_fts (rowid, name, email, phone, company, tags) {_FTS_ROW}; END")
+    db.execute(f"CREATE TRIGGER contacts_fts_update AFTER UPDATE OF first_name, last_name, email, phone, company_id, "
+               f"tags ON contacts BEGIN DELETE FROM contacts_fts WHERE rowid = OLD.id; "
+               f"INSERT INTO contacts_fts (rowid, name, email, phone, company, tags) {_FTS_ROW}; END")
+    db.execute("CREATE TRIGGER contacts_fts_delete AFTER DELETE ON contacts BEGIN "
+               "DELETE FROM contacts_fts WHERE rowid = OLD.id; END")
+    db.execute("CREATE TRIGGER companies_fts_rename AFTER UPDATE OF name ON companies BEGIN "
+               "UPDATE contacts_fts SET company = NEW.name WHERE rowid IN "
+               "(SELECT id FROM contacts WHERE company_id = NEW.id); END")
 
 
 def known_names() -> set[str]:

@@ -1,0 +1,172 @@
+"""The contacts list: filters, the reusable grid, save with conflict handling, bulk actions, export."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from components import grid
+from components.i18n import error_text, t
+from components.layout import PageContext, show_error
+from db import contacts, records, settings
+from db.errors import ConflictError, DomainError, ValidationError
+
+KEY = "contacts_grid"
+
+
+def filters(ctx: PageContext, options: dict) -> contacts.Query:
+    c1, c2, c3, c4, c5 = st.columns([3, 1.2, 1.2, 1.2, 1.2])
+    search = c1.text_input(t("contacts.search"), key="c_search", max_chars=200, placeholder=t("contacts.search_hint"))
+    lifecycle = c2.selectbox(t("contacts.lifecycle"), [None, *contacts.LIFECYCLES], key="c_lifecycle",
+                             format_func=lambda v: t("dashboard.all") if v is None else t(f"contacts.lifecycle_{v}"))
+    owners = options["owner_id"]
+    mine = st.session_state.get("c_mine", False)
+    owner = c3.selectbox(t("contacts.owner"), [None, *owners], key="c_owner", disabled=mine,
+                         format_func=lambda v: t("dashboard.all") if v is None else owners[v])
+    channels = settings.get(ctx.conn, "channels")
+    channel = c4.selectbox(t("contacts.channel"), [None, *channels], key="c_channel",
+                           format_func=lambda v: t("dashboard.all") if v is None else v)
+    segment = c5.selectbox(t("dashboard.segment"), [None, "A", "B", "C"], key="c_segment",
+                           format_func=lambda v: t("dashboard.all") if v is None else v)
+    d1, d2, d3, d4, d5 = st.columns([1.2, 1.2, 1.6, 1.2, 1.2])
+    campaigns = options["campaign_id"]
+    campaign = d1.selectbox(t("contacts.campaign"), [None, *campaigns], key="c_campaign",
+                            format_func=lambda v: t("dashboard.all") if v is None else campaigns[v])
+    tag = d2.selectbox(t("contacts.tag"), [None, *settings.get(ctx.conn, "tags")], key="c_tag",
+                       format_func=lambda v: t("dashboard.all") if v is None else v)
+    created = d3.date_input(t("contacts.created"), value=(), key="c_created", max_value=date.today())
+    sort = d4.selectbox(t("contacts.sort"), list(contacts.SORTS), key="c_sort",
+                        format_func=lambda v: t(f"contacts.sort_{v}"))
+    d5.toggle(t("contacts.mine"), key="c_mine")
+    created_from = created[0].isoformat() if len(created) > 0 else None
+    created_to = created[1].isoformat() if len(created) > 1 else None
+    return contacts.Query(search=search, lifecycle=lifecycle, owner_id=ctx.user["id"] if mine else owner,
+                          channel=channel, campaign_id=campaign, tag=tag, segment=segment,
+                          created_from=created_from, created_to=created_to, sort=sort)
+
+
+def render_contacts(ctx: PageContext) -> None:
+    st.title(t("nav.contacts"))
+    options = contacts.choices(ctx.conn)
+    query = filters(ctx, options)
+    signature = repr(query)
+    if st.session_state.get("c_signature") != signature:  # new filters: back to page one
+        st.session_state["c_signature"] = signature
+        grid.reset_page(KEY)
+    total = contacts.page(ctx.conn, query, limit=0)[1]
+    size, offset = grid.pager(KEY, total, ctx.lang)
+    page_rows, _ = contacts.page(ctx.conn, query, limit=size, offset=offset)
+    for r in page_rows:
+        r["open"] = f"/contacts?id={r['id']}"
+    companies = contacts.companies_named(ctx.conn, {r["company_id"] for r in page_rows if r["company_id"]})
+    config = _columns(options, companies)
+    changes = grid.editable(f"{KEY}_{offset}_{size}", page_rows, config,
+                            ["open", "first_name", "last_name", "email", "phone", "company_id", "title", "lifecycle",
+                             "owner_id", "channel", "campaign_id", "tags"])
+    _save_bar(ctx, changes, f"{KEY}_{offset}_{size}")
+    _bulk(ctx, changes, options)
+    _export(ctx, query)
+
+
+def _columns(options: dict, companies: dict) -> dict:
+    owners, campaigns = options["owner_id"], options["campaign_id"]
+    return {
+        "open": st.column_config.LinkColumn("", display_text="↗", width="small", disabled=True),
+        "first_name": st.column_config.TextColumn(t("contacts.first_name"), max_chars=100, required=True),
+        "last_name": st.column_config.TextColumn(t("contacts.last_name"), max_chars=100),
+        "email": st.column_config.TextColumn(t("contacts.email"), max_chars=320),
+        "phone": st.column_config.TextColumn(t("contacts.phone"), max_chars=40),
+        "company_id": st.column_config.SelectboxColumn(t("contacts.company"), options=list(companies),
+                                                       format_func=lambda v: companies.get(v, "")),
+        "title": st.column_config.TextColumn(t("contacts.title"), max_chars=120),
+        "lifecycle": st.column_config.SelectboxColumn(t("contacts.lifecycle"), options=list(contacts.LIFECYCLES),
+                                                      format_func=lambda v: t(f"contacts.lifecycle_{v}"),
+                                                      required=True),
+        "owner_id": st.column_config.SelectboxColumn(t("contacts.owner"), options=list(owners),
+                                                     format_func=lambda v: owners.get(v, "")),
+        "channel": st.column_config.TextColumn(t("contacts.channel"), max_chars=60),
+        "campaign_id": st.column_config.SelectboxColumn(t("contacts.campaign"), options=list(campaigns),
+                                                        format_func=lambda v: campaigns.get(v, "")),
+        "tags": st.column_config.TextColumn(t("contacts.tags"), max_chars=300),
+    }
+
+
+def _save_bar(ctx: PageContext, changes: grid.GridEdits, key: str) -> None:
+    cols = st.columns([1, 1, 4])
+    undo = st.session_state.get("c_undo")
+    if cols[0].button(t("contacts.save", n=len(changes.edits) + len(changes.added) + len(changes.deleted)),
+                      type="primary", disabled=not changes.dirty, key="c_save", icon=":material/save:"):
+        try:
+            result = contacts.save_grid(ctx.conn, changes.edits, changes.added, changes.deleted, ctx.actor)
+        except ConflictError as err:
+            st.error(t("contacts.conflict", detail=error_text(err)), icon=":material/sync_problem:")
+            st.info(t("record.kept"))
+        except ValidationError as err:
+            where = t("contacts.row", n=err.row) + ": " if err.row else ""
+            st.error(where + error_text(err), icon=":material/error:")
+        except DomainError as err:
+            show_error(err)
+        else:
+            grid.forget(key)
+            st.session_state["c_undo"] = result["deleted"] or None
+            st.toast(t("contacts.saved", updated=result["updated"], created=len(result["created"]),
+                       deleted=len(result["deleted"])), icon=":material/check:")
+            st.rerun()
+    if undo and cols[1].button(t("contacts.undo", n=len(undo)), icon=":material/undo:", key="c_undo_button"):
+        for cid in undo:
+            records.restore(ctx.conn, "contacts", cid, ctx.actor)
+        st.session_state["c_undo"] = None
+        st.rerun()
+    cols[2].caption(t("contacts.grid_help"))
+
+
+def _bulk(ctx: PageContext, changes: grid.GridEdits, options: dict) -> None:
+    if not changes.selected:
+        return
+    with st.container(border=True):
+        st.markdown(t("contacts.bulk_title", n=len(changes.selected)))
+        c1, c2, c3 = st.columns([1.5, 2, 1])
+        action = c1.selectbox(t("contacts.bulk_action"), ["owner", "lifecycle", "tag", "delete"], key="c_bulk_action",
+                              format_func=lambda a: t(f"contacts.bulk_{a}"))
+        value = None
+        if action == "owner":
+            value = c2.selectbox(t("contacts.owner"), list(options["owner_id"]), key="c_bulk_owner",
+                                 format_func=lambda v: options["owner_id"][v])
+        elif action == "lifecycle":
+            value = c2.selectbox(t("contacts.lifecycle"), contacts.LIFECYCLES, key="c_bulk_lifecycle",
+                                 format_func=lambda v: t(f"contacts.lifecycle_{v}"))
+        elif action == "tag":
+            value = c2.text_input(t("contacts.tag"), key="c_bulk_tag", max_chars=40)
+        if c3.button(t("contacts.apply"), key="c_bulk_apply", type="primary"):
+            try:
+                n = contacts.bulk(ctx.conn, [r["id"] for r in changes.selected], action, value, ctx.actor)
+                if action == "delete":
+                    st.session_state["c_undo"] = [r["id"] for r in changes.selected]
+                st.toast(t("contacts.bulk_done", n=n), icon=":material/check:")
+                for key in [k for k in st.session_state if str(k).startswith(KEY)]:
+                    st.session_state.pop(key, None)
+                st.rerun()
+            except DomainError as err:
+                show_error(err)
+
+
+def _export(ctx: PageContext, query: contacts.Query) -> None:
+    with st.expander(t("contacts.export"), icon=":material/download:"):
+        if not st.toggle(t("contacts.export_prepare"), key="c_export"):
+            return
+        data = contacts.export_rows(ctx.conn, query)
+        if len(data) >= 50_000:
+            st.warning(t("contacts.export_capped", n=50_000))
+        frame = pd.DataFrame(data)
+        c1, c2 = st.columns(2)
+        c1.download_button(t("contacts.export_csv"), frame.to_csv(index=False).encode("utf-8-sig"),
+                           "contacts.csv", "text/csv", icon=":material/csv:")
+        buffer = io.BytesIO()
+        frame.to_excel(buffer, index=False, sheet_name="contacts")
+        c2.download_button(t("contacts.export_xlsx"), buffer.getvalue(), "contacts.xlsx",
+                           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                           icon=":material/table:")
+

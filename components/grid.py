@@ -1,0 +1,87 @@
+"""One reusable server-side grid: a page of rows from SQL in ``st.data_editor``, a pager, and the edits.
+
+Only the visible page is ever loaded. Hidden ``id``/``version`` travel with the rows so saves are
+version-checked; a ``selected`` checkbox column feeds bulk actions and is never saved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import streamlit as st
+
+from components.edits import row_changes
+from components.i18n import number, t
+
+PAGE_SIZES = (25, 50, 100)
+
+
+@dataclass
+class GridEdits:
+    edits: list[tuple[dict, dict]] = field(default_factory=list)
+    added: list[dict] = field(default_factory=list)
+    deleted: list[dict] = field(default_factory=list)
+    selected: list[dict] = field(default_factory=list)
+
+    @property
+    def dirty(self) -> bool:
+        return bool(self.edits or self.added or self.deleted)
+
+
+def pager(key: str, total: int, lang: str) -> tuple[int, int]:
+    """Page size and offset, with previous/next buttons and 'rows x–y of N'."""
+    size = st.session_state.get(f"{key}_size", PAGE_SIZES[0])
+    pages = max(1, -(-total // size))
+    current = min(st.session_state.get(f"{key}_page", 0), pages - 1)
+    cols = st.columns([1, 1, 3, 1.2])
+    if cols[0].button(t("grid.previous"), key=f"{key}_prev", disabled=current == 0, icon=":material/chevron_left:"):
+        current -= 1
+    if cols[1].button(t("grid.next"), key=f"{key}_next", disabled=current >= pages - 1,
+                      icon=":material/chevron_right:"):
+        current += 1
+    st.session_state[f"{key}_page"] = current
+    first = current * size + 1 if total else 0
+    cols[2].caption(t("grid.showing", first=number(first, lang), last=number(min(total, (current + 1) * size), lang),
+                      total=number(total, lang)))
+    cols[3].selectbox(t("grid.page_size"), PAGE_SIZES, key=f"{key}_size", label_visibility="collapsed",
+                      format_func=lambda n: t("grid.per_page", n=n))
+    return size, current * size
+
+
+def reset_page(key: str) -> None:
+    st.session_state[f"{key}_page"] = 0
+
+
+def editable(key: str, rows: list[dict], column_config: dict, column_order: list[str], *,
+             allow_add: bool = True) -> GridEdits:
+    """Render the page of rows; return what the user changed (not yet saved).
+
+    While edits are pending, the rows (and their versions) stay as the user first saw them, so a
+    save against rows someone changed meanwhile is refused as a conflict instead of overwriting.
+    """
+    pending = st.session_state.get(key) or {}
+    if any(pending.get(k) for k in ("edited_rows", "added_rows", "deleted_rows")) and f"{key}_seen" in st.session_state:
+        rows = st.session_state[f"{key}_seen"]
+    else:
+        st.session_state[f"{key}_seen"] = rows
+    shown = [{"selected": False, **r} for r in rows]
+    config = {"id": None, "version": None, "selected": st.column_config.CheckboxColumn("✓", width="small"),
+              **column_config}
+    st.data_editor(shown, key=key, hide_index=True, width="stretch", num_rows="dynamic" if allow_add else "delete",
+                   column_config=config, column_order=["selected", *column_order], height=min(38 + 35 * 16, 600))
+    state = st.session_state.get(key) or {}
+    edited = {i: {k: v for k, v in change.items() if k != "selected"}
+              for i, change in (state.get("edited_rows") or {}).items()}
+    picks = [rows[int(i)] for i, change in (state.get("edited_rows") or {}).items()
+             if change.get("selected") and int(i) < len(rows)]
+    added = [{k: v for k, v in r.items() if k not in ("selected", "id", "version") and v not in (None, "")}
+             for r in state.get("added_rows") or []]
+    deleted = [rows[i] for i in state.get("deleted_rows") or [] if i < len(rows)]
+    return GridEdits(edits=row_changes(rows, edited), added=[a for a in added if a], deleted=deleted,
+                     selected=picks)
+
+
+def forget(key: str) -> None:
+    """Drop the editor's pending state after a successful save."""
+    st.session_state.pop(key, None)
+    st.session_state.pop(f"{key}_seen", None)

@@ -1,0 +1,110 @@
+"""AppTest of the contacts page: grid edits drive the database, conflicts keep input, record view works."""
+
+from db import contacts, records
+from db.connection import connect
+from db.permissions import Actor
+from tests.apptest import page, texts, user_id
+
+GRID = "contacts_grid_0_25"
+
+
+def _first_page(path):
+    return contacts.page(connect(path), contacts.Query(), limit=25)[0]
+
+
+def _edit(at, changes: dict, added=None, deleted=None):
+    at.session_state[GRID] = {"edited_rows": changes, "added_rows": added or [], "deleted_rows": deleted or []}
+
+
+def test_list_shows_a_bounded_page(seeded):
+    at = page("pages/contacts.py", seeded[0], "rep")
+    at.run()
+    assert not at.exception
+    total = contacts.page(connect(seeded[0]), contacts.Query(), limit=1)[1]
+    assert f"of {total}" in texts(at)
+
+
+def test_grid_edit_add_and_delete_reach_the_database(seeded):
+    path = seeded[0]
+    first = _first_page(path)
+    at = page("pages/contacts.py", path, "admin")
+    at.run()
+    _edit(at, {0: {"title": "Chief Grid Officer"}}, added=[{"first_name": "Grace", "last_name": "Hopper"}],
+          deleted=[1])
+    at.run()
+    at.button(key="c_save").click().run()
+    assert not at.exception
+    c = connect(path)
+    assert records.get(c, "contacts", first[0]["id"])["title"] == "Chief Grid Officer"
+    assert c.execute("SELECT COUNT(*) FROM contacts WHERE first_name = 'Grace' AND last_name = 'Hopper'"
+                     ).fetchone()[0] == 1
+    assert records.get(c, "contacts", first[1]["id"], include_deleted=True)["deleted_at"]
+    at.button(key="c_undo_button").click().run()
+    assert records.get(c, "contacts", first[1]["id"])["deleted_at"] is None
+
+
+def test_bad_cell_names_the_row_and_saves_nothing(seeded):
+    path = seeded[0]
+    first = _first_page(path)
+    at = page("pages/contacts.py", path, "admin")
+    at.run()
+    _edit(at, {0: {"title": "Fine"}, 1: {"email": "nope"}})
+    at.run()
+    at.button(key="c_save").click().run()
+    assert "Row 2" in texts(at) and "not a valid email" in texts(at)
+    assert records.get(connect(path), "contacts", first[0]["id"])["title"] != "Fine"
+
+
+def test_conflict_names_who_and_keeps_the_edit(seeded):
+    path = seeded[0]
+    first = _first_page(path)
+    at = page("pages/contacts.py", path, "admin")
+    at.run()
+    _edit(at, {0: {"title": "Mine"}})
+    at.run()
+    c = connect(path)
+    manager = user_id(path, "manager")
+    records.update(c, "contacts", first[0]["id"], first[0]["version"], {"title": "Theirs"}, Actor(manager, "manager"))
+    at.button(key="c_save").click().run()
+    assert "Nothing was saved" in texts(at) and "title" in texts(at)
+    assert at.session_state[GRID]["edited_rows"] == {0: {"title": "Mine"}} or \
+        at.session_state[GRID]["edited_rows"] == {"0": {"title": "Mine"}}
+    assert records.get(c, "contacts", first[0]["id"])["title"] == "Theirs"
+
+
+def test_rep_cannot_edit_someone_elses_contact_through_the_grid(seeded):
+    path = seeded[0]
+    c = connect(path)
+    rep = user_id(path, "rep")
+    shown = contacts.page(c, contacts.Query(), limit=25)[0]
+    c.execute("UPDATE contacts SET owner_id = ? WHERE id = ?", (user_id(path, "admin"), shown[2]["id"]))
+    rows = contacts.page(c, contacts.Query(), limit=25)[0]
+    index = next(i for i, r in enumerate(rows) if r["owner_id"] != rep)
+    at = page("pages/contacts.py", path, "rep")
+    at.run()
+    _edit(at, {index: {"title": "Hijacked"}})
+    at.run()
+    at.button(key="c_save").click().run()
+    assert "You may not" in texts(at)
+    assert records.get(c, "contacts", rows[index]["id"])["title"] != "Hijacked"
+
+
+def test_record_view_shows_figures_and_logs_a_note(seeded):
+    path = seeded[0]
+    cid = connect(path).execute("SELECT id FROM contacts WHERE lifecycle = 'customer' LIMIT 1").fetchone()[0]
+    at = page("pages/contacts.py", path, "admin", query={"id": cid})
+    at.run()
+    assert not at.exception
+    assert {"Revenue", "Gross margin", "Cost to serve", "CAC", "Customer profit", "CSAT", "NPS"} <= \
+        {m.label for m in at.metric}
+    at.text_area[0].input("Called about renewal <b>soon</b>")
+    next(b for b in at.button if b.label == "Add to the timeline").click().run()
+    assert not at.exception
+    assert connect(path).execute("SELECT COUNT(*) FROM activities WHERE contact_id = ? AND notes = ?",
+                                 (cid, "Called about renewal <b>soon</b>")).fetchone()[0] == 1
+
+
+def test_unknown_record_says_so(seeded):
+    at = page("pages/contacts.py", seeded[0], "admin", query={"id": 999999})
+    at.run()
+    assert not at.exception and "does not exist" in texts(at)
