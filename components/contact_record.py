@@ -42,12 +42,12 @@ def render_record(ctx: PageContext, contact_id: int) -> None:
 
 def _figures(ctx: PageContext, contact_id: int) -> None:
     f = customer_kpi.figures(ctx.conn, contact_id)
-    cols = st.columns(7)
     shown = [("kpi.revenue", money(f["revenue"], ctx.lang)), ("kpi.margin", money(f["margin"], ctx.lang)),
              ("kpi.cost_to_serve", money(f["cost_to_serve"], ctx.lang)), ("kpi.cac", money(f["cac"], ctx.lang)),
              ("kpi.profit", money(f["profit"], ctx.lang)), ("kpi.csat", percent(f["csat"], ctx.lang)),
              ("kpi.nps", number(f["nps"], ctx.lang, 0) if f["nps"] is not None else "—")]
-    for col, (key, value) in zip(cols, shown, strict=True):
+    cols = st.columns(4) + st.columns(4)
+    for col, (key, value) in zip(cols, shown, strict=False):
         col.metric(t(key), value, help=t(key + "_help"), border=True)
 
 
@@ -76,7 +76,7 @@ def _timeline(ctx: PageContext, contact_id: int) -> None:
             who = f" · {esc(e['who'])}" if e["who"] else ""
             st.markdown(f"{ICONS.get(e['kind'], '')} **{t('kinds.' + e['kind'])}** · {title}{amount}  \n"
                         f":gray[{moment(e['at'], ctx.lang)}{who}]")
-            if e["body"]:
+            if e["body"] and e["body"] != e["title"]:
                 st.caption(esc(e["body"], limit=400))
 
 

@@ -68,6 +68,7 @@ def editable(key: str, rows: list[dict], column_config: dict, column_order: list
     config = {"id": None, "version": None, "selected": st.column_config.CheckboxColumn("✓", width="small"),
               **column_config}
     st.data_editor(shown, key=key, hide_index=True, width="stretch", num_rows="dynamic" if allow_add else "delete",
+                   placeholder="",
                    column_config=config, column_order=["selected", *column_order], height=min(38 + 35 * 16, 600))
     state = st.session_state.get(key) or {}
     edited = {i: {k: v for k, v in change.items() if k != "selected"}

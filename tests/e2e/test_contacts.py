@@ -1,0 +1,43 @@
+"""Real browser: edit a cell of the contacts grid and see it in the database; log a note on a record."""
+
+from tests.e2e.harness import open_page, shot, wait_idle
+
+ROW = 35  # glide data grid row height
+
+
+def test_edit_a_cell_in_the_grid(signed_in, db):
+    page = signed_in
+    open_page(page, "Contacts")
+    grid = page.locator("[data-testid=stDataFrame]").first
+    grid.wait_for()
+    page.wait_for_timeout(800)
+    first_row = page.locator("#glide-cell-3-0").inner_text()  # accessible copy of the canvas: column 3 = first name
+    box = grid.bounding_box()
+    # Column order: row marker, ✓, ↗, First name... The first-name column starts about 190 px in.
+    page.mouse.dblclick(box["x"] + 230, box["y"] + ROW + ROW / 2)
+    editor = page.locator(".gdg-growing-entry textarea, textarea.gdg-input").first
+    editor.wait_for()
+    editor.fill("Zelda")
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(500)
+    page.get_by_role("button", name="Save 1 changes").click()
+    wait_idle(page)
+    page.get_by_text("Saved: 1 changed").wait_for()
+    shot(page, "contacts_saved")
+    assert db.execute("SELECT COUNT(*) FROM contacts WHERE first_name = 'Zelda'").fetchone()[0] == 1
+    assert first_row != "Zelda"
+
+
+def test_record_deep_link_and_log_a_note(signed_in, server, db):
+    page = signed_in
+    page.wait_for_timeout(500)
+    cid = db.execute("SELECT id FROM contacts WHERE lifecycle = 'customer' ORDER BY id LIMIT 1").fetchone()[0]
+    page.goto(f"{server.url}/contacts?id={cid}")
+    page.get_by_text("Log something").wait_for()
+    page.get_by_label("Text").fill("Asked for a quote <script>alert(1)</script>")
+    page.get_by_role("button", name="Add to the timeline").click()
+    wait_idle(page)
+    page.get_by_text("Asked for a quote").first.wait_for()
+    shot(page, "contact_record")
+    assert db.execute("SELECT COUNT(*) FROM activities WHERE contact_id = ? AND notes LIKE 'Asked for a quote%'",
+                      (cid,)).fetchone()[0] == 1
