@@ -1,0 +1,29 @@
+"""Deals: the kanban board of a pipeline (drag to move), deal detail, new deals, weighted forecast."""
+
+import streamlit as st
+
+from components.deals_view import (
+    board_filters,
+    handle_move,
+    render_deal,
+    render_forecast,
+    render_new_deal,
+    render_pipeline_board,
+)
+from components.i18n import t
+from components.layout import page_setup
+
+ctx = page_setup("deals")
+deal_id = st.query_params.get("id")
+if deal_id and deal_id.isdigit():
+    render_deal(ctx, int(deal_id))
+    st.stop()
+
+st.title(t("nav.deals"))
+query = board_filters(ctx)
+pending = st.session_state.get("deal_move")
+if pending:
+    handle_move(ctx, pending)
+render_pipeline_board(ctx, query)
+render_new_deal(ctx, query.pipeline_id)
+render_forecast(ctx, query.pipeline_id)

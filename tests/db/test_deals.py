@@ -1,0 +1,103 @@
+"""Deals: board columns (counts, sums, weighted, bounded cards), moves with history and audit, conflicts."""
+
+import pytest
+
+from db import deals, records
+from db.errors import ConflictError, PermissionDenied, ValidationError
+
+
+@pytest.fixture
+def pipe(conn):
+    x = conn.execute
+    x("INSERT INTO pipelines (id, name, kind) VALUES (1, 'Sales', 'sales'), (2, 'Hiring', 'recruiting')")
+    x("INSERT INTO stages (id, pipeline_id, name, position, probability, kind) VALUES "
+      "(1, 1, 'Lead', 0, 0.1, 'open'), (2, 1, 'Proposal', 1, 0.5, 'open'), (3, 1, 'Won', 2, 1, 'won'), "
+      "(4, 1, 'Lost', 3, 0, 'lost'), (5, 2, 'Applied', 0, 0.1, 'open')")
+    return conn
+
+
+def _deal(conn, actor, stage=1, amount=100, title="d"):
+    return deals.create(conn, {"pipeline_id": 1, "stage_id": stage, "title": title, "amount": amount}, actor)
+
+
+def test_columns_count_sum_and_weight_every_deal_but_show_a_bounded_page(pipe, admin):
+    for amount in (100, 200, 300):  # Lead: 600, weighted 60
+        _deal(pipe, admin, 1, amount)
+    _deal(pipe, admin, 2, 1000)  # Proposal: 1000, weighted 500
+    board = {c["name"]: c for c in deals.board(pipe, deals.BoardQuery(pipeline_id=1), per_column=2)}
+    assert (board["Lead"]["count"], board["Lead"]["sum"], board["Lead"]["weighted"]) == (3, 600, pytest.approx(60))
+    assert [c["amount"] for c in board["Lead"]["cards"]] == [300, 200]  # biggest first, two per column
+    assert (board["Proposal"]["count"], board["Proposal"]["weighted"]) == (1, pytest.approx(500))
+    assert board["Won"]["count"] == 0 and list(board) == ["Lead", "Proposal", "Won", "Lost"]
+    more = {c["name"]: c for c in deals.board(pipe, deals.BoardQuery(pipeline_id=1), per_column=2, extra={1: 5})}
+    assert len(more["Lead"]["cards"]) == 3
+
+
+def test_move_writes_history_and_audit_in_one_go(pipe, admin):
+    d = _deal(pipe, admin)
+    deals.move(pipe, d, 2, 1, admin)
+    row = records.get(pipe, "deals", d)
+    assert row["stage_id"] == 2 and row["version"] == 2
+    hist = pipe.execute("SELECT from_stage_id, to_stage_id FROM deal_stage_history WHERE deal_id = ? ORDER BY id",
+                        (d,)).fetchall()
+    assert [tuple(h) for h in hist] == [(None, 1), (1, 2)]
+    assert pipe.execute("SELECT COUNT(*) FROM audit_log WHERE entity = 'deals' AND entity_id = ? AND action = 'update'",
+                        (d,)).fetchone()[0] == 1
+
+
+def test_won_sets_close_date_and_amount_lost_needs_a_reason(pipe, admin):
+    d = _deal(pipe, admin)
+    with pytest.raises(ValidationError) as err:
+        deals.move(pipe, d, 4, 1, admin, lost_reason="  ")
+    assert err.value.field == "lost_reason"
+    assert records.get(pipe, "deals", d)["stage_id"] == 1
+    deals.move(pipe, d, 3, 1, admin, amount=555, closed_at="2026-11-20 12:00:00")
+    row = records.get(pipe, "deals", d)
+    assert (row["closed_at"], row["amount"]) == ("2026-11-20 12:00:00", 555)
+    deals.move(pipe, d, 1, 2, admin)  # reopened: no close date any more
+    assert records.get(pipe, "deals", d)["closed_at"] is None
+    deals.move(pipe, d, 4, 3, admin, lost_reason="Price")
+    assert records.get(pipe, "deals", d)["lost_reason"] == "Price"
+
+
+def test_stale_move_is_refused_and_changes_nothing(pipe, admin, manager):
+    d = _deal(pipe, admin)
+    deals.move(pipe, d, 2, 1, manager)
+    with pytest.raises(ConflictError) as err:
+        deals.move(pipe, d, 3, 1, admin)
+    assert "Mia Manager" in str(err.value)
+    assert records.get(pipe, "deals", d)["stage_id"] == 2
+    assert pipe.execute("SELECT COUNT(*) FROM deal_stage_history WHERE deal_id = ?", (d,)).fetchone()[0] == 2
+
+
+def test_move_to_another_pipelines_stage_is_refused(pipe, admin):
+    d = _deal(pipe, admin)
+    with pytest.raises(ValidationError):
+        deals.move(pipe, d, 5, 1, admin)
+
+
+def test_rep_cannot_move_someone_elses_deal(pipe, admin, rep):
+    d = _deal(pipe, admin)
+    with pytest.raises(PermissionDenied):
+        deals.move(pipe, d, 2, 1, rep)
+
+
+@pytest.mark.parametrize("values,field", [({"title": " "}, "title"), ({"amount": -1}, "amount"),
+                                          ({"amount": "lots"}, "amount"), ({"expected_close": "9999-01-01"},
+                                                                           "expected_close")])
+def test_deal_validation(pipe, admin, values, field):
+    with pytest.raises(ValidationError) as err:
+        deals.create(pipe, {"pipeline_id": 1, "stage_id": 1, "title": "ok", **values}, admin)
+    assert err.value.field == field
+
+
+def test_filters_and_forecast(pipe, admin, rep):
+    _deal(pipe, admin, 1, 100, "Alpha renewal")
+    deals.create(pipe, {"pipeline_id": 1, "stage_id": 2, "title": "Beta", "amount": 1000, "owner_id": rep.id,
+                        "expected_close": "2026-12-15"}, rep)
+    assert sum(c["count"] for c in deals.board(pipe, deals.BoardQuery(pipeline_id=1, search="renew"))) == 1
+    assert sum(c["count"] for c in deals.board(pipe, deals.BoardQuery(pipeline_id=1, owner_id=rep.id))) == 1
+    assert sum(c["count"] for c in deals.board(pipe, deals.BoardQuery(pipeline_id=1, min_amount=500))) == 1
+    assert sum(c["count"] for c in deals.board(pipe, deals.BoardQuery(pipeline_id=1, search="%"))) == 0
+    forecast = {(f["month"], f["owner"]): f["weighted"] for f in deals.forecast(pipe, 1)}
+    assert forecast[("2026-12", "Rob Rep")] == pytest.approx(500)
