@@ -1,0 +1,179 @@
+"""Calendar page parts: filters, the component with its callbacks, create and event dialogs, export."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import streamlit as st
+
+from components import calendar as calview
+from components.i18n import error_text, moment, t
+from components.layout import PageContext
+from db import activities, records
+from db.connection import rows
+from db.errors import ConflictError, DomainError
+
+KEY = "calendar"
+
+
+def filters(ctx: PageContext) -> tuple[int | None, list[str]]:
+    people = rows(ctx.conn, "SELECT id, name FROM users WHERE deleted_at IS NULL AND active = 1 ORDER BY name")
+    c1, c2 = st.columns([1, 3])
+    who = c1.selectbox(t("calendar.person"), ["me", "team", *[p["id"] for p in people if p["id"] != ctx.user["id"]]],
+                       key="cal_person", index=1 if ctx.actor.is_manager else 0, format_func=lambda v: t("calendar.me") if v == "me" else
+                       t("calendar.team") if v == "team" else next(p["name"] for p in people if p["id"] == v))
+    kinds = c2.pills(t("calendar.types"), activities.KINDS, selection_mode="multi", key="cal_kinds",
+                     default=["call", "meeting", "task"], format_func=lambda k: t("kinds." + k))
+    owner = ctx.user["id"] if who == "me" else None if who == "team" else who
+    return owner, list(kinds or [])
+
+
+def render_calendar(ctx: PageContext, owner: int | None, kinds: list[str]) -> None:
+    tz = ctx.user.get("timezone") or "UTC"
+    today = datetime.now(ZoneInfo(tz)).date()
+    monday = today - timedelta(days=today.weekday())
+    fallback = ((monday - timedelta(days=7)).isoformat() + "T00:00:00", (monday + timedelta(days=42)).isoformat()
+                + "T00:00:00")
+    key = f"{KEY}_{st.session_state.get('cal_version', 0)}"
+    start, end = calview.view_range(st.session_state.get(key), fallback)
+    start_utc, end_utc = calview.from_component(start, tz), calview.from_component(end, tz)
+    found = activities.in_range(ctx.conn, start_utc, end_utc, owner, kinds)
+    state = calview.render(calview.events(found, tz), "timeGridWeek", key, today.isoformat())
+    handle(ctx, state, tz)
+    st.caption(t("calendar.help", tz=tz, n=len(found)))
+
+
+def handle(ctx: PageContext, state: dict, tz: str) -> None:
+    """React once to the component's latest select, eventClick or eventChange."""
+    callback = (state or {}).get("callback")
+    if callback not in ("select", "eventClick", "eventChange"):
+        return
+    fingerprint = json.dumps(state.get(callback), sort_keys=True, default=str)
+    if st.session_state.get("cal_seen") == fingerprint:
+        return
+    st.session_state["cal_seen"] = fingerprint
+    if callback == "select":
+        sel = state["select"]
+        create_dialog(ctx, calview.from_component(sel["start"], tz), calview.from_component(sel["end"], tz), tz)
+    elif callback == "eventClick":
+        event = state["eventClick"]["event"]
+        event_dialog(ctx, int(event["id"]), tz)
+    else:
+        event = state["eventChange"]["event"]
+        reschedule(ctx, event, tz)
+
+
+def reschedule(ctx: PageContext, event: dict, tz: str) -> None:
+    start = calview.from_component(event["start"], tz)
+    end = calview.from_component(event["end"], tz) if event.get("end") else \
+        (datetime.fromisoformat(start) + timedelta(minutes=30)).strftime(calview.FMT)
+    version = int(event.get("extendedProps", {}).get("version", 0))
+    try:
+        activities.reschedule(ctx.conn, int(event["id"]), version, start, end, ctx.actor)
+        st.toast(t("calendar.moved", when=moment(calview.to_local(start, tz), ctx.lang)), icon=":material/check:")
+    except ConflictError as err:
+        st.error(t("calendar.changed_meanwhile", detail=error_text(err)), icon=":material/sync_problem:")
+    except DomainError as err:
+        st.error(error_text(err), icon=":material/error:")
+    refresh()
+
+
+def refresh() -> None:
+    """Re-mount the component so it shows the database's current state."""
+    st.session_state["cal_version"] = st.session_state.get("cal_version", 0) + 1
+
+
+@st.dialog("New activity", width="large")
+def create_dialog(ctx: PageContext, start_utc: str, end_utc: str, tz: str) -> None:
+    local_start = datetime.fromisoformat(calview.to_local(start_utc, tz))
+    local_end = datetime.fromisoformat(calview.to_local(end_utc, tz))
+    if local_end - local_start >= timedelta(days=1):  # a whole-day selection: default to one hour at 9:00
+        local_start, local_end = datetime.combine(local_start.date(), time(9)), datetime.combine(local_start.date(),
+                                                                                                  time(10))
+    with st.form("new_activity"):
+        c1, c2 = st.columns(2)
+        kind = c1.selectbox(t("calendar.type"), ["meeting", "call", "task", "email"], format_func=lambda k: t("kinds." + k))
+        subject = c2.text_input(t("calendar.subject"), max_chars=200)
+        d1, d2, d3 = st.columns(3)
+        day = d1.date_input(t("calendar.day"), value=local_start.date())
+        begins = d2.time_input(t("calendar.start"), value=local_start.time(), step=900)
+        minutes = d3.number_input(t("calendar.duration"), min_value=5, max_value=24 * 60, step=15,
+                                  value=max(15, int((local_end - local_start).total_seconds() // 60)))
+        search = st.text_input(t("calendar.contact"), max_chars=100, help=t("calendar.contact_help"))
+        notes = st.text_area(t("calendar.notes"), max_chars=5000)
+        r1, r2, r3 = st.columns(3)
+        freq = r1.selectbox(t("calendar.repeat"), [None, *activities.FREQS],
+                            format_func=lambda f: t("calendar.no_repeat") if f is None else t(f"calendar.freq_{f}"))
+        until = r2.date_input(t("calendar.until"), value=None)
+        count = r3.number_input(t("calendar.count"), min_value=1, max_value=activities.MAX_OCCURRENCES, value=None)
+        if st.form_submit_button(t("calendar.save"), type="primary"):
+            wall = datetime.combine(day, begins)
+            start = calview.local_to_utc(wall, tz)
+            end = calview.local_to_utc(wall + timedelta(minutes=int(minutes)), tz)
+            contact = _contact(ctx, search)
+            try:
+                ids = activities.create(ctx.conn, {"kind": kind, "subject": subject, "notes": notes,
+                                                   "starts_at": start, "ends_at": end, "owner_id": ctx.user["id"],
+                                                   "contact_id": contact}, ctx.actor, freq=freq,
+                                        until=until.isoformat() if until else None, count=count)
+            except DomainError as err:
+                st.error(error_text(err))
+                return
+            st.session_state["cal_flash"] = t("calendar.created", n=len(ids))
+            refresh()
+            st.rerun()
+
+
+def _contact(ctx: PageContext, text: str) -> int | None:
+    if not text.strip():
+        return None
+    from db.contacts import Query, page
+
+    found, _ = page(ctx.conn, Query(search=text), limit=1)
+    return found[0]["id"] if found else None
+
+
+@st.dialog("Activity", width="large")
+def event_dialog(ctx: PageContext, activity_id: int, tz: str) -> None:
+    try:
+        a = records.get(ctx.conn, "activities", activity_id)
+    except DomainError as err:
+        st.error(error_text(err))
+        return
+    st.markdown(f"**{t('kinds.' + a['kind'])}** · {moment(calview.to_local(a['starts_at'] or a['due_at'], tz), ctx.lang)}")
+    with st.form("edit_activity"):
+        subject = st.text_input(t("calendar.subject"), a["subject"], max_chars=200)
+        notes = st.text_area(t("calendar.notes"), a["notes"] or "", max_chars=5000)
+        series = st.checkbox(t("calendar.whole_series"), disabled=not a["series_id"])
+        c1, c2, c3 = st.columns(3)
+        save = c1.form_submit_button(t("calendar.save"), type="primary")
+        done = c2.form_submit_button(t("calendar.reopen") if a["done"] else t("calendar.complete"))
+        delete = c3.form_submit_button(t("calendar.delete"))
+    try:
+        if save:
+            activities.edit(ctx.conn, activity_id, a["version"], {"subject": subject, "notes": notes}, ctx.actor,
+                            whole_series=series)
+        elif done:
+            activities.complete(ctx.conn, activity_id, a["version"], ctx.actor, done=not a["done"])
+        elif delete:
+            records.soft_delete(ctx.conn, "activities", activity_id, ctx.actor, version=a["version"])
+        else:
+            return
+    except DomainError as err:
+        st.error(error_text(err))
+        return
+    refresh()
+    st.rerun()
+
+
+def export(ctx: PageContext, owner: int | None, kinds: list[str]) -> None:
+    with st.expander(t("calendar.export"), icon=":material/ios_share:"):
+        c1, c2 = st.columns(2)
+        start = c1.date_input(t("calendar.from"), value=date.today() - timedelta(days=7), key="ics_from")
+        end = c2.date_input(t("calendar.to"), value=date.today() + timedelta(days=60), key="ics_to")
+        found = activities.in_range(ctx.conn, f"{start} 00:00:00", f"{end} 23:59:59", owner or ctx.user["id"], kinds)
+        st.download_button(t("calendar.download_ics", n=len(found)), activities.ics(found, ctx.user["name"]),
+                           "calendar.ics", "text/calendar", icon=":material/download:")
+

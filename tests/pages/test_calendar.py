@@ -1,0 +1,65 @@
+"""AppTest of the calendar (injected component callbacks) and the My day page."""
+
+from datetime import date, timedelta
+
+from db import activities, records
+from db.connection import connect
+from db.permissions import Actor
+from tests.apptest import page, texts, user_id
+
+
+def _meeting(path, role="rep"):
+    uid = user_id(path, role)
+    day = date.today() + timedelta(days=1)
+    (aid,) = activities.create(connect(path), {"kind": "meeting", "subject": "Plan", "owner_id": uid,
+                                               "starts_at": f"{day} 08:00:00", "ends_at": f"{day} 09:00:00"},
+                               Actor(uid, role))
+    return aid, day
+
+
+def _change(aid, version, start, end):
+    return {"callback": "eventChange", "eventChange": {"event": {"id": str(aid), "start": start, "end": end,
+                                                                 "extendedProps": {"version": version}}}}
+
+
+def test_calendar_page_opens(seeded):
+    at = page("pages/calendar.py", seeded[0], "rep")
+    at.run()
+    assert not at.exception and "Select a time range" in texts(at)
+
+
+def test_drag_reschedules_in_the_users_time_zone(seeded):
+    path = seeded[0]
+    aid, day = _meeting(path)
+    c = connect(path)
+    c.execute("UPDATE users SET timezone = 'Europe/Sofia' WHERE id = ?", (user_id(path, "rep"),))
+    at = page("pages/calendar.py", path, "rep",
+              state={"calendar_0": _change(aid, 1, f"{day}T14:00:00.000Z", f"{day}T15:30:00.000Z")})
+    at.run()
+    assert not at.exception
+    row = records.get(c, "activities", aid)
+    assert (row["starts_at"], row["ends_at"]) == (f"{day} 12:00:00", f"{day} 13:30:00")  # 14:00 Sofia = 12:00 UTC
+
+
+def test_stale_drag_says_so_and_changes_nothing(seeded):
+    path = seeded[0]
+    aid, day = _meeting(path)
+    at = page("pages/calendar.py", path, "rep",
+              state={"calendar_0": _change(aid, 7, f"{day}T14:00:00Z", f"{day}T15:00:00Z")})
+    at.run()
+    assert "Not moved" in texts(at)
+    assert records.get(connect(path), "activities", aid)["starts_at"] == f"{day} 08:00:00"
+
+
+def test_my_day_completes_a_task_in_one_click(seeded):
+    path = seeded[0]
+    uid = user_id(path, "rep")
+    (tid,) = activities.create(connect(path), {"kind": "task", "subject": "Send quote", "owner_id": uid,
+                                               "starts_at": f"{date.today()} 23:00:00",
+                                               "ends_at": f"{date.today()} 23:30:00"}, Actor(uid, "rep"))
+    at = page("pages/tasks.py", path, "rep")
+    at.run()
+    assert "Send quote" in texts(at)
+    at.button(key=f"done_{tid}").click().run()
+    assert not at.exception
+    assert records.get(connect(path), "activities", tid)["done"] == 1
