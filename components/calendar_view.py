@@ -42,6 +42,11 @@ def render_calendar(ctx: PageContext, owner: int | None, kinds: list[str]) -> No
     found = activities.in_range(ctx.conn, start_utc, end_utc, owner, kinds)
     state = calview.render(calview.events(found, tz), "timeGridWeek", key, today.isoformat())
     handle(ctx, state, tz)
+    pending = st.session_state.get("cal_dialog")  # a dialog stays open across reruns until saved or dismissed
+    if pending and pending[0] == "create":
+        create_dialog(ctx, pending[1], pending[2], tz)
+    elif pending and pending[0] == "event":
+        event_dialog(ctx, pending[1], tz)
     st.caption(t("calendar.help", tz=tz, n=len(found)))
 
 
@@ -56,10 +61,10 @@ def handle(ctx: PageContext, state: dict, tz: str) -> None:
     st.session_state["cal_seen"] = fingerprint
     if callback == "select":
         sel = state["select"]
-        create_dialog(ctx, calview.from_component(sel["start"], tz), calview.from_component(sel["end"], tz), tz)
+        st.session_state["cal_dialog"] = ("create", calview.from_component(sel["start"], tz),
+                                          calview.from_component(sel["end"], tz))
     elif callback == "eventClick":
-        event = state["eventClick"]["event"]
-        event_dialog(ctx, int(event["id"]), tz)
+        st.session_state["cal_dialog"] = ("event", int(state["eventClick"]["event"]["id"]))
     else:
         event = state["eventChange"]["event"]
         reschedule(ctx, event, tz)
@@ -81,11 +86,16 @@ def reschedule(ctx: PageContext, event: dict, tz: str) -> None:
 
 
 def refresh() -> None:
-    """Re-mount the component so it shows the database's current state."""
+    """Close any dialog and re-mount the component so it shows the database's current state."""
+    st.session_state.pop("cal_dialog", None)
     st.session_state["cal_version"] = st.session_state.get("cal_version", 0) + 1
 
 
-@st.dialog("New activity", width="large")
+def _dismissed() -> None:
+    st.session_state.pop("cal_dialog", None)
+
+
+@st.dialog("New activity", width="large", on_dismiss=_dismissed)
 def create_dialog(ctx: PageContext, start_utc: str, end_utc: str, tz: str) -> None:
     local_start = datetime.fromisoformat(calview.to_local(start_utc, tz))
     local_end = datetime.fromisoformat(calview.to_local(end_utc, tz))
@@ -135,7 +145,7 @@ def _contact(ctx: PageContext, text: str) -> int | None:
     return found[0]["id"] if found else None
 
 
-@st.dialog("Activity", width="large")
+@st.dialog("Activity", width="large", on_dismiss=_dismissed)
 def event_dialog(ctx: PageContext, activity_id: int, tz: str) -> None:
     try:
         a = records.get(ctx.conn, "activities", activity_id)
