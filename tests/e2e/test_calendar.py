@@ -22,7 +22,7 @@ def _centre(box, dy=0):
 def test_select_to_create_then_drag_to_reschedule(sign_in_as, db):
     page = sign_in_as("rep")
     open_page(page, "Calendar")
-    cal = page.frame_locator(FRAME)
+    cal = page.frame_locator(FRAME).last
     today = date.today().isoformat()
     column = cal.locator(f"td.fc-timegrid-col[data-date='{today}']")
     column.wait_for()
@@ -45,6 +45,7 @@ def test_select_to_create_then_drag_to_reschedule(sign_in_as, db):
             break
         page.wait_for_timeout(250)
     assert row and row["starts_at"] == f"{today} 10:00:00" and row["ends_at"] == f"{today} 11:00:00"  # rep is UTC
+    cal = page.frame_locator(FRAME).last  # the calendar is re-mounted after a save; the old frame may linger
     event = cal.locator(".fc-event", has_text="Browser planned demo")
     event.wait_for()
     shot(page, "calendar_week")

@@ -10,6 +10,7 @@ def test_edit_a_cell_in_the_grid(signed_in, db):
     open_page(page, "Contacts")
     grid = page.locator("[data-testid=stDataFrame]").first
     grid.wait_for()
+    page.locator("#glide-cell-3-0").wait_for(state="attached")
     page.wait_for_timeout(800)
     first_row = page.locator("#glide-cell-3-0").inner_text()  # accessible copy of the canvas: column 3 = first name
     box = grid.bounding_box()
