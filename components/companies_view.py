@@ -1,0 +1,93 @@
+"""Companies list (on the shared grid) and the company record."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from components import grid
+from components.history import render_history
+from components.i18n import error_text, money, t
+from components.layout import PageContext, nav_link, show_error
+from components.text import esc
+from db import companies, contacts
+from db.errors import ConflictError, DomainError, ValidationError
+
+KEY = "companies_grid"
+
+
+def render_companies(ctx: PageContext) -> None:
+    st.title(t("nav.companies"))
+    c1, c2, c3 = st.columns([3, 1.2, 1])
+    search = c1.text_input(t("companies.search"), key="co_search", max_chars=100, placeholder=t("companies.search_hint"))
+    sort = c2.selectbox(t("contacts.sort"), list(companies.SORTS), key="co_sort",
+                        format_func=lambda s: t(f"companies.sort_{s}"))
+    mine = c3.toggle(t("contacts.mine"), key="co_mine")
+    owner = ctx.user["id"] if mine else None
+    total = companies.page(ctx.conn, search, owner, sort, limit=0)[1]
+    size, offset = grid.pager(KEY, total, ctx.lang)
+    shown, _ = companies.page(ctx.conn, search, owner, sort, limit=size, offset=offset)
+    for r in shown:
+        r["open"] = f"/companies?id={r['id']}"
+    owners = contacts.choices(ctx.conn)["owner_id"]
+    config = {
+        "open": st.column_config.LinkColumn("", display_text="↗", width="small", disabled=True),
+        "name": st.column_config.TextColumn(t("companies.name"), max_chars=200, required=True),
+        "industry": st.column_config.TextColumn(t("companies.industry"), max_chars=80),
+        "city": st.column_config.TextColumn(t("companies.city"), max_chars=100),
+        "country": st.column_config.TextColumn(t("companies.country"), max_chars=2),
+        "website": st.column_config.LinkColumn(t("companies.website"), max_chars=300),
+        "owner_id": st.column_config.SelectboxColumn(t("contacts.owner"), options=list(owners),
+                                                     format_func=lambda v: owners.get(v, "")),
+        "lifecycle": st.column_config.SelectboxColumn(t("contacts.lifecycle"), options=list(contacts.LIFECYCLES),
+                                                      format_func=lambda v: t(f"contacts.lifecycle_{v}")),
+        "contacts": st.column_config.NumberColumn(t("companies.contacts"), disabled=True),
+        "open_deals": st.column_config.NumberColumn(t("companies.open_deals"), disabled=True),
+        "revenue": st.column_config.NumberColumn(t("kpi.revenue"), disabled=True, format="%.0f"),
+    }
+    key = f"{KEY}_{offset}_{size}"
+    changes = grid.editable(key, shown, config, ["open", "name", "industry", "city", "country", "website",
+                                                 "owner_id", "lifecycle", "contacts", "open_deals", "revenue"])
+    n = len(changes.edits) + len(changes.added) + len(changes.deleted)
+    if st.button(t("contacts.save", n=n), type="primary", disabled=not changes.dirty, key="co_save",
+                 icon=":material/save:"):
+        edits = [(o, {k: v for k, v in d.items() if k in companies.EDITABLE}) for o, d in changes.edits]
+        try:
+            companies.save_grid(ctx.conn, [e for e in edits if e[1]], changes.added, changes.deleted, ctx.actor)
+        except ConflictError as err:
+            st.error(t("contacts.conflict", detail=error_text(err)))
+            st.info(t("record.kept"))
+        except ValidationError as err:
+            st.error((t("contacts.row", n=err.row) + ": " if err.row else "") + error_text(err))
+        except DomainError as err:
+            show_error(err)
+        else:
+            grid.forget(key)
+            st.rerun()
+    st.caption(t("contacts.grid_help"))
+
+
+def render_company(ctx: PageContext, company_id: int) -> None:
+    nav_link(ctx, "companies", label=t("companies.back"), icon=":material/arrow_back:")
+    try:
+        company = companies.detail(ctx.conn, company_id)
+    except DomainError as err:
+        show_error(err)
+        return
+    st.title(esc(company["name"]))
+    st.caption(" · ".join(filter(None, [esc(company["industry"] or ""), esc(company["city"] or ""),
+                                        esc(company["country"] or ""), esc(company["owner"] or "")])))
+    people, deals_tab, history = st.tabs([t("companies.contacts"), t("nav.deals"), t("history.tab")])
+    with people:
+        for p in company["people"]:
+            nav_link(ctx, "contacts", label=f"{p['first_name']} {p['last_name']} · {p['title'] or ''}",
+                     icon=":material/person:", query_params={"id": p["id"]})
+        if not company["people"]:
+            st.caption(t("record.empty"))
+    with deals_tab:
+        for d in company["deals"]:
+            nav_link(ctx, "deals", label=f"{d['title']} · {d['stage']} · {money(d['amount'], ctx.lang)}",
+                     icon=":material/handshake:", query_params={"id": d["id"]})
+        if not company["deals"]:
+            st.caption(t("record.empty"))
+    with history:
+        render_history(ctx, "companies", company_id)
