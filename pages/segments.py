@@ -1,0 +1,36 @@
+"""Segments: ABC by profit and revenue and RFM scores, refreshed on demand, compared side by side."""
+
+from datetime import date
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from components.charts import LAYOUT, PALETTE
+from components.i18n import money, number, percent, t
+from components.layout import page_setup
+from db import segments
+from db.connection import rows
+from db.filters import Filters, period
+
+ctx = page_setup("segments")
+st.title(t("nav.segments"))
+st.caption(t("segments.help"))
+if st.button(t("segments.refresh"), icon=":material/refresh:", key="seg_refresh"):
+    with st.spinner(t("dashboard.computing")):
+        n = segments.refresh(ctx.conn)
+    st.success(t("segments.refreshed", n=n))
+start, end = period("year", date.today())
+table = segments.compare(ctx.conn, Filters(start, end))
+st.dataframe([{t("dashboard.segment"): r["segment"], t("segments.customers"): r["customers"],
+               t("kpi.revenue"): money(r["revenue"], ctx.lang), t("kpi.profit"): money(r["profit"], ctx.lang),
+               t("kpi.csat"): percent(r["csat"], ctx.lang),
+               t("kpi.nps"): number(r["nps"], ctx.lang, 1) if r["nps"] is not None else "—"} for r in table],
+             hide_index=True, width="stretch")
+left, right = st.columns(2)
+fig = go.Figure(go.Bar(x=[r["segment"] for r in table], y=[r["customers"] for r in table], marker_color=PALETTE[:3]))
+fig.update_layout(title=t("segments.customers_by_abc"), **LAYOUT)
+left.plotly_chart(fig, key="seg_abc")
+rfm = rows(ctx.conn, "SELECT recency, COUNT(*) AS n FROM contact_segments WHERE recency IS NOT NULL GROUP BY recency")
+fig2 = go.Figure(go.Bar(x=[str(r["recency"]) for r in rfm], y=[r["n"] for r in rfm], marker_color=PALETTE[4]))
+fig2.update_layout(title=t("segments.recency"), **LAYOUT)
+right.plotly_chart(fig2, key="seg_rfm")
