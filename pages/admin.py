@@ -5,13 +5,16 @@ import streamlit as st
 from components.admin_panels import render_backups, render_lists, render_settings, render_users
 from components.i18n import t
 from components.layout import page_setup
+from components.pipeline_editor import render_pipeline_editor
 
 ctx = page_setup("admin")
 st.title(t("nav.admin"))
-users_tab, lists_tab, settings_tab, backups_tab = st.tabs(
-    [t("admin.users"), t("admin.lists"), t("admin.settings"), t("admin.backups")])
+users_tab, pipelines_tab, lists_tab, settings_tab, backups_tab = st.tabs(
+    [t("admin.users"), t("admin.pipelines"), t("admin.lists"), t("admin.settings"), t("admin.backups")])
 with users_tab:
     render_users(ctx)
+with pipelines_tab:
+    render_pipeline_editor(ctx)
 with lists_tab:
     render_lists(ctx)
 with settings_tab:
