@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from components import grid
+from components.contact_import import render_import
 from components.i18n import error_text, t
 from components.layout import PageContext, show_error
 from db import contacts, records, settings
@@ -68,6 +69,7 @@ def render_contacts(ctx: PageContext) -> None:
                              "owner_id", "channel", "campaign_id", "tags"])
     _save_bar(ctx, changes, f"{KEY}_{offset}_{size}")
     _bulk(ctx, changes, options)
+    render_import(ctx)
     _export(ctx, query)
 
 

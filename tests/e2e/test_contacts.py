@@ -42,3 +42,34 @@ def test_record_deep_link_and_log_a_note(signed_in, server, db):
     shot(page, "contact_record")
     assert db.execute("SELECT COUNT(*) FROM activities WHERE contact_id = ? AND notes LIKE 'Asked for a quote%'",
                       (cid,)).fetchone()[0] == 1
+
+
+def _upload(page, tmp_path, name: str, content: bytes):
+    path = tmp_path / name
+    path.write_bytes(content)
+    page.get_by_text("Import contacts from CSV or Excel").click()
+    page.locator("[data-testid=stFileUploader] input[type=file]").first.set_input_files(str(path))
+    wait_idle(page)
+
+
+def test_upload_a_csv_and_see_the_rows(signed_in, db, tmp_path):
+    page = signed_in
+    open_page(page, "Contacts")
+    _upload(page, tmp_path, "people.csv",
+            b"Given Name,Surname,E-mail Address\nUploaded,Person,uploaded.person@import.io\n"
+            b"Second,Person,second.person@import.io\n")
+    page.get_by_role("button", name="Import 2 rows").click()
+    page.get_by_text("Imported: 2 created").wait_for()
+    shot(page, "contacts_import")
+    assert db.execute("SELECT COUNT(*) FROM contacts WHERE email LIKE '%@import.io'").fetchone()[0] == 2
+
+
+def test_a_bad_csv_gives_the_message_and_changes_nothing(signed_in, db, tmp_path):
+    page = signed_in
+    before = db.execute("SELECT COUNT(*) FROM contacts").fetchone()[0]
+    open_page(page, "Contacts")
+    _upload(page, tmp_path, "bad.csv", b"First Name,Email\n,missing.name@import.io\nOk,not-an-email\n")
+    page.get_by_text("Nothing can be imported until these rows are fixed").wait_for()
+    shot(page, "contacts_import_bad")
+    assert page.get_by_role("button", name="Import 2 rows").count() == 0
+    assert db.execute("SELECT COUNT(*) FROM contacts").fetchone()[0] == before
