@@ -5,6 +5,7 @@ import streamlit as st
 from components.i18n import day, moment, money, t
 from components.layout import nav_link, page_setup
 from components.text import esc
+from components.views_ui import render_pinned
 from db import overview
 
 ctx = page_setup("home")
@@ -18,6 +19,8 @@ cols[1].metric(t("home.weighted"), money(figures["weighted"], ctx.lang), border=
 cols[2].metric(t("home.won_month"), money(figures["won_value"], ctx.lang), border=True,
                help=t("home.won_month_help", n=figures["won_deals"]))
 cols[3].metric(t("home.new_customers"), figures["new_customers"], border=True, help=t("home.new_customers_help"))
+
+render_pinned(ctx)
 
 left, right = st.columns(2, gap="medium")
 with left.container(border=True):

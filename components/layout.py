@@ -184,6 +184,9 @@ def _sidebar(ctx: PageContext, current: str) -> None:
             if ctx.user["role"] in roles and (ROOT / script).exists():
                 st.page_link(script, label=t("nav." + key), icon=icon)
         _task_badge(ctx)
+        from components.views_ui import render_view_links
+
+        render_view_links(ctx)
         st.divider()
         st.caption(f"{ctx.user['name']} · {t('roles.' + ctx.user['role'])}")
         lang = st.selectbox(t("layout.language"), list(LANGUAGES), index=list(LANGUAGES).index(ctx.lang),
