@@ -65,10 +65,21 @@ def error_text(err, lang: str | None = None) -> str:
     return translate(lang, getattr(err, "key", "errors.generic"), getattr(err, "template", str(err)), **params)
 
 
-def money(value: float | None, lang: str = DEFAULT, currency: str = "EUR", cents: bool = False) -> str:
+def current_currency() -> str:
+    """The company currency set by an admin (page_setup keeps it in the session); EUR outside a session."""
+    try:
+        import streamlit as st
+
+        return st.session_state.get("currency", "EUR")
+    except Exception:  # noqa: BLE001 - no script run context (tests, CLI)
+        return "EUR"
+
+
+def money(value: float | None, lang: str = DEFAULT, currency: str | None = None, cents: bool = False) -> str:
     """Money in the language's format; whole units unless ``cents`` (dashboards do not need cents)."""
     if value is None:
         return "—"
+    currency = currency or current_currency()
     locale = BABEL_LOCALE.get(lang, "en_GB")
     pattern = None if cents else _whole_pattern(locale)
     return format_currency(value if cents else round(value), currency, format=pattern, locale=locale,

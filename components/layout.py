@@ -15,7 +15,7 @@ import streamlit as st
 
 from components import session
 from components.i18n import LANGUAGES, error_text, t
-from db import users
+from db import settings, users
 from db.connection import connect, db_path
 from db.errors import DomainError
 from db.migrations import migrate
@@ -94,6 +94,7 @@ def page_setup(key: str, *, layout: str = "wide") -> PageContext:
         _sign_in_screen(conn)
         st.stop()
     st.session_state["lang"] = user["language"]
+    st.session_state["currency"] = settings.get(conn, "currency")
     ctx = PageContext(conn=conn, user=user, lang=user["language"])
     _sidebar(ctx, key)
     if user["role"] not in ROLES.get(key, ALL):

@@ -100,3 +100,12 @@ def test_every_page_opens_or_refuses_by_role(seeded, key, script, roles, role):
     assert not at.exception, at.exception
     refused = "not available to the" in texts(at)
     assert refused == (role not in roles)
+
+
+def test_company_currency_is_used_for_money(seeded):
+    c = connect(seeded[0])
+    c.execute("INSERT OR REPLACE INTO settings (key, value) VALUES ('currency', 'USD')")
+    c.close()
+    at = page("app.py", seeded[0], role="admin")
+    at.run()
+    assert at.metric[0].value.startswith("US$") or at.metric[0].value.startswith("$")
