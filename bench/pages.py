@@ -45,10 +45,12 @@ def database(scale: str) -> Path:
 
 
 def time_runs(at: AppTest, runs: int) -> list[float]:
-    at.run()  # warm-up: imports, caches, first connection
+    """[first (cold) run, then ``runs`` warm runs] in milliseconds."""
+    started = time.perf_counter()
+    at.run()  # cold: imports, empty caches, first connection
+    out = [(time.perf_counter() - started) * 1000]
     if at.exception:
         raise RuntimeError(f"page failed: {at.exception[0].message}")
-    out = []
     for _ in range(runs):
         started = time.perf_counter()
         at.run()
@@ -61,12 +63,13 @@ def bare(runs: int) -> float:
     script = folder / "bare.py"
     script.write_text('import streamlit as st\n\nst.write("hello")\n')
     try:
-        return statistics.median(time_runs(AppTest.from_file(str(script), default_timeout=60), runs))
+        return statistics.median(time_runs(AppTest.from_file(str(script), default_timeout=60), runs)[1:])
     finally:
         shutil.rmtree(folder)
 
 
-def page_time(script: str, db: Path, runs: int, role: str = "admin") -> float:
+def page_time(script: str, db: Path, runs: int, role: str = "admin") -> tuple[float, float]:
+    """(cold ms, median warm ms) of one page's script run."""
     os.environ["CRM_DB"] = str(db)
     conn = connect(db)
     uid = conn.execute("SELECT id FROM users WHERE role = ? ORDER BY id LIMIT 1", (role,)).fetchone()[0]
@@ -75,7 +78,8 @@ def page_time(script: str, db: Path, runs: int, role: str = "admin") -> float:
     if script != "app.py":
         at.switch_page(script)
     at.session_state["user_id"] = uid
-    return statistics.median(time_runs(at, runs))
+    times = time_runs(at, runs)
+    return times[0], statistics.median(times[1:])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -89,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     dbs = {s: database(s) for s in scales}
     baseline = bare(args.runs)
     print(f"\nbare one-line page: {baseline:.1f} ms (median of {args.runs})\n")
-    header = f"{'page':<12}" + "".join(f"{s + ' ms':>12}{'x bare':>8}" for s in scales)
+    header = f"{'page':<12}" + "".join(f"{s + ' cold':>12}{s + ' ms':>12}{'x bare':>8}" for s in scales)
     print(header)
     print("-" * len(header))
     for key, script, _, _ in PAGES:
@@ -97,8 +101,8 @@ def main(argv: list[str] | None = None) -> int:
             continue
         line = f"{key:<12}"
         for s in scales:
-            ms = page_time(script, dbs[s], args.runs)
-            line += f"{ms:>12.1f}{ms / baseline:>8.1f}"
+            cold, ms = page_time(script, dbs[s], args.runs)
+            line += f"{cold:>12.0f}{ms:>12.1f}{ms / baseline:>8.1f}"
         print(line, flush=True)
     return 0
 
