@@ -8,6 +8,7 @@ from db import records
 from db.connection import one, rows, write
 from db.errors import ValidationError
 from db.permissions import Actor
+from db.text import clean_fields, like
 
 EDITABLE = ("name", "industry", "website", "phone", "city", "country", "owner_id", "lifecycle", "tags")
 LIMITS = {"name": 200, "industry": 80, "website": 300, "phone": 40, "city": 100, "country": 2, "tags": 300}
@@ -15,18 +16,8 @@ SORTS = {"name": "co.name COLLATE NOCASE", "created": "co.created_at DESC", "cit
 
 
 def clean(values: dict, row: int | None = None) -> dict:
-    out = {}
-    for key, value in values.items():
-        if key not in EDITABLE:
-            raise ValidationError("Unknown field(s): {names}", field=key, row=row, key="errors.unknown_fields",
-                                  names=key)
-        if isinstance(value, str):
-            value = " ".join(value.split())
-            if len(value) > LIMITS.get(key, 1000):
-                raise ValidationError("{field} is too long ({n} characters at most).", field=key, row=row,
-                                      key="contacts.err_too_long", n=LIMITS[key])
-            value = value or None
-        out[key] = value
+    out = clean_fields(values, EDITABLE, LIMITS, row)
+    out = {k: (" ".join(v.split()) if isinstance(v, str) else v) for k, v in out.items()}
     if "name" in out and not out["name"]:
         raise ValidationError("A company name is required.", field="name", row=row, key="companies.err_name")
     if out.get("country"):
@@ -46,9 +37,9 @@ def page(conn: sqlite3.Connection, search: str = "", owner_id: int | None = None
     """One page of companies with their figures, computed for the shown rows only."""
     where, params = ["co.deleted_at IS NULL"], []
     if search.strip():
-        like = "%" + search.strip()[:100].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = like(search)
         where.append("(co.name LIKE ? ESCAPE '\\' OR co.city LIKE ? ESCAPE '\\')")
-        params += [like, like]
+        params += [pattern, pattern]
     if owner_id is not None:
         where.append("co.owner_id = ?")
         params.append(owner_id)

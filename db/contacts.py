@@ -12,6 +12,7 @@ from db import records
 from db.connection import one, rows, write
 from db.errors import ValidationError
 from db.permissions import Actor
+from db.text import clean_fields, like
 from db.users import EMAIL_RE
 
 LIFECYCLES = ("lead", "prospect", "customer", "churned")
@@ -20,7 +21,6 @@ EDITABLE = ("first_name", "last_name", "email", "phone", "title", "company_id", 
 LIMITS = {"first_name": 100, "last_name": 100, "email": 320, "phone": 40, "title": 120, "channel": 60, "tags": 300}
 SORTS = {"name": "c.last_name COLLATE NOCASE, c.first_name COLLATE NOCASE", "created": "c.created_at DESC",
          "updated": "c.updated_at DESC", "company": "co.name COLLATE NOCASE", "lifecycle": "c.lifecycle"}
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -41,18 +41,7 @@ class Query:
 
 def clean(values: dict, *, row: int | None = None, region: str | None = None) -> dict:
     """Validate and normalise a contact's fields; raises ValidationError naming the field (and row)."""
-    out = {}
-    for key, value in values.items():
-        if key not in EDITABLE:
-            raise ValidationError("Unknown field(s): {names}", field=key, row=row, key="errors.unknown_fields",
-                                  names=key)
-        if isinstance(value, str):
-            value = _CONTROL.sub("", value).strip()
-            if len(value) > LIMITS.get(key, 10_000):
-                raise ValidationError("{field} is too long ({n} characters at most).", field=key, row=row,
-                                      key="contacts.err_too_long", n=LIMITS[key])
-            value = value or None
-        out[key] = value
+    out = clean_fields(values, EDITABLE, LIMITS, row)
     if "first_name" in out and not out["first_name"]:
         raise ValidationError("First name is required.", field="first_name", row=row, key="contacts.err_first_name")
     if "last_name" in out:
@@ -111,7 +100,7 @@ def _where(q: Query) -> tuple[str, list]:
             params.append(value)
     if q.tag:
         where.append("(',' || c.tags || ',') LIKE ? ESCAPE '\\'")
-        params.append("%," + q.tag.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + ",%")
+        params.append("%," + like(q.tag, 60)[1:-1] + ",%")
     if q.segment in ("A", "B", "C"):
         where.append("EXISTS (SELECT 1 FROM contact_segments s WHERE s.contact_id = c.id AND s.abc_profit = ?)")
         params.append(q.segment)
@@ -223,7 +212,7 @@ def companies_named(conn: sqlite3.Connection, ids: set[int], search: str = "", l
         marks = ",".join("?" for _ in ids)
         out.update({r["id"]: r["name"] for r in rows(conn, f"SELECT id, name FROM companies WHERE id IN ({marks})",
                                                      list(ids))})
-    like = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     out.update({r["id"]: r["name"] for r in rows(conn, "SELECT id, name FROM companies WHERE deleted_at IS NULL AND "
-                                                       "name LIKE ? ESCAPE '\\' ORDER BY name LIMIT ?", (like, limit))})
+                                                       "name LIKE ? ESCAPE '\\' ORDER BY name LIMIT ?",
+                                                 (like(search), limit))})
     return out

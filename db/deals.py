@@ -10,6 +10,7 @@ from db import records
 from db.connection import now, one, rows, write
 from db.errors import ValidationError
 from db.permissions import Actor
+from db.text import like
 
 PER_COLUMN = 30
 CLOSED_DAYS = 30
@@ -45,10 +46,10 @@ def _where(q: BoardQuery) -> tuple[str, list]:
             where.append(clause)
             params.append(value)
     if q.search.strip():
-        like = "%" + q.search.strip()[:100].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = like(q.search)
         where.append("(d.title LIKE ? ESCAPE '\\' OR c.first_name || ' ' || c.last_name LIKE ? ESCAPE '\\' "
                      "OR co.name LIKE ? ESCAPE '\\')")
-        params += [like, like, like]
+        params += [pattern, pattern, pattern]
     if q.closed_days is not None:
         where.append("(s.kind = 'open' OR d.closed_at >= date('now', ?))")
         params.append(f"-{int(q.closed_days)} days")

@@ -19,6 +19,7 @@ from db import records
 from db.connection import one, rows
 from db.errors import NotFoundError, ValidationError
 from db.permissions import Actor
+from db.text import like
 
 SCHEMA = 1
 DISPLAYS = ("table", "bar", "line", "pie")
@@ -144,7 +145,7 @@ def to_sql(definition: dict) -> tuple[str, list]:
     for f in d["filters"]:
         expr = expressions[f["field"]]
         if f["op"] == "contains":
-            params.append("%" + f["value"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
+            params.append(like(f["value"], 200))
         elif f["op"] != "is empty":
             params.append(f["value"])
         where.append(f"{expr} {OPS[f['op']]}")
