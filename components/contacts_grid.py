@@ -10,6 +10,7 @@ import streamlit as st
 
 from components import grid
 from components.contact_import import render_import
+from components.contact_merge import render_duplicates
 from components.i18n import error_text, t
 from components.layout import PageContext, show_error
 from db import contacts, records, settings
@@ -70,6 +71,8 @@ def render_contacts(ctx: PageContext) -> None:
     _save_bar(ctx, changes, f"{KEY}_{offset}_{size}")
     _bulk(ctx, changes, options)
     render_import(ctx)
+    if ctx.actor.is_manager:
+        render_duplicates(ctx)
     _export(ctx, query)
 
 

@@ -7,7 +7,7 @@ import streamlit as st
 from components import grid
 from components.i18n import error_text, t
 from components.layout import PageContext
-from db import deals, pipelines
+from db import deals, pipelines, records
 from db.errors import DomainError
 
 
@@ -24,6 +24,18 @@ def render_pipeline_editor(ctx: PageContext) -> None:
         if c.form_submit_button(t("pipelines.add")):
             try:
                 pipelines.create_pipeline(ctx.conn, name, kind, ctx.actor)
+                st.rerun()
+            except DomainError as err:
+                st.error(error_text(err))
+    current = records.get(ctx.conn, "pipelines", chosen)
+    with st.form(f"rename_pipeline_{chosen}"):
+        a, b, c = st.columns([2, 1, 1])
+        name = a.text_input(t("pipelines.rename"), current["name"], max_chars=100, key=f"pe_name_{chosen}")
+        position = b.number_input(t("pipelines.position"), min_value=0, step=1, value=int(current["position"]),
+                                  key=f"pe_pos_{chosen}")
+        if c.form_submit_button(t("account.save")):
+            try:
+                pipelines.update_pipeline(ctx.conn, chosen, current["version"], name, position, ctx.actor)
                 st.rerun()
             except DomainError as err:
                 st.error(error_text(err))

@@ -28,6 +28,15 @@ def create_pipeline(conn: sqlite3.Connection, name: str, kind: str, actor: Actor
     return pid
 
 
+def update_pipeline(conn: sqlite3.Connection, pipeline_id: int, version: int, name: str, position: int,
+                    actor: Actor) -> dict:
+    """Rename a pipeline or change its place in the list (version-checked)."""
+    name = " ".join((name or "").split())[:100]
+    if not name:
+        raise ValidationError("A pipeline name is required.", field="name", key="pipelines.err_name")
+    return records.update(conn, "pipelines", pipeline_id, version, {"name": name, "position": int(position)}, actor)
+
+
 def save_stages(conn: sqlite3.Connection, pipeline_id: int, edits: list[tuple[dict, dict]], added: list[dict],
                 removed: list[dict], actor: Actor) -> None:
     """Apply stage edits in one transaction; the pipeline must keep an open and a won stage."""

@@ -37,3 +37,12 @@ def test_stage_with_deals_cannot_be_removed_and_bad_probability_is_refused(conn,
 def test_only_admins_change_pipelines(conn, manager):
     with pytest.raises(PermissionDenied):
         pipelines.create_pipeline(conn, "Mine", "sales", manager)
+
+
+def test_rename_and_reorder_a_pipeline(conn, admin):
+    first = pipelines.create_pipeline(conn, "A", "sales", admin)
+    second = pipelines.create_pipeline(conn, "B", "recruiting", admin)
+    pipelines.update_pipeline(conn, second, 1, "Hiring", 0, admin)
+    assert [p["name"] for p in deals.pipelines(conn)][0] == "Hiring"
+    with pytest.raises(ValidationError):
+        pipelines.update_pipeline(conn, first, 1, "", 5, admin)

@@ -1,0 +1,43 @@
+"""The duplicates panel on the contacts page: likely pairs, a side-by-side choice per field, merge."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from components.i18n import error_text, t
+from components.layout import PageContext
+from db import duplicates, records
+from db.errors import DomainError
+
+SHOWN = ("first_name", "last_name", "email", "phone", "title", "lifecycle", "channel", "tags")
+
+
+def render_duplicates(ctx: PageContext) -> None:
+    with st.expander(t("merge.title"), icon=":material/merge:"):
+        pairs = duplicates.candidates(ctx.conn)
+        if not pairs:
+            st.caption(t("merge.none"))
+            return
+        labels = {i: f"#{p['a']} ↔ #{p['b']} · {t('merge.by_' + p['reason'].replace(' ', '_'))} · {p['value']}"
+                  for i, p in enumerate(pairs)}
+        pick = st.selectbox(t("merge.pair"), list(labels), format_func=labels.get, key="merge_pair")
+        pair = pairs[pick]
+        try:
+            a, b = records.get(ctx.conn, "contacts", pair["a"]), records.get(ctx.conn, "contacts", pair["b"])
+        except DomainError as err:
+            st.error(error_text(err))
+            return
+        keep = {}
+        st.caption(t("merge.help", a=pair["a"], b=pair["b"]))
+        for field in SHOWN:
+            if (a[field] or "") == (b[field] or ""):
+                continue
+            keep[field] = st.radio(t(f"contacts.{field}") if field != "lifecycle" else t("contacts.lifecycle"),
+                                   ["survivor", "loser"], horizontal=True, key=f"merge_{pair['a']}_{pair['b']}_{field}",
+                                   format_func=lambda s, f=field: f"{(a if s == 'survivor' else b)[f] or '—'}")
+        if st.button(t("merge.go", a=pair["a"], b=pair["b"]), type="primary", key="merge_go"):
+            try:
+                moved = duplicates.merge(ctx.conn, pair["a"], pair["b"], keep, ctx.actor)
+                st.success(t("merge.done", **moved))
+            except DomainError as err:
+                st.error(error_text(err))

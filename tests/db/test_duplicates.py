@@ -1,0 +1,23 @@
+from db import duplicates, records, timeline
+
+
+def test_candidates_and_merge_move_everything(conn, admin):
+    acme = records.create(conn, "companies", {"name": "Acme"}, admin)
+    a = records.create(conn, "contacts", {"first_name": "Ana", "last_name": "Lima", "email": "ana@x.io",
+                                          "company_id": acme}, admin)
+    b = records.create(conn, "contacts", {"first_name": "Ana", "last_name": "Lima", "email": "ANA@x.io",
+                                          "title": "CEO", "company_id": acme}, admin)
+    pairs = duplicates.candidates(conn)
+    assert {(p["a"], p["b"], p["reason"]) for p in pairs} == {(a, b, "email"), (a, b, "name and company")}
+    timeline.add(conn, b, "note", "Loser's note", admin)
+    timeline.add(conn, b, "comment", "Loser's comment", admin)
+    conn.execute("INSERT INTO feedback (contact_id, kind, score, responded_at) VALUES (?, 'csat', 5, '2026-01-01')",
+                 (b,))
+    moved = duplicates.merge(conn, a, b, {"title": "loser"}, admin)
+    assert moved == {"activities": 1, "deals": 0, "feedback": 1, "comments": 1}
+    assert records.get(conn, "contacts", a)["title"] == "CEO"
+    assert records.get(conn, "contacts", b, include_deleted=True)["deleted_at"]
+    kinds = {e["kind"] for e in timeline.timeline(conn, a)}
+    assert {"note", "comment", "feedback"} <= kinds
+    assert conn.execute("SELECT COUNT(*) FROM audit_log WHERE action = 'merge' AND entity_id = ?", (a,)).fetchone()[0]
+    assert duplicates.candidates(conn) == []
