@@ -63,3 +63,31 @@ def test_my_day_completes_a_task_in_one_click(seeded):
     at.button(key=f"done_{tid}").click().run()
     assert not at.exception
     assert records.get(connect(path), "activities", tid)["done"] == 1
+
+
+def test_select_opens_the_new_activity_dialog_and_saves(seeded):
+    path = seeded[0]
+    day = date.today() + timedelta(days=2)
+    state = {"callback": "select", "select": {"start": f"{day}T10:00:00.000Z", "end": f"{day}T11:00:00.000Z",
+                                              "allDay": False}}
+    at = page("pages/calendar.py", path, "rep", state={"calendar_0": state})
+    at.run()
+    assert not at.exception
+    subject = next(w for w in at.text_input if w.label == "Subject")
+    subject.input("Injected select")
+    next(b for b in at.button if b.label == "Save").click().run()
+    assert not at.exception
+    row = connect(path).execute("SELECT starts_at, ends_at FROM activities WHERE subject = 'Injected select'"
+                                ).fetchone()
+    assert tuple(row) == (f"{day} 10:00:00", f"{day} 11:00:00")
+
+
+def test_event_click_opens_the_activity_and_completes_it(seeded):
+    path = seeded[0]
+    aid, _ = _meeting(path)
+    state = {"callback": "eventClick", "eventClick": {"event": {"id": str(aid)}}}
+    at = page("pages/calendar.py", path, "rep", state={"calendar_0": state})
+    at.run()
+    assert not at.exception
+    next(b for b in at.button if b.label == "Mark done").click().run()
+    assert records.get(connect(path), "activities", aid)["done"] == 1
