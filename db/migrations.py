@@ -300,6 +300,13 @@ def m0006_activity_cost_rollup(db: sqlite_utils.Database) -> None:
     db.execute(f"CREATE TRIGGER activities_rollup_delete AFTER DELETE ON activities BEGIN {take_old} END")
 
 
+@migrations(name="0007_activity_done_by_owner")
+def m0007_activity_done_by_owner(db: sqlite_utils.Database) -> None:
+    """Count a person's done activities in a period from the index alone (leaderboard, views)."""
+    db.execute("CREATE INDEX IF NOT EXISTS ix_activities_owner_done ON activities(owner_id, starts_at) "
+               "WHERE done = 1 AND deleted_at IS NULL")
+
+
 _FTS_ROW = """SELECT NEW.id, trim(NEW.first_name || ' ' || NEW.last_name), COALESCE(NEW.email, ''),
     COALESCE(NEW.phone, '') || ' ' || replace(replace(replace(COALESCE(NEW.phone, ''), ' ', ''), '-', ''), '+', ''),
     COALESCE((SELECT name FROM companies WHERE id = NEW.company_id), ''), replace(NEW.tags, ',', ' ')"""

@@ -67,19 +67,16 @@ def refresh(conn: sqlite3.Connection, today: date | None = None) -> int:
 
 
 def compare(conn: sqlite3.Connection, f: Filters, by: str = "abc_profit") -> list[dict]:
-    """Per segment: customers, revenue, profit, CSAT and NPS in the period."""
+    """Per ABC segment: customers, and revenue, profit, CSAT and NPS in the period (one profit query)."""
     if by not in ("abc_profit", "abc_revenue"):
         raise ValueError(by)
+    sizes = dict(conn.execute(f"SELECT {by}, COUNT(*) FROM contact_segments GROUP BY {by}").fetchall())
+    profit = {r["key"]: r["profit"] for r in kpi.profit_by(conn, f, "segment")} if by == "abc_profit" else {}
     out = []
     for letter in ("A", "B", "C"):
         seg = Filters(start=f.start, end=f.end, owner_id=f.owner_id, channel=f.channel, campaign_id=f.campaign_id,
-                      segment=letter) if by == "abc_profit" else None
-        if seg is None:
-            continue
-        customers = conn.execute("SELECT COUNT(*) FROM contact_segments WHERE abc_profit = ?", (letter,)).fetchone()[0]
-        money = kpi.sales(conn, seg)
+                      segment=letter)
         sat = kpi.satisfaction(conn, seg)
-        profit = kpi.profit_by(conn, seg, "segment")
-        out.append({"segment": letter, "customers": customers, "revenue": money["revenue"],
-                    "profit": profit[0]["profit"] if profit else None, "csat": sat["csat"], "nps": sat["nps"]})
+        out.append({"segment": letter, "customers": sizes.get(letter, 0), "revenue": kpi.sales(conn, seg)["revenue"],
+                    "profit": profit.get(letter), "csat": sat["csat"], "nps": sat["nps"]})
     return out

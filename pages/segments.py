@@ -9,8 +9,9 @@ from components.charts import LAYOUT, PALETTE
 from components.i18n import money, number, percent, t
 from components.layout import page_setup
 from db import segments
-from db.connection import rows
+from db.connection import connect, db_path, rows
 from db.filters import Filters, period
+from db.kpi import change_token
 
 ctx = page_setup("segments")
 st.title(t("nav.segments"))
@@ -20,7 +21,20 @@ if st.button(t("segments.refresh"), icon=":material/refresh:", key="seg_refresh"
         n = segments.refresh(ctx.conn)
     st.success(t("segments.refreshed", n=n))
 start, end = period("year", date.today())
-table = segments.compare(ctx.conn, Filters(start, end))
+
+
+@st.cache_data(ttl=3600, max_entries=8, show_spinner=False)
+def _compare(path: str, token: tuple, start: date, end: date) -> list[dict]:
+    """Cached per change token: recomputed only when the data changed."""
+    conn = connect(path)
+    try:
+        return segments.compare(conn, Filters(start, end))
+    finally:
+        conn.close()
+
+
+with st.spinner(t("dashboard.computing")):
+    table = _compare(str(db_path()), change_token(ctx.conn), start, end)
 st.dataframe([{t("dashboard.segment"): r["segment"], t("segments.customers"): r["customers"],
                t("kpi.revenue"): money(r["revenue"], ctx.lang), t("kpi.profit"): money(r["profit"], ctx.lang),
                t("kpi.csat"): percent(r["csat"], ctx.lang),
