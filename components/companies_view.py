@@ -8,6 +8,7 @@ from components import grid
 from components.history import render_history
 from components.i18n import error_text, money, t
 from components.layout import PageContext, nav_link, show_error
+from components.saved_views import apply_from_url, render_save
 from components.text import esc
 from db import companies, contacts
 from db.errors import ConflictError, DomainError, ValidationError
@@ -17,12 +18,14 @@ KEY = "companies_grid"
 
 def render_companies(ctx: PageContext) -> None:
     st.title(t("nav.companies"))
+    apply_from_url(ctx, "companies")
     c1, c2, c3 = st.columns([3, 1.2, 1])
     search = c1.text_input(t("companies.search"), key="co_search", max_chars=100, placeholder=t("companies.search_hint"))
     sort = c2.selectbox(t("contacts.sort"), list(companies.SORTS), key="co_sort",
                         format_func=lambda s: t(f"companies.sort_{s}"))
     mine = c3.toggle(t("contacts.mine"), key="co_mine")
     owner = ctx.user["id"] if mine else None
+    render_save(ctx, "companies")
     total = companies.page(ctx.conn, search, owner, sort, limit=0)[1]
     size, offset = grid.pager(KEY, total, ctx.lang)
     shown, _ = companies.page(ctx.conn, search, owner, sort, limit=size, offset=offset)

@@ -13,6 +13,7 @@ from components.contact_import import render_import
 from components.contact_merge import render_duplicates
 from components.i18n import error_text, t
 from components.layout import PageContext, show_error
+from components.saved_views import apply_from_url, render_save
 from db import contacts, records, settings
 from db.errors import ConflictError, DomainError, ValidationError
 
@@ -52,8 +53,10 @@ def filters(ctx: PageContext, options: dict) -> contacts.Query:
 
 def render_contacts(ctx: PageContext) -> None:
     st.title(t("nav.contacts"))
+    apply_from_url(ctx, "contacts")
     options = contacts.choices(ctx.conn)
     query = filters(ctx, options)
+    render_save(ctx, "contacts")
     signature = repr(query)
     if st.session_state.get("c_signature") != signature:  # new filters: back to page one
         st.session_state["c_signature"] = signature

@@ -76,14 +76,14 @@ def show(result: list[dict], display: str, title: str, key: str) -> None:
 
 
 def render_view_links(ctx: PageContext) -> None:
-    """Sidebar links to the person's own and the team's shared builder views."""
-    if not ctx.actor.is_manager:
-        return
-    saved = views.visible(ctx.conn, ctx.user["id"], "views")
+    """Sidebar links to the person's own and the team's shared views (builder and grid views)."""
+    from components.layout import nav_link
+
+    saved = [v for v in views.visible(ctx.conn, ctx.user["id"]) if v["page"] != "views" or ctx.actor.is_manager]
     if saved:
         st.caption(t("views.saved"))
-        for v in saved[:12]:
-            st.page_link("pages/views.py", label=v["name"], icon=":material/bookmark:", query_params={"view": v["id"]})
+        for v in saved[:15]:
+            nav_link(ctx, v["page"], label=v["name"], icon=":material/bookmark:", query_params={"view": v["id"]})
 
 
 def render_pinned(ctx: PageContext) -> None:

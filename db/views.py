@@ -174,7 +174,8 @@ def save(conn: sqlite3.Connection, name: str, page: str, definition: dict, actor
     name = " ".join((name or "").split())[:100]
     if not name:
         raise ValidationError("Give the view a name.", field="name", key="views.err_name")
-    text = json.dumps(validate(definition) if page == "views" else _grid(definition), ensure_ascii=False)
+    text = json.dumps(validate(definition) if page == "views" else validate_grid(page, definition),
+                      ensure_ascii=False)
     values = {"name": name, "page": page, "definition": text, "shared": int(shared), "pinned": int(pinned)}
     if view_id:
         records.update(conn, "saved_views", view_id, version, values, actor)
@@ -182,15 +183,34 @@ def save(conn: sqlite3.Connection, name: str, page: str, definition: dict, actor
     return records.create(conn, "saved_views", {**values, "owner_id": actor.id}, actor)
 
 
-def _grid(definition: dict) -> dict:
-    if not isinstance(definition, dict) or definition.get("schema", 0) > SCHEMA:
+# The filter widgets each grid page may save and restore (session-state keys); nothing else is kept.
+GRID_KEYS = {
+    "contacts": ("c_search", "c_lifecycle", "c_owner", "c_channel", "c_segment", "c_campaign", "c_tag", "c_sort",
+                 "c_mine"),
+    "companies": ("co_search", "co_sort", "co_mine"),
+    "deals": ("d_pipeline", "d_search", "d_min", "d_max", "d_mine", "d_all_closed"),
+    "calendar": ("cal_person", "cal_kinds"),
+}
+
+
+def validate_grid(page: str, definition) -> dict:
+    """A grid view: {"schema": 1, "filters": {widget key: simple value}} with whitelisted keys only."""
+    if not isinstance(definition, dict) or not isinstance(definition.get("schema"), int) \
+            or definition["schema"] > SCHEMA:
         raise ValidationError("This view was saved by a newer version of the app (schema {value}).",
-                              field="schema", key="views.err_newer", value=str(definition.get("schema"))[:10])
+                              field="schema", key="views.err_newer",
+                              value=str(definition.get("schema") if isinstance(definition, dict) else "?")[:10])
+    allowed = GRID_KEYS.get(page)
     filters = definition.get("filters") or {}
-    if not isinstance(filters, dict) or any(len(str(v)) > 200 for v in filters.values()):
-        raise ValidationError("Unknown field or operator in a filter: '{value}'.", field="filters",
-                              key="views.err_filter", value=str(filters)[:80])
-    return {"schema": SCHEMA, "filters": filters, "sort": str(definition.get("sort") or "name")[:20]}
+    if allowed is None or not isinstance(filters, dict):
+        raise ValidationError("Unknown record type '{value}'.", field="record", key="views.err_record", value=page)
+    for key, value in filters.items():
+        simple = value is None or isinstance(value, bool | int | float | str) or (
+            isinstance(value, list) and all(isinstance(v, str) for v in value))
+        if key not in allowed or not simple or len(json.dumps(value)) > 300:
+            raise ValidationError("Unknown field or operator in a filter: '{value}'.", field="filters",
+                                  key="views.err_filter", value=str(key)[:80])
+    return {"schema": SCHEMA, "filters": dict(filters)}
 
 
 def visible(conn: sqlite3.Connection, user_id: int, page: str | None = None) -> list[dict]:

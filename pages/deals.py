@@ -12,6 +12,7 @@ from components.deals_view import (
 )
 from components.i18n import t
 from components.layout import page_setup
+from components.saved_views import apply_from_url, render_save
 
 ctx = page_setup("deals")
 deal_id = st.query_params.get("id")
@@ -20,7 +21,9 @@ if deal_id and deal_id.isdigit():
     st.stop()
 
 st.title(t("nav.deals"))
+apply_from_url(ctx, "deals")
 query = board_filters(ctx)
+render_save(ctx, "deals")
 pending = st.session_state.get("deal_move")
 if pending:
     handle_move(ctx, pending)

@@ -76,3 +76,15 @@ def test_save_share_pin_and_visibility(data, admin, rep):
     assert [v["name"] for v in views.pinned(data, rep.id)] == ["Won by owner"]
     with pytest.raises(ValidationError):
         views.save(data, "  ", "views", {"schema": 1, "record": "deals"}, rep)
+
+
+def test_grid_views_keep_only_whitelisted_filter_keys(conn, rep):
+    vid = views.save(conn, "My customers", "contacts", {"schema": 1, "filters": {"c_lifecycle": "customer",
+                                                                                 "c_mine": True}}, rep, shared=True)
+    assert views.get(conn, vid, rep.id)["definition"]["filters"] == {"c_lifecycle": "customer", "c_mine": True}
+    for bad in ({"schema": 1, "filters": {"user_id": 1}}, {"schema": 1, "filters": {"c_search": {"$gt": 1}}},
+                {"schema": 3, "filters": {}}, {"schema": 1, "filters": {"c_search": "x" * 500}}):
+        with pytest.raises(ValidationError):
+            views.save(conn, "Bad", "contacts", bad, rep)
+    with pytest.raises(ValidationError):
+        views.save(conn, "Nope", "users", {"schema": 1, "filters": {}}, rep)

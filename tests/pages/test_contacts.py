@@ -108,3 +108,19 @@ def test_unknown_record_says_so(seeded):
     at = page("pages/contacts.py", seeded[0], "admin", query={"id": 999999})
     at.run()
     assert not at.exception and "does not exist" in texts(at)
+
+
+def test_saved_grid_view_restores_its_filters_by_url(seeded):
+    from db import views
+    from db.permissions import Actor
+
+    path = seeded[0]
+    uid = user_id(path, "rep")
+    vid = views.save(connect(path), "Customers only", "contacts",
+                     {"schema": 1, "filters": {"c_lifecycle": "customer"}}, Actor(uid, "rep"))
+    customers = contacts.page(connect(path), contacts.Query(lifecycle="customer"), limit=1)[1]
+    at = page("pages/contacts.py", path, "rep", query={"view": vid})
+    at.run()
+    assert not at.exception
+    assert f"of {customers}" in texts(at) and at.selectbox(key="c_lifecycle").value == "customer"
+    assert "Customers only" in [link.label for link in at.get("page_link")]
