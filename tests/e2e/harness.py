@@ -85,7 +85,7 @@ def sign_in(page, base_url: str, email: str, password: str) -> None:
     page.get_by_label("Email", exact=True).fill(email)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in").click()
-    page.get_by_text("Welcome back").wait_for(timeout=20_000)
+    page.get_by_text("Welcome back").first.wait_for(timeout=20_000)
     wait_idle(page)
     # The app then fetches /auth/session in the background for its lasting cookie.
     deadline = time.monotonic() + 10
@@ -95,7 +95,7 @@ def sign_in(page, base_url: str, email: str, password: str) -> None:
 
 def open_page(page, label: str) -> None:
     """Navigate through the sidebar (client-side, so the Streamlit session and sign-in stay)."""
-    page.locator("[data-testid=stSidebar]").get_by_role("link", name=label, exact=True).click()
+    page.locator("[data-testid=stSidebar]").get_by_role("link", name=label, exact=True).first.click()
     wait_idle(page)
 
 

@@ -13,11 +13,11 @@ def test_wrong_password_then_sign_in_and_home(page, server, e2e_db):
     page.get_by_label("Email", exact=True).fill("admin@demo.example")
     page.get_by_label("Password", exact=True).fill("wrong password")
     page.get_by_role("button", name="Sign in").click()
-    page.get_by_text("Wrong email or password").wait_for()
+    page.get_by_text("Wrong email or password").first.wait_for()
     shot(page, "sign_in_error")
     page.get_by_label("Password", exact=True).fill(e2e_db[1]["admin@demo.example"])
     page.get_by_role("button", name="Sign in").click()
-    page.get_by_text("Welcome back").wait_for()
+    page.get_by_text("Welcome back").first.wait_for()
     wait_idle(page)
     expect(page.get_by_text("Open pipeline")).to_be_visible()
     expect(page.get_by_text("Latest activity")).to_be_visible()
@@ -38,7 +38,7 @@ def test_rep_cannot_open_admin_pages_by_url(sign_in_as, server, db):
     page.wait_for_timeout(500)  # let the browser pick up its session cookie
     for path in ("/admin", "/audit"):
         page.goto(server.url + path)
-        page.get_by_text("not available to the sales rep role").wait_for()
+        page.get_by_text("not available to the sales rep role").first.wait_for()
         assert page.get_by_role("tab", name="Users").count() == 0
     shot(page, "rep_forbidden")
     sidebar = page.locator("[data-testid=stSidebar]").inner_text()
@@ -50,6 +50,6 @@ def test_admin_backs_up_from_the_admin_page(signed_in, server, e2e_db):
     open_page(page, "Admin")
     page.get_by_role("tab", name="Backups").click()
     page.get_by_role("button", name="Back up now").click()
-    page.get_by_text("written").wait_for()
+    page.get_by_text("written").first.wait_for()
     assert list((e2e_db[0].parent / "backups").glob("crm-*.db"))
     shot(page, "admin_backups")

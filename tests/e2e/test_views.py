@@ -19,7 +19,7 @@ def test_build_save_reload_and_open_from_the_sidebar(sign_in_as, server, db):
     link.wait_for()
     link.click()
     wait_idle(page)
-    page.get_by_role("heading", name="Browser view: deals by stage").wait_for()
+    page.get_by_role("heading", name="Browser view: deals by stage").first.wait_for()
     page.wait_for_timeout(800)
     shot(page, "view_builder")
     labels = page.locator(".xtick text").evaluate_all("els => els.map(e => e.textContent)")
