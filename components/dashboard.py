@@ -29,9 +29,9 @@ def load(path: str, token: tuple, f: Filters, pipeline_id: int | None) -> dict:
                "monthly": kpi.monthly(conn, f), "csat_dist": kpi.score_distribution(conn, f, "csat"),
                "nps_dist": kpi.score_distribution(conn, f, "nps"), "cac_channel": kpi.cac_by_channel(conn, f),
                "clv_channel": kpi.clv_by_channel(conn, f), "cohorts": kpi.cohorts(conn, f)}
+        out["profit_customer"] = kpi.profit_by(conn, f, "customer", limit=1_000_000)
         for dim in ("channel", "campaign", "segment", "owner"):
-            out[f"profit_{dim}"] = kpi.profit_by(conn, f, dim)
-        out["profit_customer"] = kpi.profit_by(conn, f, "customer", limit=100_000)
+            out[f"profit_{dim}"] = kpi.regroup(out["profit_customer"], dim)
         if pipeline_id:
             out["funnel"] = kpi.funnel(conn, f, pipeline_id)
         return out

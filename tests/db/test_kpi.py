@@ -172,3 +172,30 @@ def test_periods(kind, start, end):
     assert period(kind, date(2026, 11, 23)) == (start, end)
     f = Filters(start, end).previous()
     assert f.end == start and (f.end - f.start).days in (30, 31, 92, 365)
+
+
+@pytest.mark.parametrize("dimension", ["channel", "campaign", "segment", "owner"])
+def test_regrouping_customers_matches_the_grouped_query(world, dimension):
+    world.execute("INSERT INTO contact_segments (contact_id, abc_profit) VALUES (1, 'A'), (3, 'B')")
+    direct = {r["key"]: round(r["profit"], 6) for r in kpi.profit_by(world, OCT, dimension)}
+    regrouped = {r["key"]: round(r["profit"], 6) for r in kpi.regroup(kpi.profit_by(world, OCT, "customer"), dimension)}
+    assert regrouped == direct
+
+
+def test_cac_by_channel_matches_single_month_acquisition(world):
+    points = {(p["month"], p["channel"]): p for p in kpi.cac_by_channel(world, OCT)}
+    # October: email won c1 (X spends 3100 in October) -> 3100; events won c2 (Y spends 1500) -> 1500.
+    assert points[("2026-10", "email")]["cac"] == pytest.approx(3100)
+    assert points[("2026-10", "events")]["cac"] == pytest.approx(1500)
+    assert points[("2026-09", "events")]["cac"] is None
+
+
+def test_clv_by_channel_matches_lifetime_per_channel(world):
+    world.execute("UPDATE contacts SET channel = 'events' WHERE id = 4")  # give events a churned customer too
+    grouped = {r["channel"]: r for r in kpi.clv_by_channel(world, OCT)}
+    year = Filters(date(2025, 11, 1), date(2026, 11, 1))
+    for channel, row in grouped.items():
+        single = kpi.lifetime(world, Filters(OCT.start, OCT.end, channel=channel))
+        assert row["clv"] == (pytest.approx(single["clv"]) if single["clv"] is not None else None), channel
+        cac = kpi.acquisition(world, Filters(year.start, year.end, channel=channel))["cac"]
+        assert row["cac"] == (pytest.approx(cac) if cac is not None else None), channel
