@@ -110,7 +110,8 @@ def _save_bar(ctx: PageContext, changes: grid.GridEdits, key: str) -> None:
         try:
             result = contacts.save_grid(ctx.conn, changes.edits, changes.added, changes.deleted, ctx.actor)
         except ConflictError as err:
-            st.error(t("contacts.conflict", detail=error_text(err)), icon=":material/sync_problem:")
+            where = t("contacts.row", n=err.row) + " — " if getattr(err, "row", None) else ""
+            st.error(t("contacts.conflict", detail=where + error_text(err)), icon=":material/sync_problem:")
             st.info(t("record.kept"))
         except ValidationError as err:
             where = t("contacts.row", n=err.row) + ": " if err.row else ""

@@ -10,7 +10,7 @@ import phonenumbers
 
 from db import records
 from db.connection import one, rows, write
-from db.errors import ValidationError
+from db.errors import ConflictError, ValidationError
 from db.permissions import Actor
 from db.text import clean_fields, like
 from db.users import EMAIL_RE
@@ -159,7 +159,11 @@ def save_grid(conn: sqlite3.Connection, edits: list[tuple[dict, dict]], added: l
     """Apply a grid's edits, additions and deletions as ONE transaction: all saved, or none."""
     with write(conn):
         for i, (original, diff) in enumerate(edits):
-            update(conn, original["id"], original["version"], diff, actor, row=i + 1)
+            try:
+                update(conn, original["id"], original["version"], diff, actor, row=i + 1)
+            except ConflictError as err:
+                err.row = i + 1  # which row of the grid someone else changed
+                raise
         created = [create(conn, {k: v for k, v in values.items() if k in EDITABLE}, actor, row=len(edits) + i + 1)
                    for i, values in enumerate(added)]
         for original in deleted:

@@ -66,7 +66,7 @@ def test_conflict_names_who_and_keeps_the_edit(seeded):
     manager = user_id(path, "manager")
     records.update(c, "contacts", first[0]["id"], first[0]["version"], {"title": "Theirs"}, Actor(manager, "manager"))
     at.button(key="c_save").click().run()
-    assert "Nothing was saved" in texts(at) and "title" in texts(at)
+    assert "Nothing was saved" in texts(at) and "title" in texts(at) and "Row 1" in texts(at)
     assert at.session_state[GRID]["edited_rows"] == {0: {"title": "Mine"}} or \
         at.session_state[GRID]["edited_rows"] == {"0": {"title": "Mine"}}
     assert records.get(c, "contacts", first[0]["id"])["title"] == "Theirs"
