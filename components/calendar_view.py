@@ -11,7 +11,7 @@ import streamlit as st
 from components import calendar as calview
 from components.i18n import error_text, moment, t
 from components.layout import PageContext
-from db import activities, records
+from db import activities, deals, records
 from db.connection import rows
 from db.errors import ConflictError, DomainError
 
@@ -111,7 +111,9 @@ def create_dialog(ctx: PageContext, start_utc: str, end_utc: str, tz: str) -> No
         begins = d2.time_input(t("calendar.start"), value=local_start.time(), step=900)
         minutes = d3.number_input(t("calendar.duration"), min_value=5, max_value=24 * 60, step=15,
                                   value=max(15, int((local_end - local_start).total_seconds() // 60)))
-        search = st.text_input(t("calendar.contact"), max_chars=100, help=t("calendar.contact_help"))
+        l1, l2 = st.columns(2)
+        search = l1.text_input(t("calendar.contact"), max_chars=100, help=t("calendar.contact_help"))
+        deal_text = l2.text_input(t("calendar.deal"), max_chars=100, help=t("calendar.deal_help"))
         notes = st.text_area(t("calendar.notes"), max_chars=5000)
         r1, r2, r3 = st.columns(3)
         freq = r1.selectbox(t("calendar.repeat"), [None, *activities.FREQS],
@@ -123,10 +125,14 @@ def create_dialog(ctx: PageContext, start_utc: str, end_utc: str, tz: str) -> No
             start = calview.local_to_utc(wall, tz)
             end = calview.local_to_utc(wall + timedelta(minutes=int(minutes)), tz)
             contact = _contact(ctx, search)
+            deal = (deals.find(ctx.conn, deal_text) or [None])[0]
+            if deal and not contact:
+                contact = deal["contact_id"]
             try:
                 ids = activities.create(ctx.conn, {"kind": kind, "subject": subject, "notes": notes,
                                                    "starts_at": start, "ends_at": end, "owner_id": ctx.user["id"],
-                                                   "contact_id": contact}, ctx.actor, freq=freq,
+                                                   "contact_id": contact, "deal_id": deal["id"] if deal else None},
+                                        ctx.actor, freq=freq,
                                         until=until.isoformat() if until else None, count=count)
             except DomainError as err:
                 st.error(error_text(err))

@@ -204,6 +204,15 @@ def detail(conn: sqlite3.Connection, deal_id: int) -> dict:
     return deal
 
 
+def find(conn: sqlite3.Connection, text: str, limit: int = 1) -> list[dict]:
+    """Deals whose title matches ``text`` (open ones first), for linking an activity to a deal."""
+    if not (text or "").strip():
+        return []
+    return rows(conn, "SELECT d.id, d.title, d.contact_id FROM deals d JOIN stages s ON s.id = d.stage_id "
+                      "WHERE d.deleted_at IS NULL AND d.title LIKE ? ESCAPE '\\' ORDER BY s.kind != 'open', d.id DESC "
+                      "LIMIT ?", (like(text), limit))
+
+
 def forecast(conn: sqlite3.Connection, pipeline_id: int, owner_id: int | None = None) -> list[dict]:
     """Weighted open pipeline by expected-close month and owner."""
     where, params = ["d.pipeline_id = ?", "d.deleted_at IS NULL", "s.kind = 'open'"], [pipeline_id]

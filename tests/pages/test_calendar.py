@@ -91,3 +91,18 @@ def test_event_click_opens_the_activity_and_completes_it(seeded):
     assert not at.exception
     next(b for b in at.button if b.label == "Mark done").click().run()
     assert records.get(connect(path), "activities", aid)["done"] == 1
+
+
+def test_new_activity_can_be_linked_to_a_deal(seeded):
+    path = seeded[0]
+    c = connect(path)
+    deal = c.execute("SELECT id, title FROM deals ORDER BY id LIMIT 1").fetchone()
+    day = date.today() + timedelta(days=3)
+    state = {"callback": "select", "select": {"start": f"{day}T09:00:00Z", "end": f"{day}T09:30:00Z"}}
+    at = page("pages/calendar.py", path, "admin", state={"calendar_0": state})
+    at.run()
+    next(w for w in at.text_input if w.label == "Subject").input("Deal review")
+    next(w for w in at.text_input if w.label == "Deal (search)").input(deal["title"])
+    next(b for b in at.button if b.label == "Save").click().run()
+    assert not at.exception
+    assert c.execute("SELECT deal_id FROM activities WHERE subject = 'Deal review'").fetchone()[0] == deal["id"]
