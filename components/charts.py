@@ -60,13 +60,17 @@ def profit_bars(groups: list[dict], title: str, horizontal: bool = False) -> go.
     return fig
 
 
-def cac_over_time(points: list[dict], title: str) -> go.Figure:
+def cac_over_time(points: list[dict], title: str, series: str = "channel") -> go.Figure:
+    """CAC per month, one line per channel (or per campaign); gaps where nobody was won."""
     fig = _fig(title)
-    channels = sorted({p["channel"] for p in points})
-    for i, channel in enumerate(channels):
-        mine = [p for p in points if p["channel"] == channel]
-        fig.add_scatter(x=[p["month"] for p in mine], y=[p["cac"] for p in mine], name=channel,
-                        mode="lines+markers", line={"color": PALETTE[i % len(PALETTE)]}, connectgaps=False)
+    names = list(dict.fromkeys(p[series] for p in sorted(points, key=lambda p: (p["month"], str(p[series])))))
+    for i, name in enumerate(names):
+        mine = [p for p in points if p[series] == name]
+        fig.add_scatter(x=[p["month"] for p in mine], y=[p["cac"] for p in mine], name=str(name),
+                        mode="lines+markers", line={"color": PALETTE[i % len(PALETTE)]}, connectgaps=False,
+                        customdata=[[p["spend"], p["new_customers"]] for p in mine],
+                        hovertemplate="%{x}: %{y:,.0f}<br>spend %{customdata[0]:,.0f} / %{customdata[1]} won"
+                                      "<extra>" + str(name) + "</extra>")
     return fig
 
 

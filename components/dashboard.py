@@ -13,7 +13,7 @@ import streamlit as st
 from components import charts
 from components.i18n import money, number, percent, t
 from components.layout import PageContext, nav_link
-from db import kpi
+from db import kpi_profit, kpi_series
 from db.connection import connect, db_path, rows
 from db.filters import PERIODS, Filters, period
 
@@ -25,16 +25,7 @@ def load(path: str, token: tuple, f: Filters, pipeline_id: int | None) -> dict:
     """Every figure of the dashboard for one filter set (cached by the data's change token)."""
     conn = connect(path)
     try:
-        out = {"now": kpi.summary(conn, f), "before": kpi.summary(conn, f.previous()),
-               "monthly": kpi.monthly(conn, f), "csat_dist": kpi.score_distribution(conn, f, "csat"),
-               "nps_dist": kpi.score_distribution(conn, f, "nps"), "cac_channel": kpi.cac_by_channel(conn, f),
-               "clv_channel": kpi.clv_by_channel(conn, f), "cohorts": kpi.cohorts(conn, f)}
-        out["profit_customer"] = kpi.profit_by(conn, f, "customer", limit=1_000_000)
-        for dim in ("channel", "campaign", "segment", "owner"):
-            out[f"profit_{dim}"] = kpi.regroup(out["profit_customer"], dim)
-        if pipeline_id:
-            out["funnel"] = kpi.funnel(conn, f, pipeline_id)
-        return out
+        return kpi_series.dashboard(conn, f, pipeline_id)
     finally:
         conn.close()
 
@@ -163,7 +154,7 @@ def _satisfaction(ctx, data, f):
     month = picked("chart_satisfaction")
     if month:
         st.subheader(t("dashboard.respondents", month=month), anchor=False)
-        answers = kpi.respondents(ctx.conn, f, "csat", month) + kpi.respondents(ctx.conn, f, "nps", month)
+        answers = kpi_series.respondents(ctx.conn, f, "csat", month) + kpi_series.respondents(ctx.conn, f, "nps", month)
         drill_table(ctx, answers, {"customer": t("dashboard.customer"), "score": t("dashboard.score"),
                                    "comment": t("dashboard.comment"), "responded_at": t("dashboard.when")})
     left, right = st.columns(2)
@@ -182,20 +173,19 @@ def _profit(ctx, data, f):
     st.caption(t("kpi.profit_help"))
     chosen = picked(f"chart_profit_{dim}")
     if chosen is not None:
-        behind = kpi.customers_behind(ctx.conn, f, dim, chosen)
+        behind = kpi_profit.customers_behind(ctx.conn, f, dim, chosen)
         st.subheader(t("dashboard.customers_behind", n=len(behind)), anchor=False)
         drill_table(ctx, [{**r, "contact_id": r["key"]} for r in behind], _profit_columns())
-    customers = data["profit_customer"]
-    best, worst = customers[:10], [c for c in customers[-10:] if (c["profit"] or 0) < 0][::-1]
+    best, worst = data["top_customers"], data["loss_customers"]
     left, right = st.columns(2)
     left.plotly_chart(charts.profit_bars(best, t("dashboard.top_customers"), horizontal=True),
                       key="chart_top_customers", on_select="rerun", selection_mode="points")
     right.plotly_chart(charts.profit_bars(worst, t("dashboard.loss_customers"), horizontal=True),
                        key="chart_loss_customers", on_select="rerun", selection_mode="points")
-    for key in ("chart_top_customers", "chart_loss_customers"):
+    for key, shown in (("chart_top_customers", best), ("chart_loss_customers", worst)):
         cid = picked(key)
         if cid is not None:
-            drill_table(ctx, [{**r, "contact_id": r["key"]} for r in customers if r["key"] == cid], _profit_columns())
+            drill_table(ctx, [{**r, "contact_id": r["key"]} for r in shown if r["key"] == cid], _profit_columns())
 
 
 def _profit_columns() -> dict[str, str]:
@@ -204,7 +194,13 @@ def _profit_columns() -> dict[str, str]:
 
 
 def _acquisition(data):
-    st.plotly_chart(charts.cac_over_time(data["cac_channel"], t("dashboard.cac_over_time")), key="chart_cac")
+    by = st.segmented_control(t("dashboard.cac_by"), ["channel", "campaign"], default="channel", key="cac_by",
+                              format_func=lambda d: t(f"dashboard.dim_{d}")) or "channel"
+    if by == "channel":
+        figure = charts.cac_over_time(data["cac_channel"], t("dashboard.cac_over_time"))
+    else:
+        figure = charts.cac_over_time(data["cac_campaign"], t("dashboard.cac_over_time_campaign"), series="campaign")
+    st.plotly_chart(figure, key=f"chart_cac_{by}")
     st.caption(t("kpi.cac_help"))
     st.plotly_chart(charts.cac_vs_clv(data["clv_channel"], t("dashboard.cac_vs_clv"), t("kpi.cac"), t("kpi.clv")),
                     key="chart_clv")
@@ -222,7 +218,7 @@ def _funnel(ctx, data, f, pipeline_id):
     right.caption(t("kpi.win_rate_help") + " " + t("kpi.cycle_days_help"))
     stage = picked("chart_funnel")
     if stage is not None and pipeline_id:
-        deals = kpi.deals_behind(ctx.conn, f, pipeline_id, stage)
+        deals = kpi_series.deals_behind(ctx.conn, f, pipeline_id, stage)
         st.subheader(t("dashboard.deals_behind", n=len(deals)), anchor=False)
         drill_table(ctx, deals, {"title": t("dashboard.deal"), "contact": t("dashboard.customer"),
                                  "amount": t("dashboard.amount")})

@@ -12,6 +12,7 @@ import sqlite3
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
+from db import rollups
 from db.errors import SchemaTooNew
 
 migrations = Migrations("crm")
@@ -333,6 +334,19 @@ def m0010_contacts_search(db: sqlite_utils.Database) -> None:
     db.execute("CREATE TRIGGER companies_fts_rename AFTER UPDATE OF name ON companies BEGIN "
                "UPDATE contacts_fts SET company = NEW.name WHERE rowid IN "
                "(SELECT id FROM contacts WHERE company_id = NEW.id); END")
+
+
+@migrations(name="0011_kpi_rollups")
+def m0011_kpi_rollups(db: sqlite_utils.Database) -> None:
+    """Dashboard figures from trigger-kept rollups (db/rollups.py) instead of a million activities.
+
+    Replaces ``cost_rollup``: it grouped by the customer's owner, channel and campaign but went stale when
+    those changed, and it had no segment or satisfaction counts.
+    """
+    for trigger in ("activities_rollup_insert", "activities_rollup_update", "activities_rollup_delete"):
+        db.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+    db.execute("DROP TABLE IF EXISTS cost_rollup")
+    rollups.create(db.conn)
 
 
 def known_names() -> set[str]:

@@ -8,10 +8,11 @@ scored 1-5 by quintile, 5 best; ``rfm`` is the three digits, e.g. "545".
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import date
 
-from db import kpi
+from db import kpi, kpi_profit
 from db.connection import rows, write
 from db.filters import Filters, _add_months
 
@@ -41,7 +42,7 @@ def refresh(conn: sqlite3.Connection, today: date | None = None) -> int:
     today = today or date.today()
     end = _add_months(today.replace(day=1), 1)
     year = Filters(start=_add_months(end, -12), end=end)
-    figures = kpi.profit_by(conn, year, "customer", limit=10_000_000)
+    figures = kpi_profit.customer_profits(conn, year)
     profit = {r["key"]: r["profit"] for r in figures}
     revenue = {r["key"]: r["revenue"] for r in figures}
     deals = rows(conn, "SELECT d.contact_id AS cid, COUNT(*) AS n, SUM(d.amount) AS money, "
@@ -59,10 +60,14 @@ def refresh(conn: sqlite3.Connection, today: date | None = None) -> int:
     batch = [(cid, by_profit.get(cid, "C"), by_revenue.get(cid, "C"), r_score.get(cid), f_score.get(cid),
               m_score.get(cid), f"{r_score[cid]}{f_score[cid]}{m_score[cid]}" if cid in r_score else None)
              for cid in set(profit) | customers]
-    with write(conn):
-        conn.execute("DELETE FROM contact_segments")
+    with write(conn):  # upsert and prune, so the cube's triggers only move customers whose letter changed
         conn.executemany("INSERT INTO contact_segments (contact_id, abc_profit, abc_revenue, recency, frequency, "
-                         "monetary, rfm) VALUES (?, ?, ?, ?, ?, ?, ?)", batch)
+                         "monetary, rfm) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (contact_id) DO UPDATE SET "
+                         "abc_profit = excluded.abc_profit, abc_revenue = excluded.abc_revenue, recency = excluded.recency, "
+                         "frequency = excluded.frequency, monetary = excluded.monetary, rfm = excluded.rfm, "
+                         "computed_at = datetime('now')", batch)
+        conn.execute("DELETE FROM contact_segments WHERE contact_id NOT IN (SELECT value FROM json_each(?))",
+                     (json.dumps([b[0] for b in batch]),))
     return len(batch)
 
 
@@ -71,7 +76,7 @@ def compare(conn: sqlite3.Connection, f: Filters, by: str = "abc_profit") -> lis
     if by not in ("abc_profit", "abc_revenue"):
         raise ValueError(by)
     sizes = dict(conn.execute(f"SELECT {by}, COUNT(*) FROM contact_segments GROUP BY {by}").fetchall())
-    profit = {r["key"]: r["profit"] for r in kpi.profit_by(conn, f, "segment")} if by == "abc_profit" else {}
+    profit = {r["key"]: r["profit"] for r in kpi_profit.profit_by(conn, f, "segment")} if by == "abc_profit" else {}
     out = []
     for letter in ("A", "B", "C"):
         seg = Filters(start=f.start, end=f.end, owner_id=f.owner_id, channel=f.channel, campaign_id=f.campaign_id,

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from db import kpi
+from db import kpi, kpi_profit, kpi_series
 from db.filters import Filters, period
 
 OCT = Filters(date(2026, 10, 1), date(2026, 11, 1))
@@ -78,21 +78,25 @@ def test_weighted_pipeline(world):
 
 
 def test_cost_to_serve_raw_and_rollup_agree(world):
-    # Done in October: a1 60 + a2 30 + a3 60 + a5 30 = 180.
-    assert kpi.cost_to_serve(world, OCT) == pytest.approx(180)  # whole month: from cost_rollup
-    custom = Filters(date(2026, 10, 1), date(2026, 10, 31))  # not month-aligned: raw activities (no a5, due 28th? yes)
-    assert kpi.cost_to_serve(world, custom) == pytest.approx(180)
-    assert kpi.cost_to_serve(world, Filters(OCT.start, OCT.end, owner_id=2)) == pytest.approx(60)
+    # Served in October (done, on a customer, at or after its first win): a2 30 (c1 won 10-10) + a5 30 (c3 won
+    # in August). a1 and a3 came before their customers' wins: pre-sale cost, not cost to serve.
+    assert kpi.cost_to_serve(world, OCT) == pytest.approx(60)  # whole month: from kpi_cube
+    custom = Filters(date(2026, 10, 1), date(2026, 10, 31))  # not month-aligned: the activities themselves
+    assert kpi.cost_to_serve(world, custom) == pytest.approx(60)
+    assert kpi.cost_to_serve(world, Filters(OCT.start, OCT.end, owner_id=1)) == pytest.approx(60)  # c1, c3
+    assert kpi.cost_to_serve(world, Filters(OCT.start, OCT.end, owner_id=2)) == 0
 
 
 def test_rollup_follows_edits_and_deletes(world):
     world.execute("UPDATE activities SET duration_min = 120 WHERE subject = 'a2'")  # 2 h x 60 = 120 (was 30)
-    assert kpi.cost_to_serve(world, OCT) == pytest.approx(270)
-    world.execute("UPDATE activities SET done = 1 WHERE subject = 'a6'")  # + 60
-    assert kpi.cost_to_serve(world, OCT) == pytest.approx(330)
-    world.execute("UPDATE activities SET deleted_at = '2026-11-01' WHERE subject = 'a1'")  # - 60
-    world.execute("DELETE FROM activities WHERE subject = 'a3'")  # - 60
+    assert kpi.cost_to_serve(world, OCT) == pytest.approx(150)
+    world.execute("UPDATE activities SET done = 1 WHERE subject = 'a6'")  # c1 after its win: + 60
     assert kpi.cost_to_serve(world, OCT) == pytest.approx(210)
+    world.execute("UPDATE activities SET deleted_at = '2026-11-01' WHERE subject = 'a2'")  # - 120
+    world.execute("DELETE FROM activities WHERE subject = 'a5'")  # - 30
+    assert kpi.cost_to_serve(world, OCT) == pytest.approx(60)
+    world.execute("UPDATE contacts SET acquired_at = '2026-10-01 00:00:00' WHERE id = 2")  # a3 now after c2's win
+    assert kpi.cost_to_serve(world, OCT) == pytest.approx(120)
 
 
 def test_acquisition(world):
@@ -107,43 +111,64 @@ def test_acquisition(world):
 
 def test_summary_profit_and_lifetime(world):
     s = kpi.summary(world, OCT)
-    assert s["profit"] == pytest.approx(800 - 180 - 4600)
+    # Margin 800 - cost to serve 60 - CAC of the customers won in October: c1 via X (3100 / 2 customers X won:
+    # c1, c3) + c2 via Y (3000 / 1) = 4550.
+    assert s["attributed_cac"] == pytest.approx(4550)
+    assert s["profit"] == pytest.approx(800 - 60 - 4550)
     # 12 months [2025-11-01, 2026-11-01): customers at the start c4, c5; c4 churned -> churn 1/2.
-    # Active in the window: c1..c5 = 5. Margin 800, cost to serve a1..a5 = 210 -> 590 / 5 = 118 per customer.
-    # CLV = 118 / 0.5 = 236. CAC: spend 3100 + 3000 = 6100 over c1, c2, c3 -> 2033.33; LTV:CAC = 0.11607.
+    # Active in the window: c1..c5 = 5. Margin 800, cost to serve a2 30 + a4 (1 h x Bob's 30) 30 + a5 30 = 90
+    # -> 142 per customer. CLV = 142 / 0.5 = 284. CAC: spend 3100 + 3000 = 6100 over c1, c2, c3 -> 2033.33.
     assert s["churn_rate"] == pytest.approx(0.5)
-    assert s["clv"] == pytest.approx(236)
-    assert s["ltv_cac"] == pytest.approx(236 / (6100 / 3))
+    assert s["clv"] == pytest.approx(284)
+    assert s["ltv_cac"] == pytest.approx(284 / (6100 / 3))
 
 
 def test_profit_by_customer_and_channel(world):
-    # c1: margin 600 - cost 90 - CAC of X (3100 / 2 customers ever: c1, c3) = -1040
-    # c2: margin 200 - cost 60 - CAC of Y (3000 / 1) = -2860
-    # c3: margin 0 - cost 30 (acquired earlier: no CAC this period) = -30
-    by_customer = kpi.profit_by(world, OCT, "customer")
-    assert [(r["key"], round(r["profit"], 2)) for r in by_customer] == [(3, -30), (1, -1040), (2, -2860)]
-    by_channel = {r["label"]: round(r["profit"], 2) for r in kpi.profit_by(world, OCT, "channel")}
-    assert by_channel == {"email": -1070, "events": -2860}
-    behind = kpi.customers_behind(world, OCT, "channel", "email")
+    # c1: margin 600 - cost 30 - CAC of X (3100 / 2 customers ever: c1, c3) = -980
+    # c2: margin 200 - cost 0 (a3 was before its win) - CAC of Y (3000 / 1) = -2800
+    # c3: margin 0 - cost 30 (won earlier: no CAC this period) = -30
+    by_customer = kpi_profit.profit_by(world, OCT, "customer")
+    assert [(r["key"], round(r["profit"], 2)) for r in by_customer] == [(3, -30), (1, -980), (2, -2800)]
+    by_channel = {r["label"]: round(r["profit"], 2) for r in kpi_profit.profit_by(world, OCT, "channel")}
+    assert by_channel == {"email": -1010, "events": -2800}
+    behind = kpi_profit.customers_behind(world, OCT, "channel", "email")
     assert sorted(r["key"] for r in behind) == [1, 3]
+
+
+def test_per_customer_profit_adds_up_to_the_card(world):
+    for f in (OCT, Filters(date(2026, 10, 1), date(2026, 10, 31)), Filters(OCT.start, OCT.end, owner_id=1)):
+        customers = kpi_profit.customer_profits(world, f)
+        assert sum(c["profit"] for c in customers) == pytest.approx(kpi.summary(world, f)["profit"])
+
+
+def test_cac_by_campaign(world):
+    points = {(p["month"], p["campaign"]): p for p in kpi_series.cac_by_campaign(world, OCT)}
+    # X ran in October only: 3100 spent, c1 won -> 3100. Y: October 1-15 = 1500 spent, c2 won -> 1500;
+    # September 16-30 = 1500 spent, nobody won -> no value.
+    assert points[("2026-10", "X")]["cac"] == pytest.approx(3100)
+    assert points[("2026-10", "Y")]["cac"] == pytest.approx(1500)
+    assert points[("2026-09", "Y")]["spend"] == pytest.approx(1500) and points[("2026-09", "Y")]["cac"] is None
+    assert ("2026-09", "X") not in points
+    assert {p["campaign"] for p in kpi_series.cac_by_campaign(world, Filters(OCT.start, OCT.end, channel="events"))} \
+        == {"Y"}
 
 
 def test_funnel(world):
     # Created in October in Sales: d2 (reached Won), d3 (Lead, then Lost), d4 (Proposal), d5 (Lead).
-    f = {r["stage"]: (r["deals"], r["share"]) for r in kpi.funnel(world, OCT, 1)}
+    f = {r["stage"]: (r["deals"], r["share"]) for r in kpi_series.funnel(world, OCT, 1)}
     assert f == {"Lead": (4, 1.0), "Proposal": (2, 0.5), "Won": (1, 0.25)}
-    assert {d["id"] for d in kpi.deals_behind(world, OCT, 1, 2)} == {2, 4}
+    assert {d["id"] for d in kpi_series.deals_behind(world, OCT, 1, 2)} == {2, 4}
 
 
 def test_empty_period_gives_no_value_not_zero(world):
     s = kpi.summary(world, EMPTY)
     for key in ("csat", "nps", "revenue", "margin", "win_rate", "cycle_days", "cac", "cac_full"):
         assert s[key] is None, key
-    assert kpi.funnel(world, EMPTY, 1)[0]["share"] is None
+    assert kpi_series.funnel(world, EMPTY, 1)[0]["share"] is None
 
 
 def test_monthly_series_matches_single_period(world):
-    series = {m["month"]: m for m in kpi.monthly(world, OCT)}
+    series = {m["month"]: m for m in kpi_series.monthly(world, OCT)}
     assert series["2026-10"]["csat"] == pytest.approx(2 / 3)
     assert series["2026-10"]["nps"] == pytest.approx(25)
     assert series["2026-10"]["win_rate"] == pytest.approx(2 / 3)
@@ -175,15 +200,16 @@ def test_periods(kind, start, end):
 
 
 @pytest.mark.parametrize("dimension", ["channel", "campaign", "segment", "owner"])
-def test_regrouping_customers_matches_the_grouped_query(world, dimension):
+def test_each_bar_is_the_sum_of_the_customers_behind_it(world, dimension):
     world.execute("INSERT INTO contact_segments (contact_id, abc_profit) VALUES (1, 'A'), (3, 'B')")
-    direct = {r["key"]: round(r["profit"], 6) for r in kpi.profit_by(world, OCT, dimension)}
-    regrouped = {r["key"]: round(r["profit"], 6) for r in kpi.regroup(kpi.profit_by(world, OCT, "customer"), dimension)}
-    assert regrouped == direct
+    for bar in kpi_profit.profit_by(world, OCT, dimension):
+        behind = kpi_profit.customers_behind(world, OCT, dimension, bar["key"])
+        assert len(behind) == bar["customers"]
+        assert sum(c["profit"] for c in behind) == pytest.approx(bar["profit"])
 
 
 def test_cac_by_channel_matches_single_month_acquisition(world):
-    points = {(p["month"], p["channel"]): p for p in kpi.cac_by_channel(world, OCT)}
+    points = {(p["month"], p["channel"]): p for p in kpi_series.cac_by_channel(world, OCT)}
     # October: email won c1 (X spends 3100 in October) -> 3100; events won c2 (Y spends 1500) -> 1500.
     assert points[("2026-10", "email")]["cac"] == pytest.approx(3100)
     assert points[("2026-10", "events")]["cac"] == pytest.approx(1500)
@@ -192,7 +218,7 @@ def test_cac_by_channel_matches_single_month_acquisition(world):
 
 def test_clv_by_channel_matches_lifetime_per_channel(world):
     world.execute("UPDATE contacts SET channel = 'events' WHERE id = 4")  # give events a churned customer too
-    grouped = {r["channel"]: r for r in kpi.clv_by_channel(world, OCT)}
+    grouped = {r["channel"]: r for r in kpi_series.clv_by_channel(world, OCT)}
     year = Filters(date(2025, 11, 1), date(2026, 11, 1))
     for channel, row in grouped.items():
         single = kpi.lifetime(world, Filters(OCT.start, OCT.end, channel=channel))

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from db import kpi
+from db import kpi, kpi_profit
 from db.connection import connect
 from db.filters import Filters, period
 from tests.apptest import page, texts
@@ -34,7 +34,7 @@ def test_rep_cannot_open_the_dashboard(seeded):
 def test_selecting_a_channel_bar_lists_its_customers(seeded):
     conn = connect(seeded[0])
     f = Filters(*period("year", date.today()))
-    groups = kpi.profit_by(conn, f, "channel")
+    groups = kpi_profit.profit_by(conn, f, "channel")
     assert groups, "the tiny seed has customers this year"
     channel = groups[0]["key"]
     at = page("pages/dashboard.py", seeded[0], "admin",
@@ -43,7 +43,7 @@ def test_selecting_a_channel_bar_lists_its_customers(seeded):
                                                                                  "lasso": []}}})
     at.run()
     assert not at.exception
-    behind = kpi.customers_behind(conn, f, "channel", channel)
+    behind = kpi_profit.customers_behind(conn, f, "channel", channel)
     assert f"{len(behind)} customers behind this bar" in texts(at)
     table = at.dataframe[0].value
     assert len(table) == len(behind)
