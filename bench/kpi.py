@@ -48,7 +48,7 @@ def queries(conn, f: Filters) -> dict:
         "CLV by channel": lambda: kpi_series.clv_by_channel(conn, f),
         "cohorts (12)": lambda: kpi_series.cohorts(conn, f),
         "profit per customer": lambda: kpi_profit.customer_profits(conn, f),
-        "regroup by 4 dimensions": lambda: [kpi_profit.regroup(customers, d) for d in kpi_profit.DIMENSIONS],
+        "regroup by 4 dimensions": lambda: kpi_profit.regroup_all(customers),
         "funnel": lambda: kpi_series.funnel(conn, f, sales_pipeline),
         "customers behind a channel": lambda: kpi_profit.customers_behind(conn, f, "channel", "email"),
         "summary, owner filter": lambda: kpi.summary(conn, replace(f, owner_id=owner)),

@@ -165,9 +165,10 @@ def attributed_cac(conn: sqlite3.Connection, f: Filters) -> float:
     the acquisition cost that customer profit subtracts."""
     where, params = f.contact_clause()
     return conn.execute(
-        "SELECT SUM(cp.spend * 1.0 / (SELECT COUNT(*) FROM contacts k WHERE k.campaign_id = c.campaign_id "
-        "AND k.deleted_at IS NULL AND k.acquired_at IS NOT NULL)) FROM contacts c JOIN campaigns cp "
-        "ON cp.id = c.campaign_id WHERE c.deleted_at IS NULL AND c.acquired_at >= ? AND c.acquired_at < ?" + where,
+        "WITH n AS (SELECT c.campaign_id, COUNT(*) AS new FROM contacts c WHERE c.deleted_at IS NULL "
+        "AND c.acquired_at >= ? AND c.acquired_at < ? AND c.campaign_id IS NOT NULL" + where + " GROUP BY 1) "
+        "SELECT SUM(cp.spend * n.new / (SELECT COUNT(*) FROM contacts k WHERE k.campaign_id = n.campaign_id "
+        "AND k.deleted_at IS NULL AND k.acquired_at IS NOT NULL)) FROM n JOIN campaigns cp ON cp.id = n.campaign_id",
         [*f.bounds, *params]).fetchone()[0] or 0.0
 
 

@@ -7,6 +7,7 @@ with a first win (``acquired_at``) before the period end; per-customer costs com
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import replace
 
@@ -14,8 +15,6 @@ from db.filters import Filters
 from db.kpi import ACT_WHEN, SERVED, whole_months
 
 TOP = 200  # drill-down lists are bounded
-FIELDS = ("key", "label", "owner_id", "owner", "channel", "campaign_id", "campaign", "segment", "acquired_at",
-          "revenue", "margin", "cost_to_serve", "cac")
 MEASURES = ("customers", "revenue", "margin", "cost_to_serve", "cac", "profit")
 # dimension -> (field holding the group key, field holding its label, the filter that narrows to one key)
 DIMENSIONS = {"channel": ("channel", "channel", "channel"), "campaign": ("campaign_id", "campaign", "campaign_id"),
@@ -33,63 +32,97 @@ def _costs(f: Filters) -> tuple[str, list]:
 
 
 def customer_profits(conn: sqlite3.Connection, f: Filters) -> list[dict]:
-    """Every customer with revenue, cost or a first win in the period, most profitable first."""
-    where, params = f.contact_clause()
+    """Every customer with revenue, cost or a first win in the period, most profitable first.
+
+    Three small grouped reads (won deals, served cost, new customers) merged here, then one read of the
+    customers they name; the customer filters apply to that last read."""
     pwhere, pparams = f.pipeline_clause()
+    margin = {r[0]: (r[1], r[2]) for r in conn.execute(
+        "SELECT d.contact_id, SUM(d.amount), SUM(d.amount - d.cost) FROM deals d JOIN stages s ON s.id = d.stage_id "
+        "WHERE s.kind = 'won' AND d.deleted_at IS NULL AND d.contact_id IS NOT NULL AND d.closed_at >= ? "
+        "AND d.closed_at < ?" + pwhere + " GROUP BY d.contact_id", [*f.bounds, *pparams])}
     costs, cparams = _costs(f)
-    sql = (
-        "WITH m AS (SELECT d.contact_id AS cid, SUM(d.amount) AS revenue, SUM(d.amount - d.cost) AS margin "
-        "  FROM deals d JOIN stages s ON s.id = d.stage_id WHERE s.kind = 'won' AND d.deleted_at IS NULL "
-        "  AND d.contact_id IS NOT NULL AND d.closed_at >= ? AND d.closed_at < ?" + pwhere + " GROUP BY d.contact_id), "
-        "t AS (" + costs + "), "
-        "n AS (SELECT id AS cid, campaign_id FROM contacts WHERE deleted_at IS NULL AND acquired_at >= ? "
-        "  AND acquired_at < ?), "
-        "k AS (SELECT campaign_id, COUNT(*) AS won FROM contacts WHERE deleted_at IS NULL AND acquired_at IS NOT NULL "
-        "  AND campaign_id IN (SELECT campaign_id FROM n) GROUP BY campaign_id), "
-        "ids AS (SELECT cid FROM m UNION SELECT cid FROM t UNION SELECT cid FROM n) "
-        "SELECT c.id, TRIM(c.first_name || ' ' || c.last_name), COALESCE(c.owner_id, 0), COALESCE(ow.name, ?), "
-        "COALESCE(c.channel, ?), COALESCE(c.campaign_id, 0), COALESCE(cp.name, ?), COALESCE(sg.abc_profit, ?), "
-        "c.acquired_at, COALESCE(m.revenue, 0), COALESCE(m.margin, 0), COALESCE(t.cts, 0), "
-        "CASE WHEN n.cid IS NOT NULL AND k.won THEN cp.spend * 1.0 / k.won ELSE 0 END "
-        "FROM ids JOIN contacts c ON c.id = ids.cid LEFT JOIN m ON m.cid = c.id LEFT JOIN t ON t.cid = c.id "
-        "LEFT JOIN n ON n.cid = c.id LEFT JOIN campaigns cp ON cp.id = c.campaign_id "
-        "LEFT JOIN k ON k.campaign_id = c.campaign_id LEFT JOIN contact_segments sg ON sg.contact_id = c.id "
-        "LEFT JOIN users ow ON ow.id = c.owner_id WHERE c.deleted_at IS NULL" + where)
-    args = [*f.bounds, *pparams, *cparams, *f.bounds, NONE, NONE, NONE, NONE, *params]
+    served = dict(conn.execute(costs, cparams).fetchall())
+    cac = dict(conn.execute(
+        "WITH n AS (SELECT id, campaign_id FROM contacts WHERE deleted_at IS NULL AND acquired_at >= ? "
+        "AND acquired_at < ?), k AS (SELECT campaign_id, COUNT(*) AS won FROM contacts WHERE deleted_at IS NULL "
+        "AND acquired_at IS NOT NULL AND campaign_id IN (SELECT campaign_id FROM n) GROUP BY campaign_id) "
+        "SELECT n.id, COALESCE(cp.spend * 1.0 / k.won, 0) FROM n LEFT JOIN k ON k.campaign_id = n.campaign_id "
+        "LEFT JOIN campaigns cp ON cp.id = n.campaign_id", f.bounds).fetchall())
+    ids = set(margin) | set(served) | set(cac)
+    if not ids:
+        return []
+    owners = dict(conn.execute("SELECT id, name FROM users").fetchall())
+    names = dict(conn.execute("SELECT id, name FROM campaigns").fetchall())
+    where, params = f.contact_clause()
     out = []
-    for r in conn.execute(sql, args):
-        row = dict(zip(FIELDS, r, strict=True))
-        row["customers"] = 1
-        row["profit"] = row["margin"] - row["cost_to_serve"] - row["cac"]
-        out.append(row)
+    for cid, owner, channel, campaign, acquired, segment in conn.execute(
+            "SELECT c.id, COALESCE(c.owner_id, 0), c.channel, COALESCE(c.campaign_id, 0), c.acquired_at, sg.abc_profit "
+            "FROM json_each(?) j CROSS JOIN contacts c INDEXED BY ix_contacts_kpi_dims ON c.id = j.value "
+            "LEFT JOIN contact_segments sg ON sg.contact_id = c.id WHERE c.deleted_at IS NULL" + where,
+            [json.dumps(sorted(ids)), *params]):
+        label = None
+        revenue, gross = margin.get(cid, (0.0, 0.0))
+        cts, acquisition = served.get(cid) or 0.0, cac.get(cid, 0.0)
+        out.append({"key": cid, "label": label, "owner_id": owner, "owner": owners.get(owner, NONE),
+                    "channel": channel or NONE, "campaign_id": campaign, "campaign": names.get(campaign, NONE),
+                    "segment": segment or NONE, "acquired_at": acquired, "customers": 1, "revenue": revenue,
+                    "margin": gross, "cost_to_serve": cts, "cac": acquisition, "profit": gross - cts - acquisition})
     out.sort(key=lambda r: r["profit"], reverse=True)
+    return out
+
+
+def with_names(conn: sqlite3.Connection, customers: list[dict]) -> list[dict]:
+    """Fill in the customers' names, for the few rows a page shows (the figures are computed without them)."""
+    names = dict(conn.execute("SELECT c.id, TRIM(c.first_name || ' ' || c.last_name) FROM json_each(?) j "
+                              "JOIN contacts c ON c.id = j.value", (json.dumps([r["key"] for r in customers]),)))
+    return [{**r, "label": names.get(r["key"], NONE)} for r in customers]
+
+
+def regroup_all(customers: list[dict]) -> dict[str, list[dict]]:
+    """Per-customer rows summed by every dimension at once: one pass over the customers (pure)."""
+    combos: dict[tuple, list] = {}
+    for c in customers:
+        key = (c["channel"], c["campaign_id"], c["segment"], c["owner_id"])
+        acc = combos.get(key)
+        if acc is None:
+            acc = combos[key] = [c, 0, 0.0, 0.0, 0.0, 0.0, 0.0]
+        acc[1] += 1
+        acc[2] += c["revenue"]
+        acc[3] += c["margin"]
+        acc[4] += c["cost_to_serve"]
+        acc[5] += c["cac"]
+        acc[6] += c["profit"]
+    out = {}
+    for dimension, (key_field, label_field, _) in DIMENSIONS.items():
+        groups: dict = {}
+        for first, *sums in combos.values():
+            g = groups.get(first[key_field])
+            if g is None:
+                g = groups[first[key_field]] = {"key": first[key_field], "label": first[label_field],
+                                                **dict.fromkeys(MEASURES, 0.0)}
+            for field, value in zip(MEASURES, sums, strict=True):
+                g[field] += value
+        out[dimension] = sorted(groups.values(), key=lambda g: g["profit"], reverse=True)
     return out
 
 
 def regroup(customers: list[dict], dimension: str) -> list[dict]:
     """Per-customer profit rows summed by channel, campaign, segment or owner, most profitable first (pure)."""
-    key_field, label_field, _ = DIMENSIONS[dimension]
-    groups: dict = {}
-    for c in customers:
-        g = groups.get(c[key_field])
-        if g is None:
-            g = groups[c[key_field]] = {"key": c[key_field], "label": c[label_field], **dict.fromkeys(MEASURES, 0.0)}
-        for field in MEASURES:
-            g[field] += c[field]
-    return sorted(groups.values(), key=lambda g: g["profit"], reverse=True)
+    return regroup_all(customers)[dimension]
 
 
 def profit_by(conn: sqlite3.Connection, f: Filters, dimension: str) -> list[dict]:
     """Customer profit per customer (``"customer"``) or per dimension, most profitable first."""
     customers = customer_profits(conn, f)
-    return customers if dimension == "customer" else regroup(customers, dimension)
+    return with_names(conn, customers) if dimension == "customer" else regroup(customers, dimension)
 
 
 def customers_behind(conn: sqlite3.Connection, f: Filters, dimension: str, key) -> list[dict]:
     """The customers behind one bar of a profit chart (bounded), found by narrowing the filters to the bar."""
     if dimension == "customer":
-        return [r for r in customer_profits(conn, f) if r["key"] == key]
+        return with_names(conn, [r for r in customer_profits(conn, f) if r["key"] == key])
     key_field, _, narrow = DIMENSIONS[dimension]
     if key not in (NONE, 0) and getattr(f, narrow) is None:
         f = replace(f, **{narrow: key})
-    return [r for r in customer_profits(conn, f) if r[key_field] == key][:TOP]
+    return with_names(conn, [r for r in customer_profits(conn, f) if r[key_field] == key][:TOP])

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from db.connection import rows
 from db.filters import Filters, _add_months
 from db.kpi import campaigns, cube_where, join_contacts, pct, spend_between, summary, year_before
-from db.kpi_profit import DIMENSIONS, customer_profits, regroup
+from db.kpi_profit import customer_profits, regroup, regroup_all, with_names
 
 TOP = 200
 
@@ -143,21 +143,21 @@ def cohorts(conn: sqlite3.Connection, f: Filters, n: int = 12) -> list[dict]:
     months = months_back(f.end, n)
     window = _window(f, months)
     where, params = window.contact_clause()
-    churned: dict[str, list] = {start.strftime("%Y-%m"): [] for start, _ in months}
-    for month, gone in conn.execute("SELECT substr(c.acquired_at, 1, 7), c.churned_at FROM contacts c "
-                                    "WHERE c.deleted_at IS NULL AND c.acquired_at >= ? AND c.acquired_at < ?" + where,
-                                    [*window.bounds, *params]):
-        churned[month].append(gone)
+    counts: dict[str, dict] = {start.strftime("%Y-%m"): {} for start, _ in months}
+    for cohort, gone, count in conn.execute("SELECT substr(c.acquired_at, 1, 7), substr(c.churned_at, 1, 7), COUNT(*) "
+                                        "FROM contacts c WHERE c.deleted_at IS NULL AND c.acquired_at >= ? "
+                                        "AND c.acquired_at < ?" + where + " GROUP BY 1, 2", [*window.bounds, *params]):
+        counts[cohort][gone] = count  # churn month (None: still a customer) -> customers
     out = []
     for start, _ in months:
-        cohort = churned[start.strftime("%Y-%m")]
+        cohort = counts[start.strftime("%Y-%m")]
+        size = sum(cohort.values())
         for k in range(n):
             at = _add_months(start, k + 1)
             if at > months[-1][1]:
                 break
-            stayed = sum(1 for gone in cohort if not gone or gone >= at.isoformat())
-            out.append({"cohort": start.strftime("%Y-%m"), "age": k + 1, "size": len(cohort),
-                        "retention": pct(stayed, len(cohort))})
+            stayed = sum(v for gone, v in cohort.items() if gone is None or gone >= at.strftime("%Y-%m"))
+            out.append({"cohort": start.strftime("%Y-%m"), "age": k + 1, "size": size, "retention": pct(stayed, size)})
     return out
 
 
@@ -219,9 +219,10 @@ def dashboard(conn: sqlite3.Connection, f: Filters, pipeline_id: int | None) -> 
            "csat_dist": score_distribution(conn, f, "csat"), "nps_dist": score_distribution(conn, f, "nps"),
            "cac_channel": cac_by_channel(conn, f), "cac_campaign": cac_by_campaign(conn, f),
            "clv_channel": clv_by_channel(conn, f), "cohorts": cohorts(conn, f),
-           "top_customers": customers[:10], "loss_customers": [c for c in customers[-10:] if c["profit"] < 0][::-1], "customers": len(customers)}
-    for dim in DIMENSIONS:
-        out[f"profit_{dim}"] = regroup(customers, dim)
+           "top_customers": with_names(conn, customers[:10]),
+           "loss_customers": with_names(conn, [c for c in customers[-10:] if c["profit"] < 0][::-1]), "customers": len(customers)}
+    for dim, groups in regroup_all(customers).items():
+        out[f"profit_{dim}"] = groups
     if pipeline_id:
         out["funnel"] = funnel(conn, f, pipeline_id)
     return out
