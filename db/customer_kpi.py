@@ -5,16 +5,18 @@ from __future__ import annotations
 import sqlite3
 
 from db.connection import one
+from db.kpi import SERVED
 
 
 def figures(conn: sqlite3.Connection, contact_id: int) -> dict:
-    """Revenue, gross margin, cost to serve, acquisition cost, profit, CSAT, NPS; None where there is no data."""
+    """Revenue, gross margin, cost to serve (done activities since the first win), acquisition cost, profit,
+    CSAT, NPS; None where there is no data."""
     money = one(conn, "SELECT COUNT(*) AS won, SUM(d.amount) AS revenue, SUM(d.amount - d.cost) AS margin FROM deals d "
                       "JOIN stages s ON s.id = d.stage_id JOIN pipelines p ON p.id = d.pipeline_id "
                       "WHERE d.contact_id = ? AND s.kind = 'won' AND p.kind = 'sales' AND d.deleted_at IS NULL",
                 (contact_id,))
-    cost = one(conn, "SELECT SUM(cost) AS cts FROM activities WHERE contact_id = ? AND done = 1 AND deleted_at IS NULL",
-               (contact_id,))["cts"] or 0.0
+    cost = one(conn, f"SELECT SUM(a.cost) AS cts FROM activities a JOIN contacts c ON c.id = a.contact_id "
+                     f"WHERE a.contact_id = ? AND {SERVED}", (contact_id,))["cts"] or 0.0
     cac = one(conn, "SELECT cp.spend * 1.0 / (SELECT COUNT(*) FROM contacts x WHERE x.campaign_id = cp.id "
                     "AND x.acquired_at IS NOT NULL AND x.deleted_at IS NULL) AS cac FROM contacts c "
                     "JOIN campaigns cp ON cp.id = c.campaign_id WHERE c.id = ? AND c.acquired_at IS NOT NULL",

@@ -1,10 +1,9 @@
 """Real browser: the dashboard shows the KPIs and updates by itself when someone else changes data."""
 
-from datetime import datetime
+import time
+from datetime import date
 
-from db import records
-from db.permissions import Actor
-from tests.e2e.harness import open_page, shot
+from tests.e2e.harness import open_page, shot, sign_in
 
 
 def _card(page, label: str) -> str:
@@ -12,19 +11,34 @@ def _card(page, label: str) -> str:
     return metric.locator("[data-testid=stMetricValue]").inner_text()
 
 
-def test_dashboard_updates_without_a_reload(signed_in, db):
+def test_a_second_session_changes_the_dashboard_without_a_reload(signed_in, browser, server, e2e_db, db):
     page = signed_in
     open_page(page, "Dashboard")
     page.locator("[data-testid=stMetric]").filter(has_text="CSAT").first.wait_for()
     before = _card(page, "CSAT")
     shot(page, "dashboard")
-    # Another person records ten unhappy answers this month, through the data layer.
-    manager = db.execute("SELECT id FROM users WHERE role = 'manager' LIMIT 1").fetchone()[0]
-    customer = db.execute("SELECT id FROM contacts WHERE lifecycle = 'customer' LIMIT 1").fetchone()[0]
-    for _ in range(10):
-        records.create(db, "feedback", {"contact_id": customer, "kind": "csat", "score": 1,
-                                        "responded_at": datetime.now().strftime("%Y-%m-%d %H:%M:%S")},
-                       Actor(manager, "manager"))
+    # A manager in another browser imports twenty unhappy answers for this month on the Feedback page.
+    other = browser.new_context(viewport={"width": 1440, "height": 900})
+    try:
+        second = other.new_page()
+        second.set_default_timeout(20_000)
+        manager = next(e for e in e2e_db[1] if e.startswith("manager"))
+        sign_in(second, server.url, manager, e2e_db[1][manager])
+        open_page(second, "Feedback")
+        email = db.execute("SELECT email FROM contacts WHERE lifecycle = 'customer' AND email IS NOT NULL "
+                           "AND deleted_at IS NULL ORDER BY id LIMIT 1").fetchone()[0]
+        answers = "email,kind,score,date,comment\n" + f"{email},csat,1,{date.today().isoformat()},slow\n" * 20
+        count = db.execute("SELECT COUNT(*) FROM feedback").fetchone()[0]
+        second.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(
+            files=[{"name": "answers.csv", "mimeType": "text/csv", "buffer": answers.encode()}])
+        second.get_by_role("button", name="Import", exact=True).click()
+        deadline = time.monotonic() + 30
+        while db.execute("SELECT COUNT(*) FROM feedback").fetchone()[0] < count + 20 and time.monotonic() < deadline:
+            time.sleep(0.3)
+        assert db.execute("SELECT COUNT(*) FROM feedback").fetchone()[0] == count + 20
+    finally:
+        other.close()
+    # The first browser is not touched: its live fragment picks the change up by itself.
     page.wait_for_function(
         """([label, before]) => [...document.querySelectorAll('[data-testid=stMetric]')]
               .filter(m => m.innerText.includes(label))
@@ -34,3 +48,6 @@ def test_dashboard_updates_without_a_reload(signed_in, db):
     page.get_by_role("tab", name="Profitability").click()
     page.wait_for_timeout(1500)
     shot(page, "dashboard_profit")
+    page.get_by_role("tab", name="Acquisition cost").click()
+    page.wait_for_timeout(1500)
+    shot(page, "dashboard_acquisition")
