@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import date
 
 from bench.pages import database
-from db import kpi, kpi_profit, kpi_series
+from db import dashboard, kpi, kpi_profit, kpi_series
 from db.connection import connect
 from db.filters import Filters, period
 
@@ -54,7 +54,7 @@ def queries(conn, f: Filters) -> dict:
         "summary, owner filter": lambda: kpi.summary(conn, replace(f, owner_id=owner)),
         "summary, segment filter": lambda: kpi.summary(conn, replace(f, segment="A")),
         "monthly, channel filter": lambda: kpi_series.monthly(conn, replace(f, channel="email")),
-        "whole dashboard, cold": lambda: kpi_series.dashboard(conn, f, sales_pipeline),
+        "whole dashboard, cold": lambda: dashboard.figures(conn, f, sales_pipeline),
         "refresh, nothing changed": lambda: kpi.change_token(conn),
     }
 

@@ -11,15 +11,14 @@ import streamlit as st
 from components import calendar as calview
 from components.i18n import error_text, moment, t
 from components.layout import PageContext
-from db import activities, deals, records
-from db.connection import rows
+from db import activities, deals, records, users
 from db.errors import ConflictError, DomainError
 
 KEY = "calendar"
 
 
 def filters(ctx: PageContext) -> tuple[int | None, list[str]]:
-    people = rows(ctx.conn, "SELECT id, name FROM users WHERE deleted_at IS NULL AND active = 1 ORDER BY name")
+    people = [{"id": i, "name": n} for i, n in users.people(ctx.conn).items()]
     c1, c2 = st.columns([1, 3])
     who = c1.selectbox(t("calendar.person"), ["me", "team", *[p["id"] for p in people if p["id"] != ctx.user["id"]]],
                        key="cal_person", index=1 if ctx.actor.is_manager else 0, format_func=lambda v: t("calendar.me") if v == "me" else

@@ -13,8 +13,8 @@ import streamlit as st
 from components import charts
 from components.i18n import money, number, percent, t
 from components.layout import PageContext, nav_link
-from db import kpi_profit, kpi_series
-from db.connection import connect, db_path, rows
+from db import dashboard, kpi_profit, kpi_series
+from db.connection import connect, db_path
 from db.filters import PERIODS, Filters, period
 
 DRILL = 200
@@ -25,19 +25,15 @@ def load(path: str, token: tuple, f: Filters, pipeline_id: int | None) -> dict:
     """Every figure of the dashboard for one filter set (cached by the data's change token)."""
     conn = connect(path)
     try:
-        return kpi_series.dashboard(conn, f, pipeline_id)
+        return dashboard.figures(conn, f, pipeline_id)
     finally:
         conn.close()
 
 
 def filter_bar(ctx: PageContext) -> tuple[Filters, int | None]:
     """Period picker and filters; returns the filters and the pipeline shown in the funnel."""
-    conn = ctx.conn
-    owners = rows(conn, "SELECT id, name FROM users WHERE deleted_at IS NULL ORDER BY name")
-    pipelines = rows(conn, "SELECT id, name, kind FROM pipelines WHERE deleted_at IS NULL ORDER BY position, id")
-    channels = [r["channel"] for r in rows(conn, "SELECT DISTINCT channel FROM campaigns WHERE deleted_at IS NULL "
-                                                 "ORDER BY channel")]
-    campaigns = rows(conn, "SELECT id, name FROM campaigns WHERE deleted_at IS NULL ORDER BY starts_on DESC")
+    options = dashboard.filter_options(ctx.conn)
+    owners, pipelines, channels, campaigns = (options[k] for k in ("owners", "pipelines", "channels", "campaigns"))
     head = st.columns([2.2, 1.3, 3])
     top = [*head[:2], *st.columns(5)]
     kind = top[0].segmented_control(t("dashboard.period"), PERIODS, default="month", key="dash_period",

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import phonenumbers
 
-from db import records
+from db import records, users
 from db.connection import one, rows, write
 from db.errors import ConflictError, ValidationError
 from db.permissions import Actor
@@ -202,8 +202,7 @@ def get(conn: sqlite3.Connection, contact_id: int) -> dict:
 def choices(conn: sqlite3.Connection) -> dict[str, dict]:
     """Bounded option lists for the grid's select columns: {field: {id: label}}."""
     return {
-        "owner_id": {r["id"]: r["name"] for r in rows(conn, "SELECT id, name FROM users WHERE deleted_at IS NULL "
-                                                            "AND active = 1 ORDER BY name")},
+        "owner_id": users.people(conn),
         "campaign_id": {r["id"]: r["name"] for r in rows(conn, "SELECT id, name FROM campaigns WHERE deleted_at IS "
                                                                "NULL ORDER BY starts_on DESC LIMIT 500")},
     }

@@ -8,8 +8,7 @@ from datetime import date, timedelta
 
 from db.connection import rows
 from db.filters import Filters, _add_months
-from db.kpi import campaigns, cube_where, join_contacts, pct, spend_between, summary, year_before
-from db.kpi_profit import customer_profits, regroup, regroup_all, with_names
+from db.kpi import ACT_WHEN, SERVED, campaigns, cube_where, join_contacts, pct, spend_between, whole_months, year_before
 
 TOP = 200
 
@@ -121,11 +120,12 @@ def clv_by_channel(conn: sqlite3.Connection, f: Filters) -> list[dict]:
         "JOIN contacts c ON c.id = d.contact_id AND c.deleted_at IS NULL WHERE st.kind = 'won' "
         "AND d.deleted_at IS NULL AND d.closed_at >= ? AND d.closed_at < ? "
         "AND d.pipeline_id IN (SELECT id FROM pipelines WHERE kind = 'sales') GROUP BY c.channel", (s, e)).fetchall())
-    if year.start.day == 1 and year.end.day == 1:
+    if whole_months(year):
         where, params = cube_where(year)
         cost = dict(conn.execute("SELECT channel, SUM(cost) FROM kpi_cube" + where + " GROUP BY channel", params))
     else:
-        cost = {g["key"]: g["cost_to_serve"] for g in regroup(customer_profits(conn, year), "channel")}
+        cost = dict(conn.execute(f"SELECT c.channel, SUM(a.cost) FROM activities a JOIN contacts c ON c.id = a.contact_id "
+                                 f"WHERE {ACT_WHEN} >= ? AND {ACT_WHEN} < ? AND {SERVED} GROUP BY c.channel", (s, e)))
     spent = campaigns(conn)
     out = []
     for channel in sorted(base):
@@ -209,20 +209,3 @@ def respondents(conn: sqlite3.Connection, f: Filters, kind: str, month: str) -> 
                       "WHERE fb.kind = ? AND fb.deleted_at IS NULL AND c.deleted_at IS NULL AND fb.responded_at >= ? "
                       "AND fb.responded_at < ?" + where + " ORDER BY fb.score, fb.responded_at LIMIT ?",
                 [kind, start.isoformat(), _add_months(start, 1).isoformat(), *params, TOP])
-
-
-def dashboard(conn: sqlite3.Connection, f: Filters, pipeline_id: int | None) -> dict:
-    """Every figure the dashboard shows for one filter set (the page caches it per change token).
-    Per-customer rows stay here: the page gets the ten best and worst and the per-dimension sums."""
-    customers = customer_profits(conn, f)
-    out = {"now": summary(conn, f), "before": summary(conn, f.previous()), "monthly": monthly(conn, f),
-           "csat_dist": score_distribution(conn, f, "csat"), "nps_dist": score_distribution(conn, f, "nps"),
-           "cac_channel": cac_by_channel(conn, f), "cac_campaign": cac_by_campaign(conn, f),
-           "clv_channel": clv_by_channel(conn, f), "cohorts": cohorts(conn, f),
-           "top_customers": with_names(conn, customers[:10]),
-           "loss_customers": with_names(conn, [c for c in customers[-10:] if c["profit"] < 0][::-1]), "customers": len(customers)}
-    for dim, groups in regroup_all(customers).items():
-        out[f"profit_{dim}"] = groups
-    if pipeline_id:
-        out["funnel"] = funnel(conn, f, pipeline_id)
-    return out

@@ -93,34 +93,32 @@ def _feedback(row: str, sign: str) -> str:
             f"AND c.deleted_at IS NULL{_ADD_FEEDBACK}")
 
 
-def _contact(row: str, sign: str) -> str:
-    """Add or take back everything one customer ``row`` (OLD or NEW contacts row) contributes."""
+def _customer(c: str, cid: str, dims: str, sign: str, *, serve_costs: bool = True) -> str:
+    """Add or take back everything one customer contributes, filed under ``dims``. ``c`` is the contacts
+    row to judge it by: OLD or NEW in a contacts trigger, or ``c`` read from the table by id ``cid``."""
     when = WHEN.format(a="a")
-    served = (f"a.contact_id = {row}.id AND {_COUNTED.format(a='a')} AND {row}.deleted_at IS NULL "
-              f"AND {row}.acquired_at IS NOT NULL AND {when} >= {row}.acquired_at")
-    neg = "-" if sign else ""
-    return (f"INSERT INTO kpi_cube ({_CUBE_KEY}, cost, minutes) SELECT substr({when}, 1, 7), {_DIMS.format(c=row)}, "
-            f"{neg}SUM(a.cost), {neg}SUM(a.duration_min) FROM activities a WHERE {served} GROUP BY 1{_ADD_COST} "
-            f"INSERT INTO serve_costs (month, contact_id, cost, minutes) SELECT substr({when}, 1, 7), {row}.id, "
-            f"{neg}SUM(a.cost), {neg}SUM(a.duration_min) FROM activities a WHERE {served} GROUP BY 1{_ADD_SERVE} "
-            f"INSERT INTO kpi_cube ({_CUBE_KEY}, csat_n, csat_happy, nps_n, promoters, detractors) "
-            f"SELECT substr(f.responded_at, 1, 7), {_DIMS.format(c=row)}, "
-            f"{_FEEDBACK_SUM.format(f='f').replace('SUM(', neg + 'SUM(')} FROM feedback f "
-            f"WHERE f.contact_id = {row}.id AND f.deleted_at IS NULL AND {row}.deleted_at IS NULL "
-            f"GROUP BY 1{_ADD_FEEDBACK}")
+    join = f" JOIN contacts c ON c.id = {cid}" if c == "c" else ""
+    costs = f"FROM activities a{join} WHERE a.contact_id = {cid} AND {_served('a', c)} GROUP BY 1"
+    out = (f"INSERT INTO kpi_cube ({_CUBE_KEY}, cost, minutes) SELECT substr({when}, 1, 7), {dims}, "
+           f"{sign}SUM(a.cost), {sign}SUM(a.duration_min) {costs}{_ADD_COST} ")
+    if serve_costs:
+        out += (f"INSERT INTO serve_costs (month, contact_id, cost, minutes) SELECT substr({when}, 1, 7), {cid}, "
+                f"{sign}SUM(a.cost), {sign}SUM(a.duration_min) {costs}{_ADD_SERVE} ")
+    return out + (f"INSERT INTO kpi_cube ({_CUBE_KEY}, csat_n, csat_happy, nps_n, promoters, detractors) "
+                  f"SELECT substr(f.responded_at, 1, 7), {dims}, {_FEEDBACK_SUM.format(f='f').replace('SUM(', sign + 'SUM(')} "
+                  f"FROM feedback f{join} WHERE f.contact_id = {cid} AND f.deleted_at IS NULL AND {c}.deleted_at IS NULL "
+                  f"GROUP BY 1{_ADD_FEEDBACK}")
+
+
+def _contact(row: str, sign: str) -> str:
+    """A contacts trigger's OLD or NEW row: all it contributes, under that row's owner, channel and campaign."""
+    return _customer(row, f"{row}.id", _DIMS.format(c=row), sign)
 
 
 def _segment(cid: str, segment: str, sign: str) -> str:
-    """Add or take back one customer's cube rows filed under ``segment`` (contact read from the table)."""
-    when = WHEN.format(a="a")
+    """A segment trigger: the customer's cube rows under ``segment`` (serve_costs has no segment)."""
     dims = "COALESCE(c.owner_id, 0), COALESCE(c.channel, ''), COALESCE(c.campaign_id, 0), " + segment
-    return (f"INSERT INTO kpi_cube ({_CUBE_KEY}, cost, minutes) SELECT substr({when}, 1, 7), {dims}, {sign}SUM(a.cost), "
-            f"{sign}SUM(a.duration_min) FROM contacts c JOIN activities a ON a.contact_id = c.id WHERE c.id = {cid} "
-            f"AND {_served('a', 'c')} GROUP BY 1{_ADD_COST} "
-            f"INSERT INTO kpi_cube ({_CUBE_KEY}, csat_n, csat_happy, nps_n, promoters, detractors) "
-            f"SELECT substr(f.responded_at, 1, 7), {dims}, {_FEEDBACK_SUM.format(f='f').replace('SUM(', sign + 'SUM(')} "
-            f"FROM contacts c JOIN feedback f ON f.contact_id = c.id WHERE c.id = {cid} AND f.deleted_at IS NULL "
-            f"AND c.deleted_at IS NULL GROUP BY 1{_ADD_FEEDBACK}")
+    return _customer("c", cid, dims, sign, serve_costs=False)
 
 
 _NO_SEGMENT, _SEG_NEW, _SEG_OLD = "''", "COALESCE(NEW.abc_profit, '')", "COALESCE(OLD.abc_profit, '')"

@@ -71,6 +71,12 @@ def refresh(conn: sqlite3.Connection, today: date | None = None) -> int:
     return len(batch)
 
 
+def recency_counts(conn: sqlite3.Connection) -> dict[int, int]:
+    """How many customers have each RFM recency score (1-5)."""
+    return dict(conn.execute("SELECT recency, COUNT(*) FROM contact_segments WHERE recency IS NOT NULL "
+                             "GROUP BY recency ORDER BY recency").fetchall())
+
+
 def compare(conn: sqlite3.Connection, f: Filters, by: str = "abc_profit") -> list[dict]:
     """Per ABC segment: customers, and revenue, profit, CSAT and NPS in the period (one profit query)."""
     if by not in ("abc_profit", "abc_revenue"):

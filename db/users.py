@@ -152,6 +152,12 @@ def list_users(conn: sqlite3.Connection, *, include_inactive: bool = False) -> l
     return rows(conn, sql + " ORDER BY name")
 
 
+def people(conn: sqlite3.Connection, *, include_inactive: bool = False) -> dict[int, str]:
+    """{id: name} of the team, for owner and person pickers (inactive people too for filters on history)."""
+    found = conn.execute("SELECT id, name, active FROM users WHERE deleted_at IS NULL ORDER BY name")
+    return {r[0]: r[1] for r in found if include_inactive or r[2]}
+
+
 USER_FIELDS = ("name", "email", "role", "hourly_cost", "language", "active")
 
 

@@ -9,7 +9,7 @@ from components.charts import LAYOUT, PALETTE
 from components.i18n import money, number, percent, t
 from components.layout import page_setup
 from db import segments
-from db.connection import connect, db_path, rows
+from db.connection import connect, db_path
 from db.filters import Filters, period
 from db.kpi import change_token
 
@@ -44,7 +44,7 @@ left, right = st.columns(2)
 fig = go.Figure(go.Bar(x=[r["segment"] for r in table], y=[r["customers"] for r in table], marker_color=PALETTE[:3]))
 fig.update_layout(title=t("segments.customers_by_abc"), **LAYOUT)
 left.plotly_chart(fig, key="seg_abc")
-rfm = rows(ctx.conn, "SELECT recency, COUNT(*) AS n FROM contact_segments WHERE recency IS NOT NULL GROUP BY recency")
-fig2 = go.Figure(go.Bar(x=[str(r["recency"]) for r in rfm], y=[r["n"] for r in rfm], marker_color=PALETTE[4]))
+rfm = segments.recency_counts(ctx.conn)
+fig2 = go.Figure(go.Bar(x=[str(score) for score in rfm], y=list(rfm.values()), marker_color=PALETTE[4]))
 fig2.update_layout(title=t("segments.recency"), **LAYOUT)
 right.plotly_chart(fig2, key="seg_rfm")

@@ -9,8 +9,7 @@ from components.calendar import local_to_utc, to_local
 from components.i18n import error_text, moment, t
 from components.layout import nav_link, page_setup
 from components.text import esc
-from db import activities
-from db.connection import rows
+from db import activities, users
 from db.errors import DomainError
 
 ctx = page_setup("tasks")
@@ -18,8 +17,7 @@ st.title(t("nav.tasks"))
 tz = ctx.user.get("timezone") or "UTC"
 person = ctx.user["id"]
 if ctx.actor.is_manager:
-    people = {r["id"]: r["name"] for r in rows(ctx.conn, "SELECT id, name FROM users WHERE deleted_at IS NULL "
-                                                         "AND active = 1 ORDER BY name")}
+    people = users.people(ctx.conn)
     person = st.selectbox(t("calendar.person"), list(people), index=list(people).index(ctx.user["id"]),
                           format_func=people.get, key="tasks_person")
 today = datetime.now(ZoneInfo(tz)).date()

@@ -225,3 +225,12 @@ def test_clv_by_channel_matches_lifetime_per_channel(world):
         assert row["clv"] == (pytest.approx(single["clv"]) if single["clv"] is not None else None), channel
         cac = kpi.acquisition(world, Filters(year.start, year.end, channel=channel))["cac"]
         assert row["cac"] == (pytest.approx(cac) if cac is not None else None), channel
+
+
+def test_clv_by_channel_for_a_custom_period_matches_lifetime(world):
+    custom = Filters(date(2026, 10, 1), date(2026, 10, 31))  # not month-aligned: the activities themselves
+    grouped = {r["channel"]: r for r in kpi_series.clv_by_channel(world, custom)}
+    assert grouped
+    for channel, row in grouped.items():
+        single = kpi.lifetime(world, Filters(custom.start, custom.end, channel=channel))
+        assert row["clv"] == (pytest.approx(single["clv"]) if single["clv"] is not None else None), channel
