@@ -32,7 +32,6 @@ def queries(conn, f: Filters) -> dict:
     """Name -> zero-argument call, one per query the dashboard runs for ``f``."""
     owner = conn.execute("SELECT owner_id FROM contacts WHERE owner_id IS NOT NULL LIMIT 1").fetchone()[0]
     sales_pipeline = conn.execute("SELECT id FROM pipelines WHERE kind = 'sales' ORDER BY id").fetchone()[0]
-    customers = kpi_profit.customer_profits(conn, f)
     return {
         "satisfaction": lambda: kpi.satisfaction(conn, f),
         "sales": lambda: kpi.sales(conn, f),
@@ -48,7 +47,7 @@ def queries(conn, f: Filters) -> dict:
         "CLV by channel": lambda: kpi_series.clv_by_channel(conn, f),
         "cohorts (12)": lambda: kpi_series.cohorts(conn, f),
         "profit per customer": lambda: kpi_profit.customer_profits(conn, f),
-        "regroup by 4 dimensions": lambda: kpi_profit.regroup_all(customers),
+        "profit summary (top, losses, 4 dimensions)": lambda: kpi_profit.summary(conn, f),
         "funnel": lambda: kpi_series.funnel(conn, f, sales_pipeline),
         "customers behind a channel": lambda: kpi_profit.customers_behind(conn, f, "channel", "email"),
         "summary, owner filter": lambda: kpi.summary(conn, replace(f, owner_id=owner)),

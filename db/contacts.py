@@ -102,7 +102,7 @@ def _where(q: Query) -> tuple[str, list]:
         where.append("(',' || c.tags || ',') LIKE ? ESCAPE '\\'")
         params.append("%," + like(q.tag, 60)[1:-1] + ",%")
     if q.segment in ("A", "B", "C"):
-        where.append("EXISTS (SELECT 1 FROM contact_segments s WHERE s.contact_id = c.id AND s.abc_profit = ?)")
+        where.append("c.profit_segment = ?")
         params.append(q.segment)
     if q.created_from:
         where.append("c.created_at >= ?")

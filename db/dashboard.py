@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sqlite3
 
+from db import kpi_profit
 from db.filters import Filters
 from db.kpi import summary
-from db.kpi_profit import customer_profits, regroup_all, with_names
 from db.kpi_series import cac_by_campaign, cac_by_channel, clv_by_channel, cohorts, funnel, monthly, score_distribution
 from db.users import people
 
@@ -27,15 +27,13 @@ def filter_options(conn: sqlite3.Connection) -> dict[str, list]:
 def figures(conn: sqlite3.Connection, f: Filters, pipeline_id: int | None) -> dict:
     """Every figure the dashboard shows for one filter set (the page caches it per change token).
     Per-customer rows stay here: the page gets the ten best and worst and the per-dimension sums."""
-    customers = customer_profits(conn, f)
+    profits = kpi_profit.summary(conn, f)
     out = {"now": summary(conn, f), "before": summary(conn, f.previous()), "monthly": monthly(conn, f),
            "csat_dist": score_distribution(conn, f, "csat"), "nps_dist": score_distribution(conn, f, "nps"),
            "cac_channel": cac_by_channel(conn, f), "cac_campaign": cac_by_campaign(conn, f),
            "clv_channel": clv_by_channel(conn, f), "cohorts": cohorts(conn, f),
-           "top_customers": with_names(conn, customers[:10]),
-           "loss_customers": with_names(conn, [c for c in customers[-10:] if c["profit"] < 0][::-1]),
-           "customers": len(customers)}
-    for dim, groups in regroup_all(customers).items():
+           "top_customers": profits["top"], "loss_customers": profits["losses"], "customers": profits["customers"]}
+    for dim, groups in profits["groups"].items():
         out[f"profit_{dim}"] = groups
     if pipeline_id:
         out["funnel"] = funnel(conn, f, pipeline_id)

@@ -33,8 +33,7 @@ class Filters:
             where.append(f"{alias}.campaign_id = ?")
             params.append(self.campaign_id)
         if self.segment in ("A", "B", "C"):
-            where.append(f"EXISTS (SELECT 1 FROM contact_segments s WHERE s.contact_id = {alias}.id "
-                         "AND s.abc_profit = ?)")
+            where.append(f"{alias}.profit_segment = ?")
             params.append(self.segment)
         return (" AND " + " AND ".join(where)) if where else "", params
 

@@ -16,9 +16,9 @@ from db.kpi import ACT_WHEN, SERVED, whole_months
 
 TOP = 200  # drill-down lists are bounded
 MEASURES = ("customers", "revenue", "margin", "cost_to_serve", "cac", "profit")
-# dimension -> (field holding the group key, field holding its label, the filter that narrows to one key)
-DIMENSIONS = {"channel": ("channel", "channel", "channel"), "campaign": ("campaign_id", "campaign", "campaign_id"),
-              "segment": ("segment", "segment", "segment"), "owner": ("owner_id", "owner", "owner_id")}
+# dimension -> (field holding the group key, the filter that narrows to one key)
+DIMENSIONS = {"channel": ("channel", "channel"), "campaign": ("campaign_id", "campaign_id"),
+              "segment": ("segment", "segment"), "owner": ("owner_id", "owner_id")}
 NONE = "—"
 
 
@@ -31,11 +31,17 @@ def _costs(f: Filters) -> tuple[str, list]:
             f"WHERE {ACT_WHEN} >= ? AND {ACT_WHEN} < ? AND {SERVED} GROUP BY a.contact_id", f.bounds)
 
 
-def customer_profits(conn: sqlite3.Connection, f: Filters) -> list[dict]:
-    """Every customer with revenue, cost or a first win in the period, most profitable first.
+# one customer's figures, kept as a tuple while thousands are merged and summed (dicts only for shown rows)
+FIELDS = ("profit", "key", "owner_id", "channel", "campaign_id", "segment", "acquired_at", "revenue", "margin",
+          "cost_to_serve", "cac")
+_KEY = {"owner_id": 2, "channel": 3, "campaign_id": 4, "segment": 5}
+
+
+def _rows(conn: sqlite3.Connection, f: Filters) -> list[tuple]:
+    """Every customer with revenue, cost or a first win in the period, unsorted (see ``FIELDS``).
 
     Three small grouped reads (won deals, served cost, new customers) merged here, then one read of the
-    customers they name; the customer filters apply to that last read."""
+    customers they name from a narrow index; the customer filters apply to that last read."""
     pwhere, pparams = f.pipeline_clause()
     margin = {r[0]: (r[1], r[2]) for r in conn.execute(
         "SELECT d.contact_id, SUM(d.amount), SUM(d.amount - d.cost) FROM deals d JOIN stages s ON s.id = d.stage_id "
@@ -43,32 +49,92 @@ def customer_profits(conn: sqlite3.Connection, f: Filters) -> list[dict]:
         "AND d.closed_at < ?" + pwhere + " GROUP BY d.contact_id", [*f.bounds, *pparams])}
     costs, cparams = _costs(f)
     served = dict(conn.execute(costs, cparams).fetchall())
-    cac = dict(conn.execute(
-        "WITH n AS (SELECT id, campaign_id FROM contacts WHERE deleted_at IS NULL AND acquired_at >= ? "
-        "AND acquired_at < ?), k AS (SELECT campaign_id, COUNT(*) AS won FROM contacts WHERE deleted_at IS NULL "
-        "AND acquired_at IS NOT NULL AND campaign_id IN (SELECT campaign_id FROM n) GROUP BY campaign_id) "
-        "SELECT n.id, COALESCE(cp.spend * 1.0 / k.won, 0) FROM n LEFT JOIN k ON k.campaign_id = n.campaign_id "
-        "LEFT JOIN campaigns cp ON cp.id = n.campaign_id", f.bounds).fetchall())
-    ids = set(margin) | set(served) | set(cac)
+    new = dict(conn.execute("SELECT id, campaign_id FROM contacts WHERE deleted_at IS NULL AND acquired_at >= ? "
+                            "AND acquired_at < ?", f.bounds).fetchall())
+    per_win = dict(conn.execute(  # a campaign's spend over every customer it ever won
+        "SELECT cp.id, cp.spend * 1.0 / COUNT(*) FROM json_each(?) j JOIN campaigns cp ON cp.id = j.value "
+        "JOIN contacts k ON k.campaign_id = cp.id AND k.deleted_at IS NULL AND k.acquired_at IS NOT NULL "
+        "GROUP BY cp.id", (json.dumps(sorted({c for c in new.values() if c is not None})),)).fetchall())
+    ids = set(margin) | set(served) | set(new)
     if not ids:
         return []
-    owners = dict(conn.execute("SELECT id, name FROM users").fetchall())
-    names = dict(conn.execute("SELECT id, name FROM campaigns").fetchall())
     where, params = f.contact_clause()
     out = []
-    for cid, owner, channel, campaign, acquired, segment in conn.execute(
-            "SELECT c.id, COALESCE(c.owner_id, 0), c.channel, COALESCE(c.campaign_id, 0), c.acquired_at, sg.abc_profit "
-            "FROM json_each(?) j CROSS JOIN contacts c INDEXED BY ix_contacts_kpi_dims ON c.id = j.value "
-            "LEFT JOIN contact_segments sg ON sg.contact_id = c.id WHERE c.deleted_at IS NULL" + where,
-            [json.dumps(sorted(ids)), *params]):
-        label = None
-        revenue, gross = margin.get(cid, (0.0, 0.0))
-        cts, acquisition = served.get(cid) or 0.0, cac.get(cid, 0.0)
-        out.append({"key": cid, "label": label, "owner_id": owner, "owner": owners.get(owner, NONE),
-                    "channel": channel or NONE, "campaign_id": campaign, "campaign": names.get(campaign, NONE),
-                    "segment": segment or NONE, "acquired_at": acquired, "customers": 1, "revenue": revenue,
-                    "margin": gross, "cost_to_serve": cts, "cac": acquisition, "profit": gross - cts - acquisition})
-    out.sort(key=lambda r: r["profit"], reverse=True)
+    none = (0.0, 0.0)
+    for cid, owner, channel, campaign, segment, acquired in conn.execute(
+            "SELECT c.id, COALESCE(c.owner_id, 0), COALESCE(NULLIF(c.channel, ''), ?), COALESCE(c.campaign_id, 0), "
+            "COALESCE(NULLIF(c.profit_segment, ''), ?), c.acquired_at FROM json_each(?) j CROSS JOIN contacts c "
+            "INDEXED BY ix_contacts_kpi_dims ON c.id = j.value WHERE c.deleted_at IS NULL" + where,
+            [NONE, NONE, json.dumps(sorted(ids)), *params]):
+        revenue, gross = margin.get(cid, none)
+        cts = served.get(cid) or 0.0
+        cac = (per_win.get(campaign) or 0.0) if cid in new else 0.0
+        out.append((gross - cts - cac, cid, owner, channel, campaign, segment, acquired, revenue, gross, cts, cac))
+    return out
+
+
+def _names(conn: sqlite3.Connection) -> tuple[dict, dict]:
+    """Owner and campaign names by id (small tables; soft-deleted ones too, history has them)."""
+    return (dict(conn.execute("SELECT id, name FROM users").fetchall()),
+            dict(conn.execute("SELECT id, name FROM campaigns").fetchall()))
+
+
+def _labelled(conn: sqlite3.Connection, rows: list[tuple]) -> list[dict]:
+    """Rows as dicts with owner and campaign names (``label``, the customer's name, is filled by with_names)."""
+    owners, names = _names(conn)
+    out = []
+    for row in rows:
+        r = dict(zip(FIELDS, row, strict=True))
+        r.update(label=None, customers=1, owner=owners.get(r["owner_id"], NONE),
+                 campaign=names.get(r["campaign_id"], NONE))
+        out.append(r)
+    return out
+
+
+def customer_profits(conn: sqlite3.Connection, f: Filters) -> list[dict]:
+    """Every customer with revenue, cost or a first win in the period, most profitable first."""
+    return _labelled(conn, sorted(_rows(conn, f), reverse=True))
+
+
+def summary(conn: sqlite3.Connection, f: Filters, top: int = 10) -> dict:
+    """What the dashboard shows of the per-customer profits: how many customers, the ``top`` most
+    profitable and the ``top`` worst loss-making ones (named), and the sums per dimension."""
+    rows = _rows(conn, f)
+    rows.sort(reverse=True)
+    losses = [r for r in rows[::-1][:top] if r[0] < 0]
+    return {"customers": len(rows), "top": with_names(conn, _labelled(conn, rows[:top])),
+            "losses": with_names(conn, _labelled(conn, losses)), "groups": _regroup(conn, rows)}
+
+
+def _regroup(conn: sqlite3.Connection, rows: list[tuple]) -> dict[str, list[dict]]:
+    """Rows summed per combination of the four dimensions in one pass, then per dimension."""
+    combos: dict[tuple, list] = {}
+    for r in rows:
+        key = (r[2], r[3], r[4], r[5])
+        acc = combos.get(key)
+        if acc is None:
+            combos[key] = [1, r[7], r[8], r[9], r[10], r[0]]
+        else:
+            acc[0] += 1
+            acc[1] += r[7]
+            acc[2] += r[8]
+            acc[3] += r[9]
+            acc[4] += r[10]
+            acc[5] += r[0]
+    owners, names = _names(conn)
+    labels = {"owner_id": lambda k: owners.get(k, NONE), "campaign_id": lambda k: names.get(k, NONE)}
+    out = {}
+    for dimension, (key_field, _) in DIMENSIONS.items():
+        at = _KEY[key_field] - 2
+        label = labels.get(key_field, lambda k: k)
+        groups: dict = {}
+        for key, sums in combos.items():
+            g = groups.get(key[at])
+            if g is None:
+                g = groups[key[at]] = {"key": key[at], "label": label(key[at]), **dict.fromkeys(MEASURES, 0.0)}
+            for field, value in zip(MEASURES, sums, strict=True):
+                g[field] += value
+        out[dimension] = sorted(groups.values(), key=lambda g: g["profit"], reverse=True)
     return out
 
 
@@ -79,50 +145,22 @@ def with_names(conn: sqlite3.Connection, customers: list[dict]) -> list[dict]:
     return [{**r, "label": names.get(r["key"], NONE)} for r in customers]
 
 
-def regroup_all(customers: list[dict]) -> dict[str, list[dict]]:
-    """Per-customer rows summed by every dimension at once: one pass over the customers (pure)."""
-    combos: dict[tuple, list] = {}
-    for c in customers:
-        key = (c["channel"], c["campaign_id"], c["segment"], c["owner_id"])
-        acc = combos.get(key)
-        if acc is None:
-            acc = combos[key] = [c, 0, 0.0, 0.0, 0.0, 0.0, 0.0]
-        acc[1] += 1
-        acc[2] += c["revenue"]
-        acc[3] += c["margin"]
-        acc[4] += c["cost_to_serve"]
-        acc[5] += c["cac"]
-        acc[6] += c["profit"]
-    out = {}
-    for dimension, (key_field, label_field, _) in DIMENSIONS.items():
-        groups: dict = {}
-        for first, *sums in combos.values():
-            g = groups.get(first[key_field])
-            if g is None:
-                g = groups[first[key_field]] = {"key": first[key_field], "label": first[label_field],
-                                                **dict.fromkeys(MEASURES, 0.0)}
-            for field, value in zip(MEASURES, sums, strict=True):
-                g[field] += value
-        out[dimension] = sorted(groups.values(), key=lambda g: g["profit"], reverse=True)
-    return out
-
-
-def regroup(customers: list[dict], dimension: str) -> list[dict]:
-    """Per-customer profit rows summed by channel, campaign, segment or owner, most profitable first (pure)."""
-    return regroup_all(customers)[dimension]
-
-
 def profit_by(conn: sqlite3.Connection, f: Filters, dimension: str) -> list[dict]:
     """Customer profit per customer (``"customer"``) or per dimension, most profitable first."""
-    customers = customer_profits(conn, f)
-    return with_names(conn, customers) if dimension == "customer" else regroup(customers, dimension)
+    if dimension == "customer":
+        return with_names(conn, customer_profits(conn, f))
+    rows = _rows(conn, f)
+    rows.sort(reverse=True)
+    return _regroup(conn, rows)[dimension]
 
 
 def customers_behind(conn: sqlite3.Connection, f: Filters, dimension: str, key) -> list[dict]:
     """The customers behind one bar of a profit chart (bounded), found by narrowing the filters to the bar."""
     if dimension == "customer":
         return with_names(conn, [r for r in customer_profits(conn, f) if r["key"] == key])
-    key_field, _, narrow = DIMENSIONS[dimension]
+    key_field, narrow = DIMENSIONS[dimension]
     if key not in (NONE, 0) and getattr(f, narrow) is None:
         f = replace(f, **{narrow: key})
-    return with_names(conn, [r for r in customer_profits(conn, f) if r[key_field] == key][:TOP])
+    at = _KEY[key_field]
+    mine = sorted((r for r in _rows(conn, f) if r[at] == key), reverse=True)[:TOP]
+    return with_names(conn, _labelled(conn, mine))

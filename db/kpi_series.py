@@ -172,19 +172,20 @@ def score_distribution(conn: sqlite3.Connection, f: Filters, kind: str) -> list[
 
 
 def funnel(conn: sqlite3.Connection, f: Filters, pipeline_id: int) -> list[dict]:
-    """Of the deals that entered ``pipeline_id`` in the period, how many reached each open or won stage."""
+    """Of the deals that entered ``pipeline_id`` in the period, how many reached each open or won stage
+    (a deal counts at every stage up to the furthest it ever reached, kept on ``deals.furthest_stage_id``)."""
     where, params = f.contact_clause()
-    reached = [r[0] for r in conn.execute(
-        "SELECT MAX(st.position) FROM deals d JOIN deal_stage_history h ON h.deal_id = d.id "
-        "JOIN stages st ON st.id = h.to_stage_id AND st.kind != 'lost' " + join_contacts(where, "d") +
-        "WHERE d.pipeline_id = ? AND d.deleted_at IS NULL AND d.created_at >= ? AND d.created_at < ?" + where +
-        " GROUP BY d.id", [pipeline_id, *f.bounds, *params])]
+    reached = conn.execute(
+        "SELECT st.position, COUNT(*) FROM deals d JOIN stages st ON st.id = d.furthest_stage_id "
+        + join_contacts(where, "d") + "WHERE d.pipeline_id = ? AND d.deleted_at IS NULL AND d.created_at >= ? "
+        "AND d.created_at < ?" + where + " GROUP BY st.position", [pipeline_id, *f.bounds, *params]).fetchall()
+    entered = sum(n for _, n in reached)
     stages = rows(conn, "SELECT id, name, position FROM stages WHERE pipeline_id = ? AND kind != 'lost' "
                         "AND deleted_at IS NULL ORDER BY position", (pipeline_id,))
     out = []
     for s in stages:
-        deals = sum(1 for top in reached if top >= s["position"])
-        out.append({"stage_id": s["id"], "stage": s["name"], "deals": deals, "share": pct(deals, len(reached))})
+        deals = sum(n for top, n in reached if top >= s["position"])
+        out.append({"stage_id": s["id"], "stage": s["name"], "deals": deals, "share": pct(deals, entered)})
     return out
 
 
@@ -193,10 +194,9 @@ def deals_behind(conn: sqlite3.Connection, f: Filters, pipeline_id: int, stage_i
     where, params = f.contact_clause()
     return rows(conn,
                 "SELECT d.id, d.title, d.amount, d.contact_id, c.first_name || ' ' || c.last_name AS contact "
-                "FROM deals d LEFT JOIN contacts c ON c.id = d.contact_id WHERE d.pipeline_id = ? "
-                "AND d.deleted_at IS NULL AND d.created_at >= ? AND d.created_at < ? AND EXISTS (SELECT 1 FROM "
-                "deal_stage_history h JOIN stages st ON st.id = h.to_stage_id WHERE h.deal_id = d.id AND "
-                "st.kind != 'lost' AND st.position >= (SELECT position FROM stages WHERE id = ?))" + where +
+                "FROM deals d JOIN stages st ON st.id = d.furthest_stage_id LEFT JOIN contacts c ON c.id = d.contact_id "
+                "WHERE d.pipeline_id = ? AND d.deleted_at IS NULL AND d.created_at >= ? AND d.created_at < ? "
+                "AND st.position >= (SELECT position FROM stages WHERE id = ?)" + where +
                 " ORDER BY d.amount DESC LIMIT ?", (pipeline_id, *f.bounds, stage_id, *params, TOP))
 
 

@@ -58,6 +58,9 @@ def test_search_filters_and_pages(conn, admin, rep):
     assert contacts.page(conn, contacts.Query(tag="vip"))[1] == 5
     assert contacts.page(conn, contacts.Query(owner_id=rep.id))[1] == 10
     assert contacts.page(conn, contacts.Query(lifecycle="customer", owner_id=rep.id))[1] == 4
+    ids = [r[0] for r in conn.execute("SELECT id FROM contacts ORDER BY id LIMIT 3")]
+    conn.execute("INSERT INTO contact_segments (contact_id, abc_profit) VALUES (?, 'A'), (?, 'A'), (?, 'B')", ids)
+    assert sorted(r["id"] for r in contacts.page(conn, contacts.Query(segment="A"))[0]) == ids[:2]
     first, total = contacts.page(conn, contacts.Query(sort="name"), limit=10, offset=0)
     second, _ = contacts.page(conn, contacts.Query(sort="name"), limit=10, offset=10)
     assert total == 31 and len(first) == len(second) == 10 and not {r["id"] for r in first} & {r["id"] for r in second}

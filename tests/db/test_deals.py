@@ -101,3 +101,24 @@ def test_filters_and_forecast(pipe, admin, rep):
     assert sum(c["count"] for c in deals.board(pipe, deals.BoardQuery(pipeline_id=1, search="%"))) == 0
     forecast = {(f["month"], f["owner"]): f["weighted"] for f in deals.forecast(pipe, 1)}
     assert forecast[("2026-12", "Rob Rep")] == pytest.approx(500)
+
+
+def _furthest(conn, deal_id):
+    return conn.execute("SELECT furthest_stage_id FROM deals WHERE id = ?", (deal_id,)).fetchone()[0]
+
+
+def test_furthest_stage_follows_moves_and_stage_edits(pipe, admin):
+    d = _deal(pipe, admin)
+    assert _furthest(pipe, d) == 1
+    deals.move(pipe, d, 2, 1, admin)
+    deals.move(pipe, d, 1, 2, admin)  # moved back: it still got as far as Proposal
+    assert _furthest(pipe, d) == 2
+    deals.move(pipe, d, 4, 3, admin, lost_reason="Price")  # losing is not getting further
+    assert _furthest(pipe, d) == 2
+    pipe.execute("UPDATE stages SET position = -1 WHERE id = 2")  # Proposal now comes before Lead
+    assert _furthest(pipe, d) == 1
+    pipe.execute("UPDATE stages SET position = 1, kind = 'lost' WHERE id = 2")
+    assert _furthest(pipe, d) == 1
+    other = _deal(pipe, admin, stage=3)
+    pipe.execute("DELETE FROM deal_stage_history WHERE deal_id = ?", (other,))
+    assert _furthest(pipe, other) is None

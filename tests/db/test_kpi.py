@@ -141,6 +141,18 @@ def test_per_customer_profit_adds_up_to_the_card(world):
         assert sum(c["profit"] for c in customers) == pytest.approx(kpi.summary(world, f)["profit"])
 
 
+def test_profit_summary_is_the_per_customer_list_cut_down(world):
+    world.execute("INSERT INTO contact_segments (contact_id, abc_profit) VALUES (1, 'A')")
+    customers = kpi_profit.profit_by(world, OCT, "customer")
+    short = kpi_profit.summary(world, OCT, top=2)
+    assert short["customers"] == len(customers) == 3
+    assert [c["key"] for c in short["top"]] == [c["key"] for c in customers[:2]] == [3, 1]
+    assert [c["key"] for c in short["losses"]] == [2, 1]  # the worst loss first
+    assert all(c["label"] for c in short["top"] + short["losses"])
+    for dimension in kpi_profit.DIMENSIONS:
+        assert short["groups"][dimension] == kpi_profit.profit_by(world, OCT, dimension)
+
+
 def test_cac_by_campaign(world):
     points = {(p["month"], p["campaign"]): p for p in kpi_series.cac_by_campaign(world, OCT)}
     # X ran in October only: 3100 spent, c1 won -> 3100. Y: October 1-15 = 1500 spent, c2 won -> 1500;

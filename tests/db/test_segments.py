@@ -33,3 +33,16 @@ def test_compare_refuses_unknown_dimensions(seeded_conn, by):
 
     with pytest.raises(ValueError):
         segments.compare(seeded_conn, Filters(date(2026, 1, 1), date(2026, 2, 1)), by)
+
+
+def test_contacts_carry_their_profit_segment(seeded_conn):
+    segments.refresh(seeded_conn)
+    mismatched = seeded_conn.execute(
+        "SELECT COUNT(*) FROM contacts c LEFT JOIN contact_segments s ON s.contact_id = c.id "
+        "WHERE c.profit_segment IS NOT s.abc_profit").fetchone()[0]
+    assert mismatched == 0
+    cid = seeded_conn.execute("SELECT contact_id FROM contact_segments LIMIT 1").fetchone()[0]
+    seeded_conn.execute("UPDATE contact_segments SET abc_profit = 'A' WHERE contact_id = ?", (cid,))
+    assert seeded_conn.execute("SELECT profit_segment FROM contacts WHERE id = ?", (cid,)).fetchone()[0] == "A"
+    seeded_conn.execute("DELETE FROM contact_segments WHERE contact_id = ?", (cid,))
+    assert seeded_conn.execute("SELECT profit_segment FROM contacts WHERE id = ?", (cid,)).fetchone()[0] is None
