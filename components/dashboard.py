@@ -14,7 +14,7 @@ from components import charts
 from components.i18n import money, number, percent, t
 from components.layout import PageContext, nav_link
 from db import dashboard, kpi_profit, kpi_series
-from db.connection import connect, db_path
+from db.connection import db_path
 from db.filters import PERIODS, Filters, period
 
 DRILL = 200
@@ -23,11 +23,7 @@ DRILL = 200
 @st.cache_data(ttl=3600, max_entries=64, show_spinner=False)
 def load(path: str, token: tuple, f: Filters, pipeline_id: int | None) -> dict:
     """Every figure of the dashboard for one filter set (cached by the data's change token)."""
-    conn = connect(path)
-    try:
-        return dashboard.figures(conn, f, pipeline_id)
-    finally:
-        conn.close()
+    return dashboard.figures(path, f, pipeline_id)
 
 
 def filter_bar(ctx: PageContext) -> tuple[Filters, int | None]:

@@ -1,0 +1,23 @@
+"""The dashboard's figure set: the same numbers whether computed on one thread or two."""
+
+from datetime import date
+
+from db import dashboard, kpi, kpi_profit
+from db.connection import connect
+from db.filters import Filters, period
+
+
+def test_parallel_figures_equal_the_sequential_ones(seeded):
+    f = Filters(*period("quarter", date.today()))
+    conn = connect(seeded[0])
+    try:
+        pipeline = conn.execute("SELECT id FROM pipelines WHERE kind = 'sales' ORDER BY id").fetchone()[0]
+        alone = dashboard.figures(seeded[0], f, pipeline, workers=1)
+        together = dashboard.figures(seeded[0], f, pipeline, workers=2)
+        assert together == alone
+        assert together["now"] == kpi.summary(conn, f)
+        assert together["profit_channel"] == kpi_profit.profit_by(conn, f, "channel")
+        assert together["customers"] > 0 and together["funnel"]
+        assert "funnel" not in dashboard.figures(seeded[0], f, None)
+    finally:
+        conn.close()
