@@ -142,7 +142,40 @@ def move(conn: sqlite3.Connection, deal_id: int, to_stage_id: int, version: int,
         saved = records.update(conn, "deals", deal_id, version, changes, actor)
         conn.execute("INSERT INTO deal_stage_history (deal_id, from_stage_id, to_stage_id, moved_at, moved_by) "
                      "VALUES (?, ?, ?, ?, ?)", (deal_id, deal["stage_id"], to_stage_id, stamp, actor.id))
+        if deal["contact_id"] is not None and (target["kind"] == "won" or deal["closed_at"]):
+            _sync_first_win(conn, deal, actor)
         return saved
+
+
+def _sync_first_win(conn: sqlite3.Connection, deal: dict, actor: Actor) -> None:
+    """A customer is a contact with a won sales deal; its first win (``acquired_at``) drives new-customer
+    counts, CAC and cost to serve. Winning sets it (and makes a lead or prospect a customer); moving the
+    deal that set it out of won falls back to the next-earliest win, or to a prospect with none."""
+    if one(conn, "SELECT kind FROM pipelines WHERE id = ?", (deal["pipeline_id"],))["kind"] != "sales":
+        return
+    contact = one(conn, "SELECT * FROM contacts WHERE id = ? AND deleted_at IS NULL", (deal["contact_id"],))
+    if contact is None:
+        return
+    first = one(conn, "SELECT MIN(d.closed_at) AS at FROM deals d JOIN stages s ON s.id = d.stage_id "
+                      "JOIN pipelines p ON p.id = d.pipeline_id WHERE d.contact_id = ? AND s.kind = 'won' "
+                      "AND d.deleted_at IS NULL AND p.kind = 'sales'", (deal["contact_id"],))
+    changes: dict = {}
+    if first["at"] and (contact["acquired_at"] is None or first["at"] < contact["acquired_at"]):
+        changes["acquired_at"] = first["at"]
+        if contact["lifecycle"] in ("lead", "prospect"):
+            changes["lifecycle"] = "customer"
+    elif contact["acquired_at"] is not None and contact["acquired_at"] == deal["closed_at"] \
+            and first["at"] != contact["acquired_at"]:
+        changes["acquired_at"] = first["at"]
+        if first["at"] is None and contact["lifecycle"] == "customer":
+            changes["lifecycle"] = "prospect"
+    if not changes:
+        return
+    sets = ", ".join(f"{k} = ?" for k in changes)
+    conn.execute(f"UPDATE contacts SET {sets}, version = version + 1, updated_at = ?, updated_by = ? WHERE id = ?",
+                 [*changes.values(), now(), actor.id, contact["id"]])
+    records.audit(conn, actor, "contacts", contact["id"], "update", {k: contact[k] for k in changes},
+                  {**changes, "version": contact["version"] + 1})
 
 
 def _money(value, field: str) -> float:

@@ -122,3 +122,33 @@ def test_furthest_stage_follows_moves_and_stage_edits(pipe, admin):
     other = _deal(pipe, admin, stage=3)
     pipe.execute("DELETE FROM deal_stage_history WHERE deal_id = ?", (other,))
     assert _furthest(pipe, other) is None
+
+
+def _contact(conn):
+    return conn.execute("SELECT acquired_at, lifecycle, version FROM contacts WHERE id = 1").fetchone()
+
+
+def test_winning_makes_the_contact_a_customer_and_unwinning_takes_it_back(pipe, admin):
+    pipe.execute("INSERT INTO contacts (id, first_name, last_name, lifecycle) VALUES (1, 'Ana', 'Lima', 'prospect')")
+    first = deals.create(pipe, {"pipeline_id": 1, "stage_id": 1, "title": "a", "contact_id": 1}, admin)
+    later = deals.create(pipe, {"pipeline_id": 1, "stage_id": 1, "title": "b", "contact_id": 1}, admin)
+    deals.move(pipe, later, 3, 1, admin, closed_at="2026-11-20 10:00:00")
+    assert tuple(_contact(pipe))[:2] == ("2026-11-20 10:00:00", "customer")
+    deals.move(pipe, first, 3, 1, admin, closed_at="2026-10-01 09:00:00")  # an earlier win is the first win
+    assert _contact(pipe)["acquired_at"] == "2026-10-01 09:00:00"
+    deals.move(pipe, first, 2, 2, admin)  # reopened: the other win is the first one again
+    assert _contact(pipe)["acquired_at"] == "2026-11-20 10:00:00"
+    deals.move(pipe, later, 4, 2, admin, lost_reason="Budget")  # no win left
+    acquired, lifecycle, version = _contact(pipe)
+    assert (acquired, lifecycle) == (None, "prospect")
+    audited = pipe.execute("SELECT COUNT(*) FROM audit_log WHERE entity = 'contacts' AND entity_id = 1").fetchone()[0]
+    assert audited == version - 1 == 4  # every change is audited and bumps the version (no silent overwrite)
+
+
+def test_a_won_hire_does_not_make_a_customer(pipe, admin):
+    pipe.execute("INSERT INTO stages (id, pipeline_id, name, position, probability, kind) VALUES "
+                 "(6, 2, 'Hired', 1, 1, 'won')")
+    pipe.execute("INSERT INTO contacts (id, first_name, last_name, lifecycle) VALUES (1, 'Ana', 'Lima', 'lead')")
+    hire = deals.create(pipe, {"pipeline_id": 2, "stage_id": 5, "title": "Ana", "contact_id": 1}, admin)
+    deals.move(pipe, hire, 6, 1, admin)
+    assert tuple(_contact(pipe))[:2] == (None, "lead")
