@@ -7,14 +7,26 @@ import streamlit as st
 from components.i18n import error_text, t
 from components.layout import PageContext
 from db import duplicates, records
+from db.connection import connect, db_path
 from db.errors import DomainError
+from db.kpi import change_token
 
 SHOWN = ("first_name", "last_name", "email", "phone", "title", "lifecycle", "channel", "tags")
 
 
+@st.cache_data(ttl=600, max_entries=4, show_spinner=False)
+def _candidates(path: str, token: tuple) -> list[dict]:
+    """Likely duplicate pairs, found again only when the data changed (a scan of every contact)."""
+    conn = connect(path)
+    try:
+        return duplicates.candidates(conn)
+    finally:
+        conn.close()
+
+
 def render_duplicates(ctx: PageContext) -> None:
     with st.expander(t("merge.title"), icon=":material/merge:"):
-        pairs = duplicates.candidates(ctx.conn)
+        pairs = _candidates(str(db_path()), change_token(ctx.conn))
         if not pairs:
             st.caption(t("merge.none"))
             return

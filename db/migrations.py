@@ -409,6 +409,20 @@ def m0013_deal_furthest_stage(db: sqlite_utils.Database) -> None:
     db.execute("ANALYZE")
 
 
+@migrations(name="0014_duplicate_lookups")
+def m0014_duplicate_lookups(db: sqlite_utils.Database) -> None:
+    """Indexes that let the duplicates panel group contacts by email, phone and name within a company.
+
+    It joined contacts to themselves on lower(email), which no index serves: the contacts page of a manager
+    took minutes at 100k contacts. Grouping along these indexes reads each once.
+    """
+    db.execute("CREATE INDEX ix_contacts_dupe_email ON contacts(email COLLATE NOCASE, deleted_at)")
+    db.execute("CREATE INDEX ix_contacts_dupe_phone ON contacts(phone, deleted_at)")
+    db.execute("CREATE INDEX ix_contacts_dupe_name ON contacts(company_id, last_name COLLATE NOCASE, "
+               "first_name COLLATE NOCASE, deleted_at)")
+    db.execute("ANALYZE")
+
+
 def known_names() -> set[str]:
     return {m.name for m in migrations._migrations}
 

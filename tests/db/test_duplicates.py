@@ -21,3 +21,14 @@ def test_candidates_and_merge_move_everything(conn, admin):
     assert {"note", "comment", "feedback"} <= kinds
     assert conn.execute("SELECT COUNT(*) FROM audit_log WHERE action = 'merge' AND entity_id = ?", (a,)).fetchone()[0]
     assert duplicates.candidates(conn) == []
+
+
+def test_groups_of_three_give_three_pairs_deleted_ones_none_and_the_list_is_bounded(conn, admin):
+    ids = [records.create(conn, "contacts", {"first_name": f"P{i}", "last_name": "Q", "phone": "+1 415 555 0100"},
+                          admin) for i in range(4)]
+    records.soft_delete(conn, "contacts", ids[3], admin)
+    pairs = duplicates.candidates(conn)
+    assert [(p["a"], p["b"], p["reason"], p["value"]) for p in pairs] == [
+        (ids[0], ids[1], "phone", "+1 415 555 0100"), (ids[0], ids[2], "phone", "+1 415 555 0100"),
+        (ids[1], ids[2], "phone", "+1 415 555 0100")]
+    assert len(duplicates.candidates(conn, limit=2)) == 2

@@ -51,3 +51,8 @@ def test_a_second_session_changes_the_dashboard_without_a_reload(signed_in, brow
     page.get_by_role("tab", name="Acquisition cost").click()
     page.wait_for_timeout(1500)
     shot(page, "dashboard_acquisition")
+    # CAC over time per campaign instead of per channel: the chart is redrawn with the campaign title.
+    page.locator("[data-testid=stBaseButton-segmented_control]:visible").filter(has_text="campaign").click()
+    page.get_by_text("CAC by campaign and month").first.wait_for()
+    page.wait_for_timeout(1000)
+    shot(page, "dashboard_cac_campaign")
