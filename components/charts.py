@@ -63,7 +63,9 @@ def profit_bars(groups: list[dict], title: str, horizontal: bool = False) -> go.
 def cac_over_time(points: list[dict], title: str, series: str = "channel") -> go.Figure:
     """CAC per month, one line per channel (or per campaign); gaps where nobody was won."""
     fig = _fig(title)
-    names = list(dict.fromkeys(p[series] for p in sorted(points, key=lambda p: (p["month"], str(p[series])))))
+    # only series with at least one CAC to draw: a campaign that won nobody in the window has no line
+    names = list(dict.fromkeys(p[series] for p in sorted(points, key=lambda p: (p["month"], str(p[series])))
+                               if p["cac"] is not None))
     for i, name in enumerate(names):
         mine = [p for p in points if p[series] == name]
         fig.add_scatter(x=[p["month"] for p in mine], y=[p["cac"] for p in mine], name=str(name),

@@ -98,11 +98,12 @@ def customer_profits(conn: sqlite3.Connection, f: Filters) -> list[dict]:
 
 def summary(conn: sqlite3.Connection, f: Filters, top: int = 10) -> dict:
     """What the dashboard shows of the per-customer profits: how many customers, the ``top`` most
-    profitable and the ``top`` worst loss-making ones (named), and the sums per dimension."""
+    profitable (profit above zero) and the ``top`` worst loss-making ones (named), and the sums per dimension."""
     rows = _rows(conn, f)
     rows.sort(reverse=True)
     losses = [r for r in rows[::-1][:top] if r[0] < 0]
-    return {"customers": len(rows), "top": with_names(conn, _labelled(conn, rows[:top])),
+    best = [r for r in rows[:top] if r[0] > 0]
+    return {"customers": len(rows), "top": with_names(conn, _labelled(conn, best)),
             "losses": with_names(conn, _labelled(conn, losses)), "groups": _regroup(conn, rows)}
 
 

@@ -36,3 +36,12 @@ def test_funnel_and_cac_charts_build():
     c = charts.cac_vs_clv([{"channel": "email", "cac": 10, "clv": 50}, {"channel": "x", "cac": None, "clv": 5}],
                           "t", "CAC", "CLV")
     assert list(c.data[0].text) == ["email"]
+
+
+def test_cac_over_time_draws_only_series_with_a_value():
+    points = [{"month": "2026-09", "campaign": "A", "cac": None, "spend": 100, "new_customers": 0},
+              {"month": "2026-10", "campaign": "A", "cac": 50.0, "spend": 100, "new_customers": 2},
+              {"month": "2026-10", "campaign": "B", "cac": None, "spend": 300, "new_customers": 0}]
+    fig = charts.cac_over_time(points, "t", series="campaign")
+    assert [trace.name for trace in fig.data] == ["A"]
+    assert list(fig.data[0].y) == [None, 50.0]  # the month without a win stays a gap

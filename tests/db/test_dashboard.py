@@ -18,6 +18,9 @@ def test_parallel_figures_equal_the_sequential_ones(seeded):
         assert together["now"] == kpi.summary(conn, f)
         assert together["profit_channel"] == kpi_profit.profit_by(conn, f, "channel")
         assert together["customers"] > 0 and together["funnel"]
+        best, worst = [c["profit"] for c in together["top_customers"]], [c["profit"] for c in together["loss_customers"]]
+        assert best and all(p > 0 for p in best) and best == sorted(best, reverse=True)
+        assert worst and all(p < 0 for p in worst) and worst == sorted(worst)
         assert "funnel" not in dashboard.figures(seeded[0], f, None)
     finally:
         conn.close()

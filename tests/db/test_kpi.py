@@ -146,9 +146,9 @@ def test_profit_summary_is_the_per_customer_list_cut_down(world):
     customers = kpi_profit.profit_by(world, OCT, "customer")
     short = kpi_profit.summary(world, OCT, top=2)
     assert short["customers"] == len(customers) == 3
-    assert [c["key"] for c in short["top"]] == [c["key"] for c in customers[:2]] == [3, 1]
+    assert short["top"] == []  # every customer lost money in October: none is "most profitable"
     assert [c["key"] for c in short["losses"]] == [2, 1]  # the worst loss first
-    assert all(c["label"] for c in short["top"] + short["losses"])
+    assert all(c["label"] for c in short["losses"])
     for dimension in kpi_profit.DIMENSIONS:
         assert short["groups"][dimension] == kpi_profit.profit_by(world, OCT, dimension)
 

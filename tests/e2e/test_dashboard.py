@@ -52,7 +52,8 @@ def test_a_second_session_changes_the_dashboard_without_a_reload(signed_in, brow
     page.wait_for_timeout(1500)
     shot(page, "dashboard_acquisition")
     # CAC over time per campaign instead of per channel: the chart is redrawn with the campaign title.
-    page.locator("[data-testid=stBaseButton-segmented_control]:visible").filter(has_text="campaign").click()
+    page.locator("button[data-variant=segmented_control]:visible").filter(has_text="campaign").click()
     page.get_by_text("CAC by campaign and month").first.wait_for()
+    page.get_by_text("CAC by campaign and month").first.scroll_into_view_if_needed()
     page.wait_for_timeout(1000)
     shot(page, "dashboard_cac_campaign")
