@@ -52,8 +52,9 @@ def figures(path: str | Path, f: Filters, pipeline_id: int | None, workers: int 
         "nps_dist": lambda: score_distribution(conn(), f, "nps"),
         "cac_channel": lambda: cac_by_channel(conn(), f), "cac_campaign": lambda: cac_by_campaign(conn(), f),
         "cohorts": lambda: cohorts(conn(), f),
-        "funnel": lambda: funnel(conn(), f, pipeline_id) if pipeline_id else None,
     }
+    if pipeline_id:
+        tasks["funnel"] = lambda: funnel(conn(), f, pipeline_id)
     try:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             futures = {name: pool.submit(task) for name, task in tasks.items()}
@@ -65,6 +66,4 @@ def figures(path: str | Path, f: Filters, pipeline_id: int | None, workers: int 
     out.update(top_customers=profits["top"], loss_customers=profits["losses"], customers=profits["customers"])
     for dim, groups in profits["groups"].items():
         out[f"profit_{dim}"] = groups
-    if out["funnel"] is None:
-        del out["funnel"]
     return out

@@ -169,13 +169,7 @@ def _sync_first_win(conn: sqlite3.Connection, deal: dict, actor: Actor) -> None:
         changes["acquired_at"] = first["at"]
         if first["at"] is None and contact["lifecycle"] == "customer":
             changes["lifecycle"] = "prospect"
-    if not changes:
-        return
-    sets = ", ".join(f"{k} = ?" for k in changes)
-    conn.execute(f"UPDATE contacts SET {sets}, version = version + 1, updated_at = ?, updated_by = ? WHERE id = ?",
-                 [*changes.values(), now(), actor.id, contact["id"]])
-    records.audit(conn, actor, "contacts", contact["id"], "update", {k: contact[k] for k in changes},
-                  {**changes, "version": contact["version"] + 1})
+    records.derive(conn, "contacts", contact["id"], changes, actor)
 
 
 def _money(value, field: str) -> float:

@@ -38,7 +38,7 @@ _KEY = {"owner_id": 2, "channel": 3, "campaign_id": 4, "segment": 5}
 
 
 def _rows(conn: sqlite3.Connection, f: Filters) -> list[tuple]:
-    """Every customer with revenue, cost or a first win in the period, unsorted (see ``FIELDS``).
+    """Every customer with revenue, cost or a first win in the period, most profitable first (see ``FIELDS``).
 
     Three small grouped reads (won deals, served cost, new customers) merged here, then one read of the
     customers they name from a narrow index; the customer filters apply to that last read."""
@@ -70,6 +70,7 @@ def _rows(conn: sqlite3.Connection, f: Filters) -> list[tuple]:
         cts = served.get(cid) or 0.0
         cac = (per_win.get(campaign) or 0.0) if cid in new else 0.0
         out.append((gross - cts - cac, cid, owner, channel, campaign, segment, acquired, revenue, gross, cts, cac))
+    out.sort(reverse=True)
     return out
 
 
@@ -79,9 +80,8 @@ def _names(conn: sqlite3.Connection) -> tuple[dict, dict]:
             dict(conn.execute("SELECT id, name FROM campaigns").fetchall()))
 
 
-def _labelled(conn: sqlite3.Connection, rows: list[tuple]) -> list[dict]:
+def _labelled(rows: list[tuple], owners: dict, names: dict) -> list[dict]:
     """Rows as dicts with owner and campaign names (``label``, the customer's name, is filled by with_names)."""
-    owners, names = _names(conn)
     out = []
     for row in rows:
         r = dict(zip(FIELDS, row, strict=True))
@@ -93,21 +93,20 @@ def _labelled(conn: sqlite3.Connection, rows: list[tuple]) -> list[dict]:
 
 def customer_profits(conn: sqlite3.Connection, f: Filters) -> list[dict]:
     """Every customer with revenue, cost or a first win in the period, most profitable first."""
-    return _labelled(conn, sorted(_rows(conn, f), reverse=True))
+    return _labelled(_rows(conn, f), *_names(conn))
 
 
 def summary(conn: sqlite3.Connection, f: Filters, top: int = 10) -> dict:
     """What the dashboard shows of the per-customer profits: how many customers, the ``top`` most
     profitable (profit above zero) and the ``top`` worst loss-making ones (named), and the sums per dimension."""
-    rows = _rows(conn, f)
-    rows.sort(reverse=True)
+    rows, names = _rows(conn, f), _names(conn)
     losses = [r for r in rows[::-1][:top] if r[0] < 0]
     best = [r for r in rows[:top] if r[0] > 0]
-    return {"customers": len(rows), "top": with_names(conn, _labelled(conn, best)),
-            "losses": with_names(conn, _labelled(conn, losses)), "groups": _regroup(conn, rows)}
+    return {"customers": len(rows), "top": with_names(conn, _labelled(best, *names)),
+            "losses": with_names(conn, _labelled(losses, *names)), "groups": _regroup(rows, *names)}
 
 
-def _regroup(conn: sqlite3.Connection, rows: list[tuple]) -> dict[str, list[dict]]:
+def _regroup(rows: list[tuple], owners: dict, names: dict) -> dict[str, list[dict]]:
     """Rows summed per combination of the four dimensions in one pass, then per dimension."""
     combos: dict[tuple, list] = {}
     for r in rows:
@@ -122,11 +121,10 @@ def _regroup(conn: sqlite3.Connection, rows: list[tuple]) -> dict[str, list[dict
             acc[3] += r[9]
             acc[4] += r[10]
             acc[5] += r[0]
-    owners, names = _names(conn)
     labels = {"owner_id": lambda k: owners.get(k, NONE), "campaign_id": lambda k: names.get(k, NONE)}
     out = {}
     for dimension, (key_field, _) in DIMENSIONS.items():
-        at = _KEY[key_field] - 2
+        at = _KEY[key_field] - 2  # the combination key starts at the owner's field
         label = labels.get(key_field, lambda k: k)
         groups: dict = {}
         for key, sums in combos.items():
@@ -150,9 +148,7 @@ def profit_by(conn: sqlite3.Connection, f: Filters, dimension: str) -> list[dict
     """Customer profit per customer (``"customer"``) or per dimension, most profitable first."""
     if dimension == "customer":
         return with_names(conn, customer_profits(conn, f))
-    rows = _rows(conn, f)
-    rows.sort(reverse=True)
-    return _regroup(conn, rows)[dimension]
+    return _regroup(_rows(conn, f), *_names(conn))[dimension]
 
 
 def customers_behind(conn: sqlite3.Connection, f: Filters, dimension: str, key) -> list[dict]:
@@ -163,5 +159,5 @@ def customers_behind(conn: sqlite3.Connection, f: Filters, dimension: str, key) 
     if key not in (NONE, 0) and getattr(f, narrow) is None:
         f = replace(f, **{narrow: key})
     at = _KEY[key_field]
-    mine = sorted((r for r in _rows(conn, f) if r[at] == key), reverse=True)[:TOP]
-    return with_names(conn, _labelled(conn, mine))
+    mine = [r for r in _rows(conn, f) if r[at] == key][:TOP]
+    return with_names(conn, _labelled(mine, *_names(conn)))

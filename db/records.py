@@ -97,23 +97,39 @@ def update(conn: sqlite3.Connection, table: str, record_id: int, version: int, c
             check_write(actor, table, {**before, **changes}, "reassign")
         if before["version"] != version:
             raise _conflict(conn, table, record_id, version, before)
-        diff = {k: v for k, v in changes.items() if before.get(k) != v}
-        if not diff:
-            return before
-        sets = ", ".join(f"{k} = ?" for k in diff)
-        try:
-            cur = conn.execute(
-                f"UPDATE {table} SET {sets}, version = version + 1, updated_at = ?, updated_by = ? "
-                "WHERE id = ? AND version = ?",
-                [*diff.values(), now(), actor.id, record_id, version],
-            )
-        except sqlite3.IntegrityError as exc:
-            raise ValidationError("{detail}", field=_field_of(exc), detail=str(exc)) from exc
-        if cur.rowcount == 0:
-            raise _conflict(conn, table, record_id, version, get(conn, table, record_id))
-        audit(conn, actor, table, record_id, "update",
-              {k: before.get(k) for k in diff}, {**diff, "version": version + 1})
-        return get(conn, table, record_id)
+        return _save(conn, table, before, changes, actor)
+
+
+def derive(conn: sqlite3.Connection, table: str, record_id: int, changes: dict, actor: Actor) -> dict:
+    """Apply ``changes`` that a data rule derives from another permitted edit (say, a won deal making its
+    contact a customer): no permission check of its own, but the same version bump and audit as ``update``,
+    so a form opened before it cannot silently undo it."""
+    _check_fields(conn, table, changes)
+    with write(conn):
+        return _save(conn, table, get(conn, table, record_id), changes, actor)
+
+
+def _save(conn: sqlite3.Connection, table: str, before: dict, changes: dict, actor: Actor) -> dict:
+    """Write the changed values of ``changes`` over ``before`` (read in this transaction), bump the version
+    and audit; nothing when nothing changes."""
+    record_id, version = before["id"], before["version"]
+    diff = {k: v for k, v in changes.items() if before.get(k) != v}
+    if not diff:
+        return before
+    sets = ", ".join(f"{k} = ?" for k in diff)
+    try:
+        cur = conn.execute(
+            f"UPDATE {table} SET {sets}, version = version + 1, updated_at = ?, updated_by = ? "
+            "WHERE id = ? AND version = ?",
+            [*diff.values(), now(), actor.id, record_id, version],
+        )
+    except sqlite3.IntegrityError as exc:
+        raise ValidationError("{detail}", field=_field_of(exc), detail=str(exc)) from exc
+    if cur.rowcount == 0:
+        raise _conflict(conn, table, record_id, version, get(conn, table, record_id))
+    audit(conn, actor, table, record_id, "update",
+          {k: before.get(k) for k in diff}, {**diff, "version": version + 1})
+    return get(conn, table, record_id)
 
 
 def _conflict(conn, table: str, record_id: int, version: int, current: dict) -> ConflictError:
