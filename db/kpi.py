@@ -7,11 +7,13 @@ Whole-month periods read the trigger-kept ``kpi_cube`` (db/rollups.py); other pe
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import date, timedelta
 
 from db.connection import one
 from db.filters import Filters, _add_months
+from db.profit_rollup import period_keys
 from db.rollups import WHEN
 
 ACT_WHEN = WHEN.format(a="a")
@@ -33,15 +35,21 @@ def whole_months(f: Filters) -> bool:
     return f.start.day == 1 and f.end.day == 1
 
 
-def cube_where(f: Filters) -> tuple[str, list]:
-    """WHERE for ``kpi_cube`` rows of the period's months and the customer filters."""
-    where, params = ["month >= ? AND month < ?"], [f.start.strftime("%Y-%m"), f.end.strftime("%Y-%m")]
+def dims_where(f: Filters, alias: str = "") -> tuple[str, list]:
+    """`` AND ...`` for the customer filters on a rollup's copied owner_id, channel, campaign_id, segment."""
+    where, params = "", []
     for column, value in (("owner_id", f.owner_id), ("channel", f.channel or None), ("campaign_id", f.campaign_id),
                           ("segment", f.segment)):
         if value is not None:
-            where.append(f"{column} = ?")
+            where += f" AND {alias}{column} = ?"
             params.append(value)
-    return " WHERE " + " AND ".join(where), params
+    return where, params
+
+
+def cube_where(f: Filters) -> tuple[str, list]:
+    """WHERE for ``kpi_cube`` rows of the period's months and the customer filters."""
+    where, params = dims_where(f)
+    return " WHERE month >= ? AND month < ?" + where, [f.start.strftime("%Y-%m"), f.end.strftime("%Y-%m"), *params]
 
 
 def join_contacts(where: str, alias: str) -> str:
@@ -146,23 +154,48 @@ def spend(conn: sqlite3.Connection, f: Filters) -> float:
 def acquisition(conn: sqlite3.Connection, f: Filters, *, full: bool = True) -> dict:
     """New customers (first win in the period), CAC = spend / new customers, and the fully loaded CAC that
     adds the done activities on those customers before their first win (their pre-sale cost)."""
-    where, params = f.contact_clause()
-    new = one(conn, "SELECT COUNT(*) AS n FROM contacts c WHERE c.deleted_at IS NULL AND c.acquired_at >= ? "
-                    "AND c.acquired_at < ?" + where, [*f.bounds, *params])["n"]
-    pre = 0.0
-    if full and new:
-        pre = conn.execute(
-            f"SELECT SUM(a.cost) FROM contacts c JOIN activities a ON a.contact_id = c.id WHERE c.deleted_at IS NULL "
-            f"AND c.acquired_at >= ? AND c.acquired_at < ? AND a.done = 1 AND a.deleted_at IS NULL "
-            f"AND {ACT_WHEN} < c.acquired_at" + where, [*f.bounds, *params]).fetchone()[0] or 0.0
+    if whole_months(f):
+        where, params = _new_where(f)
+        r = conn.execute("SELECT SUM(new), SUM(presale) FROM customer_months m" + where, params).fetchone()
+        new, pre = r[0] or 0, (r[1] or 0.0) if full else 0.0
+    else:
+        where, params = f.contact_clause()
+        new = one(conn, "SELECT COUNT(*) AS n FROM contacts c WHERE c.deleted_at IS NULL AND c.acquired_at >= ? "
+                        "AND c.acquired_at < ?" + where, [*f.bounds, *params])["n"]
+        pre = 0.0
+        if full and new:
+            pre = conn.execute(
+                f"SELECT SUM(a.cost) FROM contacts c JOIN activities a ON a.contact_id = c.id WHERE c.deleted_at "
+                f"IS NULL AND c.acquired_at >= ? AND c.acquired_at < ? AND a.done = 1 AND a.deleted_at IS NULL "
+                f"AND {ACT_WHEN} < c.acquired_at" + where, [*f.bounds, *params]).fetchone()[0] or 0.0
     money = spend(conn, f)
     return {"new_customers": new, "spend": money, "cac": money / new if new else None,
             "cac_full": (money + pre) / new if new and full else None, "pre_sale_cost": pre}
 
 
+def _new_where(f: Filters) -> tuple[str, list]:
+    """WHERE for the ``customer_months`` rows (pipeline 0) that hold a whole-month period's first wins and
+    pre-sale cost, with the customer filters."""
+    keys = period_keys(f)
+    where, params = dims_where(f, "m.")
+    if len(keys) == 1:
+        return " WHERE m.period = ? AND m.pipeline_id = 0" + where, [keys[0], *params]
+    return (" WHERE m.period IN (SELECT value FROM json_each(?)) AND m.pipeline_id = 0" + where,
+            [json.dumps(keys), *params])
+
+
+# each campaign's spend per customer it ever won: the CAC a customer it won carries (a small table)
+PER_WIN = ("SELECT cp.id, cp.spend * 1.0 / COUNT(*) AS per FROM campaigns cp JOIN contacts k "
+            "ON k.campaign_id = cp.id AND k.deleted_at IS NULL AND k.acquired_at IS NOT NULL GROUP BY cp.id")
+
+
 def attributed_cac(conn: sqlite3.Connection, f: Filters) -> float:
     """Sum over customers won in the period of their campaign's spend / all customers that campaign won:
     the acquisition cost that customer profit subtracts."""
+    if whole_months(f):
+        where, params = _new_where(f)
+        return conn.execute(f"WITH win AS ({PER_WIN}) SELECT SUM(m.new * w.per) FROM customer_months m "
+                            "JOIN win w ON w.id = m.campaign_id" + where + " AND m.new > 0", params).fetchone()[0] or 0.0
     where, params = f.contact_clause()
     return conn.execute(
         "WITH n AS (SELECT c.campaign_id, COUNT(*) AS new FROM contacts c WHERE c.deleted_at IS NULL "

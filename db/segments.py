@@ -54,7 +54,8 @@ def refresh(conn: sqlite3.Connection, today: date | None = None) -> int:
         profit.setdefault(cid, 0.0)
         revenue.setdefault(cid, 0.0)
     by_profit, by_revenue = abc(profit), abc(revenue)
-    r_score = quintile_scores({r["cid"]: r["days"] for r in deals}, higher_is_better=False)
+    # a won deal without a close date has no recency (the customer gets no RFM code), it does not crash
+    r_score = quintile_scores({r["cid"]: r["days"] for r in deals if r["days"] is not None}, higher_is_better=False)
     f_score = quintile_scores({r["cid"]: r["n"] for r in deals})
     m_score = quintile_scores({r["cid"]: r["money"] for r in deals})
     batch = [(cid, by_profit.get(cid, "C"), by_revenue.get(cid, "C"), r_score.get(cid), f_score.get(cid),

@@ -46,3 +46,14 @@ def test_contacts_carry_their_profit_segment(seeded_conn):
     assert seeded_conn.execute("SELECT profit_segment FROM contacts WHERE id = ?", (cid,)).fetchone()[0] == "A"
     seeded_conn.execute("DELETE FROM contact_segments WHERE contact_id = ?", (cid,))
     assert seeded_conn.execute("SELECT profit_segment FROM contacts WHERE id = ?", (cid,)).fetchone()[0] is None
+
+
+def test_a_won_deal_without_a_close_date_gets_no_rfm_and_no_crash(seeded_conn):
+    cid = seeded_conn.execute("SELECT d.contact_id FROM deals d JOIN stages s ON s.id = d.stage_id "
+                              "WHERE s.kind = 'won' AND d.contact_id IS NOT NULL GROUP BY d.contact_id "
+                              "HAVING COUNT(*) = 1 LIMIT 1").fetchone()[0]
+    seeded_conn.execute("UPDATE deals SET closed_at = NULL WHERE contact_id = ?", (cid,))
+    segments.refresh(seeded_conn)
+    row = seeded_conn.execute("SELECT recency, frequency, rfm FROM contact_segments WHERE contact_id = ?",
+                              (cid,)).fetchone()
+    assert row[0] is None and row[1] is not None and row[2] is None
