@@ -216,7 +216,7 @@ def summary(conn: sqlite3.Connection, f: Filters) -> dict:
         out["profit"] = None
     else:
         out["profit"] = (out["margin"] or 0) - out["cost_to_serve"] - out["attributed_cac"]
-    out.update(lifetime(conn, f))
+    out.update(lifetime(conn, f, sales_now=out))
     return out
 
 
@@ -227,9 +227,10 @@ def year_before(f: Filters) -> Filters:
                    campaign_id=f.campaign_id, segment=f.segment)
 
 
-def lifetime(conn: sqlite3.Connection, f: Filters) -> dict:
+def lifetime(conn: sqlite3.Connection, f: Filters, sales_now: dict | None = None) -> dict:
     """CLV = average yearly customer profit / yearly churn rate, over the 12 months before the period end;
-    LTV:CAC = CLV / CAC of the same 12 months."""
+    LTV:CAC = CLV / CAC of the same 12 months. ``sales_now``: the period's sales figures, reused when the
+    period is those 12 months (a calendar year)."""
     year = year_before(f)
     where, params = year.contact_clause()
     base = one(conn, "SELECT SUM(c.acquired_at < ? AND (c.churned_at IS NULL OR c.churned_at >= ?)) AS at_start, "
@@ -237,7 +238,8 @@ def lifetime(conn: sqlite3.Connection, f: Filters) -> dict:
                      "SUM(c.churned_at IS NULL OR c.churned_at >= ?) AS active FROM contacts c "
                      "WHERE c.deleted_at IS NULL AND c.acquired_at IS NOT NULL AND c.acquired_at < ?" + where,
                [year.bounds[0]] * 2 + [*year.bounds, year.bounds[0], year.bounds[0], year.bounds[1], *params])
-    margin = sales(conn, year)["margin"] or 0.0
+    same = sales_now is not None and (year.start, year.end) == (f.start, f.end)
+    margin = (sales_now if same else sales(conn, year))["margin"] or 0.0
     per_customer = (margin - cost_to_serve(conn, year)) / base["active"] if base["active"] else None
     churn = pct(base["churned"], base["at_start"])
     clv = per_customer / churn if per_customer is not None and churn else None

@@ -3,12 +3,14 @@ and the rows behind a chart point. One grouped query per measure, never one per 
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import date, timedelta
 
 from db.connection import rows
 from db.filters import Filters, _add_months
 from db.kpi import ACT_WHEN, SERVED, campaigns, cube_where, join_contacts, pct, spend_between, whole_months, year_before
+from db.profit_rollup import DEFAULT, period_keys
 
 TOP = 200
 
@@ -115,15 +117,19 @@ def clv_by_channel(conn: sqlite3.Connection, f: Filters) -> list[dict]:
               "SUM(c.churned_at IS NULL OR c.churned_at >= :s) AS active, SUM(c.acquired_at >= :s) AS new "
               "FROM contacts c WHERE c.deleted_at IS NULL AND c.acquired_at IS NOT NULL AND c.acquired_at < :e "
               "AND c.channel IS NOT NULL GROUP BY c.channel", {"s": s, "e": e})}
-    margin = dict(conn.execute(
-        "SELECT c.channel, SUM(d.amount - d.cost) FROM deals d JOIN stages st ON st.id = d.stage_id "
-        "JOIN contacts c ON c.id = d.contact_id AND c.deleted_at IS NULL WHERE st.kind = 'won' "
-        "AND d.deleted_at IS NULL AND d.closed_at >= ? AND d.closed_at < ? "
-        "AND d.pipeline_id IN (SELECT id FROM pipelines WHERE kind = 'sales') GROUP BY c.channel", (s, e)).fetchall())
-    if whole_months(year):
-        where, params = cube_where(year)
-        cost = dict(conn.execute("SELECT channel, SUM(cost) FROM kpi_cube" + where + " GROUP BY channel", params))
+    if whole_months(year):  # won deals of sales pipelines and served cost, per customer row of the rollup
+        keys = period_keys(year)
+        margin, cost = {}, {}
+        for channel, gross, served in conn.execute(
+                f"SELECT channel, SUM(margin), SUM(cost) FROM customer_months WHERE pipeline_id = {DEFAULT} "
+                "AND period IN (SELECT value FROM json_each(?)) GROUP BY channel", (json.dumps(keys),)):
+            margin[channel], cost[channel] = gross, served
     else:
+        margin = dict(conn.execute(
+            "SELECT c.channel, SUM(d.amount - d.cost) FROM deals d JOIN stages st ON st.id = d.stage_id "
+            "JOIN contacts c ON c.id = d.contact_id AND c.deleted_at IS NULL WHERE st.kind = 'won' "
+            "AND d.deleted_at IS NULL AND d.closed_at >= ? AND d.closed_at < ? "
+            "AND d.pipeline_id IN (SELECT id FROM pipelines WHERE kind = 'sales') GROUP BY c.channel", (s, e)).fetchall())
         cost = dict(conn.execute(f"SELECT c.channel, SUM(a.cost) FROM activities a JOIN contacts c ON c.id = a.contact_id "
                                  f"WHERE {ACT_WHEN} >= ? AND {ACT_WHEN} < ? AND {SERVED} GROUP BY c.channel", (s, e)))
     spent = campaigns(conn)

@@ -156,14 +156,20 @@ def test_summary_ranked_in_sql_equals_ranking_the_customer_rows(seeded_conn):
                 assert g == {**w, **{m: pytest.approx(w[m]) for m in kpi_profit.MEASURES}}, (f, dimension)
 
 
-def test_new_customer_figures_from_the_rollup_equal_the_source_rows(seeded_conn, monkeypatch):
-    from db import kpi
+def test_card_figures_from_the_rollup_equal_the_source_rows(seeded_conn, monkeypatch):
+    from db import kpi, kpi_series
 
     segments.refresh(seeded_conn, TODAY)
+    seeded_conn.execute("UPDATE contacts SET churned_at = '2026-09-15' WHERE acquired_at < '2026-02-01'")  # a CLV
     filters = _filters(seeded_conn)
-    from_rollup = [(kpi.acquisition(seeded_conn, f), kpi.attributed_cac(seeded_conn, f)) for f in filters]
-    monkeypatch.setattr(kpi, "whole_months", lambda f: False)  # the same periods, read from the source rows
-    for f, (acquired, cac) in zip(filters, from_rollup, strict=True):
+    from_rollup = [(kpi.acquisition(seeded_conn, f), kpi.attributed_cac(seeded_conn, f),
+                    kpi_series.clv_by_channel(seeded_conn, f)) for f in filters]
+    for module in (kpi, kpi_series):  # the same periods, read from the source rows
+        monkeypatch.setattr(module, "whole_months", lambda f: False)
+    for f, (acquired, cac, clv) in zip(filters, from_rollup, strict=True):
         assert acquired == pytest.approx(kpi.acquisition(seeded_conn, f)), f
         assert cac == pytest.approx(kpi.attributed_cac(seeded_conn, f)), f
-    assert any(a["new_customers"] and a["pre_sale_cost"] for a, _ in from_rollup)
+        assert clv == [{k: pytest.approx(v) if isinstance(v, float) else v for k, v in r.items()}
+                       for r in kpi_series.clv_by_channel(seeded_conn, f)], f
+    assert any(a["new_customers"] and a["pre_sale_cost"] for a, _, _ in from_rollup)
+    assert any(r["clv"] for _, _, clv in from_rollup for r in clv)
