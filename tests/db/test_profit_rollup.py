@@ -3,9 +3,9 @@
 import pytest
 
 from db import profit_rollup, segments
-from db.connection import write
 from tests.conftest import TODAY
 from tests.db.test_rollups import EDITS as COST_EDITS
+from tests.db.test_rollups import check_all_edits, check_edit, rebuilt_state
 
 
 def _state(conn) -> dict:
@@ -19,12 +19,7 @@ def _state(conn) -> dict:
 
 
 def _rebuilt(conn) -> dict:
-    conn.execute("SAVEPOINT check_rebuild")
-    profit_rollup.rebuild(conn)
-    state = _state(conn)
-    conn.execute("ROLLBACK TO check_rebuild")
-    conn.execute("RELEASE check_rebuild")
-    return state
+    return rebuilt_state(conn, profit_rollup.rebuild, _state)
 
 
 _WON_STAGE = "(SELECT s.id FROM stages s WHERE s.pipeline_id = deals.pipeline_id AND s.kind = 'won' LIMIT 1)"
@@ -61,23 +56,12 @@ EDITS = {
 @pytest.mark.parametrize("edit", EDITS)
 def test_each_edit_keeps_the_rollup_equal_to_a_rebuild(seeded_conn, edit):
     seeded_conn.execute("PRAGMA foreign_keys = OFF")  # purging rows is a test of the triggers, not of the FKs
-    before = _state(seeded_conn)
-    with write(seeded_conn):
-        changed = seeded_conn.execute(EDITS[edit]).rowcount
-    assert changed > 0, "the edit must touch rows of the tiny seed"
-    after = _state(seeded_conn)
-    assert after == _rebuilt(seeded_conn)
-    assert after != before
+    check_edit(seeded_conn, EDITS[edit], _state, _rebuilt)
 
 
 def test_all_edits_in_a_row_and_a_segment_refresh(seeded_conn):
     seeded_conn.execute("PRAGMA foreign_keys = OFF")
-    with write(seeded_conn):
-        for sql in EDITS.values():
-            seeded_conn.execute(sql)
-    assert _state(seeded_conn) == _rebuilt(seeded_conn)
-    segments.refresh(seeded_conn, TODAY)
-    assert _state(seeded_conn) == _rebuilt(seeded_conn)
+    check_all_edits(seeded_conn, EDITS, _state, _rebuilt)
 
 
 def test_seeded_rollup_holds_the_same_money_as_the_source_rows(seeded_conn):
