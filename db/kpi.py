@@ -7,13 +7,12 @@ Whole-month periods read the trigger-kept ``kpi_cube`` (db/rollups.py); other pe
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from datetime import date, timedelta
 
 from db.connection import one
 from db.filters import Filters, _add_months
-from db.profit_rollup import period_keys
+from db.profit_rollup import period_clause
 from db.rollups import WHEN
 
 ACT_WHEN = WHEN.format(a="a")
@@ -176,12 +175,9 @@ def acquisition(conn: sqlite3.Connection, f: Filters, *, full: bool = True) -> d
 def _new_where(f: Filters) -> tuple[str, list]:
     """WHERE for the ``customer_months`` rows (pipeline 0) that hold a whole-month period's first wins and
     pre-sale cost, with the customer filters."""
-    keys = period_keys(f)
-    where, params = dims_where(f, "m.")
-    if len(keys) == 1:
-        return " WHERE m.period = ? AND m.pipeline_id = 0" + where, [keys[0], *params]
-    return (" WHERE m.period IN (SELECT value FROM json_each(?)) AND m.pipeline_id = 0" + where,
-            [json.dumps(keys), *params])
+    period, params = period_clause(f)
+    where, dims = dims_where(f, "m.")
+    return f" WHERE {period} AND m.pipeline_id = 0" + where, [*params, *dims]
 
 
 # each campaign's spend per customer it ever won: the CAC a customer it won carries (a small table)

@@ -15,7 +15,7 @@ from dataclasses import replace
 from db.connection import tuples
 from db.filters import Filters
 from db.kpi import ACT_WHEN, PER_WIN, SERVED, dims_where, whole_months
-from db.profit_rollup import DEFAULT, period_keys
+from db.profit_rollup import DEFAULT, period_clause, period_keys
 
 TOP = 200  # drill-down lists are bounded
 MEASURES = ("customers", "revenue", "margin", "cost_to_serve", "cac", "profit")
@@ -34,14 +34,15 @@ _KEY = {"owner_id": 2, "channel": 3, "campaign_id": 4, "segment": 5}
 def _rows(conn: sqlite3.Connection, f: Filters) -> list[tuple]:
     """Every customer with revenue, cost or a first win in the period, most profitable first (see ``FIELDS``).
 
-    Whole months read ``customer_months`` (one row per customer and year or month, filter columns on the
-    row); other periods merge grouped reads of the source rows."""
+    Whole months read ``customer_months`` (one row per customer and year, quarter or month, filter columns
+    on the row); other periods merge grouped reads of the source rows."""
     found = _from_rollup(conn, f) if whole_months(f) else _from_sources(conn, f)
     per_win = dict(conn.execute(PER_WIN).fetchall()) if any(r[5] for r in found) else {}
     out = []
     for cid, owner, channel, campaign, segment, new, revenue, gross, cts in found:
         cac = (per_win.get(campaign) or 0.0) if new else 0.0
-        out.append((gross - cts - cac, cid, owner, channel, campaign, segment, revenue, gross, cts, cac))
+        out.append((gross - cts - cac, cid, owner, channel or NONE, campaign, segment or NONE, revenue, gross, cts,
+                    cac))
     out.sort(reverse=True)
     return out
 
@@ -52,21 +53,20 @@ def _per_customer(f: Filters) -> tuple[str, list, bool]:
     to be summed. Without a pipeline filter one period key is one row per customer already (the ``DEFAULT``
     rows); otherwise rows are summed per customer ("+" keeps the planner on the period's key ranges
     instead of reading every period through the contact index)."""
-    keys = period_keys(f)
-    where, params = dims_where(f, "m.")
-    period = "m.period = ?" if len(keys) == 1 else "m.period IN (SELECT value FROM json_each(?))"
-    params = [keys[0] if len(keys) == 1 else json.dumps(keys), *params]
+    period, params = period_clause(f)
+    where, dims = dims_where(f, "m.")
     head = "SELECT m.contact_id AS id, m.owner_id AS owner_id, m.channel AS channel, m.campaign_id AS campaign_id, "
-    if f.pipeline_id is None and len(keys) == 1:
+    if f.pipeline_id is None and len(period_keys(f)) == 1:
         return (head + "m.segment AS segment, m.new > 0 AS new, m.revenue AS revenue, m.margin AS margin, "
                 f"m.cost AS cts FROM customer_months m WHERE {period} AND m.pipeline_id = {DEFAULT}{where} "
-                "AND m.won + m.served + m.new > 0", params, False)
-    pipelines = f"m.pipeline_id = {DEFAULT}" if f.pipeline_id is None else "m.pipeline_id IN (0, ?)"
-    if f.pipeline_id is not None:
-        params.insert(1, f.pipeline_id)
+                "AND m.won + m.served + m.new > 0", [*params, *dims], False)
+    if f.pipeline_id is None:
+        pipelines = f"m.pipeline_id = {DEFAULT}"
+    else:
+        pipelines, params = "m.pipeline_id IN (0, ?)", [*params, f.pipeline_id]
     return (head + "m.segment AS segment, SUM(m.new) > 0 AS new, SUM(m.revenue) AS revenue, SUM(m.margin) AS margin, "
             f"SUM(m.cost) AS cts FROM customer_months m WHERE {period} AND {pipelines}{where} "
-            "GROUP BY +m.contact_id HAVING SUM(m.won + m.served + m.new) > 0", params, True)
+            "GROUP BY +m.contact_id HAVING SUM(m.won + m.served + m.new) > 0", [*params, *dims], True)
 
 
 def _named_dims(row: tuple) -> tuple:
@@ -75,9 +75,9 @@ def _named_dims(row: tuple) -> tuple:
 
 
 def _from_rollup(conn: sqlite3.Connection, f: Filters) -> list[tuple]:
-    """(id, owner, channel, campaign, segment, new?, revenue, margin, cost to serve) per customer."""
-    sql, params, _ = _per_customer(f)
-    return [(r[0], r[1], r[2] or NONE, r[3], r[4] or NONE, *r[5:]) for r in tuples(conn, sql, params)]
+    """(id, owner, channel, campaign, segment, new?, revenue, margin, cost to serve) per customer; channel
+    and segment '' when none."""
+    return tuples(conn, *_per_customer(f)[:2])
 
 
 # the summary of a whole-month period in one statement: the best and worst customers, and sums per
@@ -134,10 +134,10 @@ def _from_sources(conn: sqlite3.Connection, f: Filters) -> list[tuple]:
     none = (0.0, 0.0)
     return [(cid, owner, channel, campaign, segment, cid in new, *margin.get(cid, none), served.get(cid) or 0.0)
             for cid, owner, channel, campaign, segment in conn.execute(
-                "SELECT c.id, COALESCE(c.owner_id, 0), COALESCE(NULLIF(c.channel, ''), ?), COALESCE(c.campaign_id, 0), "
-                "COALESCE(NULLIF(c.profit_segment, ''), ?) FROM json_each(?) j CROSS JOIN contacts c "
+                "SELECT c.id, COALESCE(c.owner_id, 0), COALESCE(c.channel, ''), COALESCE(c.campaign_id, 0), "
+                "COALESCE(c.profit_segment, '') FROM json_each(?) j CROSS JOIN contacts c "
                 "INDEXED BY ix_contacts_kpi_dims ON c.id = j.value WHERE c.deleted_at IS NULL" + where,
-                [NONE, NONE, json.dumps(sorted(ids)), *params])]
+                [json.dumps(sorted(ids)), *params])]
 
 
 def _names(conn: sqlite3.Connection) -> tuple[dict, dict]:

@@ -3,14 +3,13 @@ and the rows behind a chart point. One grouped query per measure, never one per 
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from datetime import date, timedelta
 
 from db.connection import rows
 from db.filters import Filters, _add_months
 from db.kpi import ACT_WHEN, SERVED, campaigns, cube_where, join_contacts, pct, spend_between, whole_months, year_before
-from db.profit_rollup import DEFAULT, period_keys
+from db.profit_rollup import DEFAULT, period_clause
 
 TOP = 200
 
@@ -118,11 +117,11 @@ def clv_by_channel(conn: sqlite3.Connection, f: Filters) -> list[dict]:
               "FROM contacts c WHERE c.deleted_at IS NULL AND c.acquired_at IS NOT NULL AND c.acquired_at < :e "
               "AND c.channel IS NOT NULL GROUP BY c.channel", {"s": s, "e": e})}
     if whole_months(year):  # won deals of sales pipelines and served cost, per customer row of the rollup
-        keys = period_keys(year)
+        period, params = period_clause(year)
         margin, cost = {}, {}
         for channel, gross, served in conn.execute(
-                f"SELECT channel, SUM(margin), SUM(cost) FROM customer_months WHERE pipeline_id = {DEFAULT} "
-                "AND period IN (SELECT value FROM json_each(?)) GROUP BY channel", (json.dumps(keys),)):
+                f"SELECT m.channel, SUM(m.margin), SUM(m.cost) FROM customer_months m WHERE m.pipeline_id = {DEFAULT} "
+                f"AND {period} GROUP BY m.channel", params):
             margin[channel], cost[channel] = gross, served
     else:
         margin = dict(conn.execute(

@@ -425,7 +425,7 @@ def m0014_duplicate_lookups(db: sqlite_utils.Database) -> None:
 
 @migrations(name="0015_customer_profit_rollup")
 def m0015_customer_profit_rollup(db: sqlite_utils.Database) -> None:
-    """Per-customer profit by month and by year, with the customer's filter columns (db/profit_rollup.py).
+    """Per-customer profit by month, quarter and year, with the customer's filter columns (db/profit_rollup.py).
 
     The profit lists merged three grouped reads and looked up thousands of customers one by one (a year at
     the large scale: ~0.25-0.35 s); reading one row per customer of a year takes a few tens of ms.

@@ -17,6 +17,7 @@ before it (filed under the month of the first win); only live customers count.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 from db.filters import Filters, _add_months
@@ -100,24 +101,27 @@ def _deal(d: str, sign: str) -> str:
                    f"{d}.closed_at", f"{d}.pipeline_id", f"FROM contacts c {_WON.format(d=d)} AND c.id = {d}.contact_id")
 
 
+def _everything(scope: str = "") -> str:
+    """Upserts of everything customers contribute, from the source rows: every customer (``scope`` '') or
+    one (``scope`` ' AND c.id = ...')."""
+    when = WHEN.format(a="a")
+    acts = "FROM contacts c JOIN activities a ON a.contact_id = c.id WHERE "
+    return " ".join((
+        _insert({"cost": "SUM(a.cost)", "served": "COUNT(*)"}, when, "0", acts + _served("a", "c") + scope,
+                " GROUP BY 1, 3"),
+        _insert({"presale": "SUM(a.cost)"}, "c.acquired_at", "0",
+                f"{acts}{_COUNTED.format(a='a')} AND c.deleted_at IS NULL AND c.acquired_at IS NOT NULL "
+                f"AND {when} < c.acquired_at{scope}", " GROUP BY 1, 3"),
+        _insert({"revenue": "SUM(d.amount)", "margin": "SUM(d.amount - d.cost)", "won": "COUNT(*)"},
+                "d.closed_at", "d.pipeline_id",
+                f"FROM contacts c JOIN deals d ON d.contact_id = c.id {_WON.format(d='d')}{scope}", " GROUP BY 1, 2, 3"),
+        _insert({"new": "1"}, "c.acquired_at", "0",
+                f"FROM contacts c WHERE c.deleted_at IS NULL AND c.acquired_at IS NOT NULL{scope}")))
+
+
 def _customer(cid: str) -> str:
     """Recompute every row of one customer (after its first win or deletion changed)."""
-    when = WHEN.format(a="a")
-    one = f"FROM contacts c JOIN {{t}} WHERE c.id = {cid} AND {{w}}"
-    return (
-        f"DELETE FROM customer_months WHERE contact_id = {cid}; "
-        + _insert({"cost": "SUM(a.cost)", "served": "COUNT(*)"}, when, "0",
-                  one.format(t="activities a ON a.contact_id = c.id", w=_served("a", "c")), " GROUP BY 1")
-        + " " + _insert({"presale": "SUM(a.cost)"}, "c.acquired_at", "0",
-                        one.format(t="activities a ON a.contact_id = c.id",
-                                   w=f"{_COUNTED.format(a='a')} AND c.deleted_at IS NULL AND c.acquired_at IS NOT NULL "
-                                     f"AND {when} < c.acquired_at"), " GROUP BY 1")
-        + " " + _insert({"revenue": "SUM(d.amount)", "margin": "SUM(d.amount - d.cost)", "won": "COUNT(*)"},
-                        "d.closed_at", "d.pipeline_id",
-                        f"FROM contacts c JOIN deals d ON d.contact_id = c.id {_WON.format(d='d')} "
-                        f"AND c.id = {cid}", " GROUP BY 1, 2")
-        + " " + _insert({"new": "1"}, "c.acquired_at", "0",
-                        f"FROM contacts c WHERE c.id = {cid} AND c.deleted_at IS NULL AND c.acquired_at IS NOT NULL"))
+    return f"DELETE FROM customer_months WHERE contact_id = {cid}; " + _everything(f" AND c.id = {cid}")
 
 
 def _stage_kind() -> str:
@@ -178,23 +182,19 @@ TRIGGERS = [
 
 def rebuild(conn: sqlite3.Connection) -> None:
     """Recompute the rollup from the source rows (call inside a write transaction)."""
-    when = WHEN.format(a="a")
     conn.execute("DELETE FROM customer_months")
-    for statement in (
-        _insert({"cost": "SUM(a.cost)", "served": "COUNT(*)"}, when, "0",
-                f"FROM activities a JOIN contacts c ON c.id = a.contact_id WHERE {_served('a', 'c')}", " GROUP BY 1, 3"),
-        _insert({"presale": "SUM(a.cost)"}, "c.acquired_at", "0",
-                f"FROM activities a JOIN contacts c ON c.id = a.contact_id WHERE {_COUNTED.format(a='a')} "
-                f"AND c.deleted_at IS NULL AND c.acquired_at IS NOT NULL AND {when} < c.acquired_at", " GROUP BY 1, 3"),
-        _insert({"revenue": "SUM(d.amount)", "margin": "SUM(d.amount - d.cost)", "won": "COUNT(*)"},
-                "d.closed_at", "d.pipeline_id",
-                f"FROM deals d JOIN contacts c ON c.id = d.contact_id {_WON.format(d='d')}", " GROUP BY 1, 2, 3"),
-        _insert({"new": "1"}, "c.acquired_at", "0",
-                "FROM contacts c WHERE c.deleted_at IS NULL AND c.acquired_at IS NOT NULL"),
-    ):
-        for sql in statement.split(";"):
-            if sql.strip():
-                conn.execute(sql)
+    for sql in _everything().split(";"):
+        if sql.strip():
+            conn.execute(sql)
+
+
+def period_clause(f: Filters, alias: str = "m.") -> tuple[str, list]:
+    """``period = ?`` (one key) or ``period IN (...)`` for the keys of a whole-month period, and its one
+    parameter."""
+    keys = period_keys(f)
+    if len(keys) == 1:
+        return f"{alias}period = ?", keys
+    return f"{alias}period IN (SELECT value FROM json_each(?))", [json.dumps(keys)]
 
 
 def create(conn: sqlite3.Connection) -> None:
