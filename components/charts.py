@@ -9,34 +9,36 @@ LAYOUT = {"margin": {"l": 10, "r": 10, "t": 40, "b": 10}, "height": 320, "legend
           "plot_bgcolor": "white", "hovermode": "closest"}
 
 
-def _fig(title: str) -> go.Figure:
-    fig = go.Figure()
-    fig.update_layout(title={"text": title, "font": {"size": 15}}, **LAYOUT)
-    fig.update_xaxes(showgrid=False)
-    fig.update_yaxes(gridcolor="#eef0f4")
-    return fig
+def figure(title: str, traces: list[dict], **layout) -> go.Figure:
+    """One figure from trace dicts (each with its "type") and layout keys, validated once: building it with
+    ``add_*``/``update_*`` calls costs ~10x more (each call re-runs plotly's update machinery), and the
+    dashboard draws eleven figures on every data change. The empty template leaves styling to Streamlit's
+    chart theme, which fills it in the browser, instead of copying plotly's 6 kB default into each figure."""
+    base = {"template": {}, "title": {"text": title, "font": {"size": 15}}, **LAYOUT, "xaxis": {"showgrid": False},
+            "yaxis": {"gridcolor": "#eef0f4"}}
+    for axis in ("xaxis", "yaxis"):
+        if axis in layout:
+            layout[axis] = {**base[axis], **layout[axis]}
+    return go.Figure(data=traces, layout={**base, **layout})
 
 
 def satisfaction_over_time(series: list[dict], title: str, csat_label: str, nps_label: str) -> go.Figure:
     """CSAT % (left axis) and NPS (right axis) per month; a point's customdata is its month."""
-    fig = _fig(title)
     months = [r["month"] for r in series]
-    fig.add_bar(x=months, y=[None if r["csat"] is None else 100 * r["csat"] for r in series], name=csat_label,
-                marker_color=PALETTE[0], customdata=months, opacity=0.8)
-    fig.add_scatter(x=months, y=[r["nps"] for r in series], name=nps_label, yaxis="y2", mode="lines+markers",
-                    line={"color": PALETTE[2], "width": 3}, customdata=months)
-    fig.update_layout(yaxis={"range": [0, 100], "ticksuffix": "%"},
-                      yaxis2={"overlaying": "y", "side": "right", "range": [-100, 100], "showgrid": False})
-    return fig
+    return figure(title, [
+        {"type": "bar", "x": months, "y": [None if r["csat"] is None else 100 * r["csat"] for r in series],
+         "name": csat_label, "marker": {"color": PALETTE[0]}, "customdata": months, "opacity": 0.8},
+        {"type": "scatter", "x": months, "y": [r["nps"] for r in series], "name": nps_label, "yaxis": "y2",
+         "mode": "lines+markers", "line": {"color": PALETTE[2], "width": 3}, "customdata": months},
+    ], yaxis={"range": [0, 100], "ticksuffix": "%"},
+        yaxis2={"overlaying": "y", "side": "right", "range": [-100, 100], "showgrid": False})
 
 
 def distribution(scores: list[dict], title: str, kind: str) -> go.Figure:
-    fig = _fig(title)
     full = range(1, 6) if kind == "csat" else range(0, 11)
     counts = {r["score"]: r["n"] for r in scores}
-    colours = [_score_colour(kind, s) for s in full]
-    fig.add_bar(x=[str(s) for s in full], y=[counts.get(s, 0) for s in full], marker_color=colours, showlegend=False)
-    return fig
+    return figure(title, [{"type": "bar", "x": [str(s) for s in full], "y": [counts.get(s, 0) for s in full],
+                           "marker": {"color": [_score_colour(kind, s) for s in full]}, "showlegend": False}])
 
 
 def _score_colour(kind: str, score: int) -> str:
@@ -47,78 +49,70 @@ def _score_colour(kind: str, score: int) -> str:
 
 def profit_bars(groups: list[dict], title: str, horizontal: bool = False) -> go.Figure:
     """Profit per group; losses in red. customdata carries the group key for drill-down."""
-    fig = _fig(title)
     labels = [str(g["label"]) for g in groups]
     values = [g["profit"] for g in groups]
-    colours = [PALETTE[1] if (v or 0) >= 0 else PALETTE[3] for v in values]
-    keys = [g["key"] for g in groups]
+    bar = {"type": "bar", "marker": {"color": [PALETTE[1] if (v or 0) >= 0 else PALETTE[3] for v in values]},
+           "customdata": [g["key"] for g in groups], "showlegend": False}
     if horizontal:
-        fig.add_bar(y=labels, x=values, orientation="h", marker_color=colours, customdata=keys, showlegend=False)
-        fig.update_layout(height=max(320, 24 * len(groups) + 80), yaxis={"autorange": "reversed"})
-    else:
-        fig.add_bar(x=labels, y=values, marker_color=colours, customdata=keys, showlegend=False)
-    return fig
+        return figure(title, [{**bar, "y": labels, "x": values, "orientation": "h"}],
+                      height=max(320, 24 * len(groups) + 80), yaxis={"autorange": "reversed"})
+    return figure(title, [{**bar, "x": labels, "y": values}])
 
 
 def cac_over_time(points: list[dict], title: str, series: str = "channel") -> go.Figure:
     """CAC per month, one line per channel (or per campaign); gaps where nobody was won."""
-    fig = _fig(title)
     # only series with at least one CAC to draw: a campaign that won nobody in the window has no line
     names = list(dict.fromkeys(p[series] for p in sorted(points, key=lambda p: (p["month"], str(p[series])))
                                if p["cac"] is not None))
+    traces = []
     for i, name in enumerate(names):
         mine = [p for p in points if p[series] == name]
-        fig.add_scatter(x=[p["month"] for p in mine], y=[p["cac"] for p in mine], name=str(name),
-                        mode="lines+markers", line={"color": PALETTE[i % len(PALETTE)]}, connectgaps=False,
-                        customdata=[[p["spend"], p["new_customers"]] for p in mine],
-                        hovertemplate="%{x}: %{y:,.0f}<br>spend %{customdata[0]:,.0f} / %{customdata[1]} won"
-                                      "<extra>" + str(name) + "</extra>")
-    return fig
+        traces.append({"type": "scatter", "x": [p["month"] for p in mine], "y": [p["cac"] for p in mine],
+                       "name": str(name), "mode": "lines+markers", "line": {"color": PALETTE[i % len(PALETTE)]},
+                       "connectgaps": False, "customdata": [[p["spend"], p["new_customers"]] for p in mine],
+                       "hovertemplate": "%{x}: %{y:,.0f}<br>spend %{customdata[0]:,.0f} / %{customdata[1]} won"
+                                        "<extra>" + str(name) + "</extra>"})
+    return figure(title, traces)
 
 
 def cac_vs_clv(points: list[dict], title: str, cac_label: str, clv_label: str) -> go.Figure:
-    fig = _fig(title)
     shown = [p for p in points if p["cac"] is not None and p["clv"] is not None]
-    fig.add_scatter(x=[p["cac"] for p in shown], y=[p["clv"] for p in shown], text=[p["channel"] for p in shown],
-                    mode="markers+text", textposition="top center", marker={"size": 14, "color": PALETTE[4]},
-                    customdata=[p["channel"] for p in shown], showlegend=False)
     top = max([p["cac"] for p in shown] + [p["clv"] for p in shown] + [1])
-    fig.add_scatter(x=[0, top], y=[0, 3 * top], mode="lines", line={"dash": "dot", "color": "#9ca3af"},
-                    name="LTV = 3 × CAC")
-    fig.update_layout(xaxis_title=cac_label, yaxis_title=clv_label)
-    return fig
+    return figure(title, [
+        {"type": "scatter", "x": [p["cac"] for p in shown], "y": [p["clv"] for p in shown],
+         "text": [p["channel"] for p in shown], "mode": "markers+text", "textposition": "top center",
+         "marker": {"size": 14, "color": PALETTE[4]}, "customdata": [p["channel"] for p in shown],
+         "showlegend": False},
+        {"type": "scatter", "x": [0, top], "y": [0, 3 * top], "mode": "lines",
+         "line": {"dash": "dot", "color": "#9ca3af"}, "name": "LTV = 3 × CAC"},
+    ], xaxis={"title": {"text": cac_label}}, yaxis={"title": {"text": clv_label}})
 
 
 def funnel(stages: list[dict], title: str) -> go.Figure:
-    fig = _fig(title)
-    fig.add_trace(go.Funnel(y=[s["stage"] for s in stages], x=[s["deals"] for s in stages],
-                            customdata=[s["stage_id"] for s in stages], textinfo="value+percent initial",
-                            marker={"color": PALETTE[0]}))
-    return fig
+    return figure(title, [{"type": "funnel", "y": [s["stage"] for s in stages], "x": [s["deals"] for s in stages],
+                           "customdata": [s["stage_id"] for s in stages], "textinfo": "value+percent initial",
+                           "marker": {"color": PALETTE[0]}}])
 
 
 def rates_over_time(series: list[dict], title: str, win_label: str, cycle_label: str) -> go.Figure:
-    fig = _fig(title)
     months = [r["month"] for r in series]
-    fig.add_scatter(x=months, y=[None if r["win_rate"] is None else 100 * r["win_rate"] for r in series],
-                    name=win_label, mode="lines+markers", line={"color": PALETTE[1], "width": 3})
-    fig.add_bar(x=months, y=[r["cycle_days"] for r in series], name=cycle_label, yaxis="y2",
-                marker_color="#c7d2fe", opacity=0.7)
-    fig.update_layout(yaxis={"range": [0, 100], "ticksuffix": "%"},
-                      yaxis2={"overlaying": "y", "side": "right", "showgrid": False})
-    return fig
+    return figure(title, [
+        {"type": "scatter", "x": months, "y": [None if r["win_rate"] is None else 100 * r["win_rate"] for r in series],
+         "name": win_label, "mode": "lines+markers", "line": {"color": PALETTE[1], "width": 3}},
+        {"type": "bar", "x": months, "y": [r["cycle_days"] for r in series], "name": cycle_label, "yaxis": "y2",
+         "marker": {"color": "#c7d2fe"}, "opacity": 0.7},
+    ], yaxis={"range": [0, 100], "ticksuffix": "%"}, yaxis2={"overlaying": "y", "side": "right", "showgrid": False})
 
 
 def cohort_heatmap(cells: list[dict], title: str, age_label: str) -> go.Figure:
-    fig = _fig(title)
     cohorts = sorted({c["cohort"] for c in cells})
     ages = sorted({c["age"] for c in cells})
     grid = {(c["cohort"], c["age"]): c["retention"] for c in cells}
     z = [[None if grid.get((co, a)) is None else round(100 * grid[(co, a)], 1) for a in ages] for co in cohorts]
     sizes = {c["cohort"]: c["size"] for c in cells}
-    fig.add_trace(go.Heatmap(z=z, x=[str(a) for a in ages], y=[f"{co} ({sizes[co]})" for co in cohorts],
-                             colorscale="Blues", zmin=0, zmax=100, texttemplate="%{z:.0f}", hoverongaps=False,
-                             colorbar={"ticksuffix": "%"}))
-    fig.update_layout(xaxis_title=age_label, height=max(320, 26 * len(cohorts) + 100),
-                      yaxis={"autorange": "reversed"})
-    return fig
+    return figure(title, [{"type": "heatmap", "z": z, "x": [str(a) for a in ages],
+                           "y": [f"{co} ({sizes[co]})" for co in cohorts], "colorscale": "Blues", "zmin": 0,
+                           "zmax": 100, "texttemplate": "%{z:.0f}", "hoverongaps": False,
+                           "colorbar": {"ticksuffix": "%"}}],
+                  xaxis={"title": {"text": age_label}}, height=max(320, 26 * len(cohorts) + 100),
+                  yaxis={"autorange": "reversed"})
