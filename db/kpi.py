@@ -2,7 +2,8 @@
 
 Customer-side filters (owner, channel, campaign, segment) apply to the customer (contact) a row belongs
 to. Sales KPIs look at sales pipelines unless a pipeline is chosen. "No data" is None, never 0.
-Whole-month periods read the trigger-kept ``kpi_cube`` (db/rollups.py); other periods read the rows.
+Whole-month periods read the trigger-kept rollups (db/rollups.py, db/deal_cube.py, db/profit_rollup.py);
+other periods read the rows.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def dims_where(f: Filters, alias: str = "") -> tuple[str, list]:
 
 
 def cube_where(f: Filters) -> tuple[str, list]:
-    """WHERE for ``kpi_cube`` rows of the period's months and the customer filters."""
+    """WHERE for ``kpi_cube`` or ``deal_cube`` rows of the period's months and the customer filters."""
     where, params = dims_where(f)
     return " WHERE month >= ? AND month < ?" + where, [f.start.strftime("%Y-%m"), f.end.strftime("%Y-%m"), *params]
 
@@ -83,16 +84,21 @@ def satisfaction(conn: sqlite3.Connection, f: Filters) -> dict:
 
 def sales(conn: sqlite3.Connection, f: Filters) -> dict:
     """Revenue and gross margin of deals won in the period; win rate and sales cycle of deals closed in it."""
-    where, params = f.contact_clause()
     pwhere, pparams = f.pipeline_clause()
-    r = one(conn,
-            "SELECT SUM(s.kind = 'won') AS won, SUM(s.kind = 'lost') AS lost, "
-            "SUM(CASE WHEN s.kind = 'won' THEN d.amount END) AS revenue, "
-            "SUM(CASE WHEN s.kind = 'won' THEN d.amount - d.cost END) AS margin, "
-            "AVG(CASE WHEN s.kind = 'won' THEN julianday(d.closed_at) - julianday(d.created_at) END) AS cycle "
-            "FROM deals d JOIN stages s ON s.id = d.stage_id " + join_contacts(where, "d") +
-            "WHERE d.deleted_at IS NULL AND s.kind IN ('won', 'lost') AND d.closed_at >= ? AND d.closed_at < ?"
-            + pwhere + where, [*f.bounds, *pparams, *params])
+    if whole_months(f):
+        where, params = cube_where(f)
+        r = one(conn, "SELECT SUM(won) AS won, SUM(lost) AS lost, SUM(revenue) AS revenue, SUM(margin) AS margin, "
+                      "SUM(cycle) / SUM(cycle_n) AS cycle FROM deal_cube d" + where + pwhere, [*params, *pparams])
+    else:
+        where, params = f.contact_clause()
+        r = one(conn,
+                "SELECT SUM(s.kind = 'won') AS won, SUM(s.kind = 'lost') AS lost, "
+                "SUM(CASE WHEN s.kind = 'won' THEN d.amount END) AS revenue, "
+                "SUM(CASE WHEN s.kind = 'won' THEN d.amount - d.cost END) AS margin, "
+                "AVG(CASE WHEN s.kind = 'won' THEN julianday(d.closed_at) - julianday(d.created_at) END) AS cycle "
+                "FROM deals d JOIN stages s ON s.id = d.stage_id " + join_contacts(where, "d") +
+                "WHERE d.deleted_at IS NULL AND s.kind IN ('won', 'lost') AND d.closed_at >= ? AND d.closed_at < ?"
+                + pwhere + where, [*f.bounds, *pparams, *params])
     won, lost = r["won"] or 0, r["lost"] or 0
     return {"won": won, "lost": lost, "revenue": r["revenue"] if won else None,
             "margin": r["margin"] if won else None, "win_rate": pct(won, won + lost), "cycle_days": r["cycle"]}
@@ -153,20 +159,18 @@ def spend(conn: sqlite3.Connection, f: Filters) -> float:
 def acquisition(conn: sqlite3.Connection, f: Filters, *, full: bool = True) -> dict:
     """New customers (first win in the period), CAC = spend / new customers, and the fully loaded CAC that
     adds the done activities on those customers before their first win (their pre-sale cost)."""
-    if whole_months(f):
+    where, params = f.contact_clause()
+    new = one(conn, "SELECT COUNT(*) AS n FROM contacts c WHERE c.deleted_at IS NULL AND c.acquired_at >= ? "
+                    "AND c.acquired_at < ?" + where, [*f.bounds, *params])["n"]  # a covering index range
+    pre = 0.0
+    if full and new and whole_months(f):
         where, params = _new_where(f)
-        r = conn.execute("SELECT SUM(new), SUM(presale) FROM customer_months m" + where, params).fetchone()
-        new, pre = r[0] or 0, (r[1] or 0.0) if full else 0.0
-    else:
-        where, params = f.contact_clause()
-        new = one(conn, "SELECT COUNT(*) AS n FROM contacts c WHERE c.deleted_at IS NULL AND c.acquired_at >= ? "
-                        "AND c.acquired_at < ?" + where, [*f.bounds, *params])["n"]
-        pre = 0.0
-        if full and new:
-            pre = conn.execute(
-                f"SELECT SUM(a.cost) FROM contacts c JOIN activities a ON a.contact_id = c.id WHERE c.deleted_at "
-                f"IS NULL AND c.acquired_at >= ? AND c.acquired_at < ? AND a.done = 1 AND a.deleted_at IS NULL "
-                f"AND {ACT_WHEN} < c.acquired_at" + where, [*f.bounds, *params]).fetchone()[0] or 0.0
+        pre = conn.execute("SELECT SUM(presale) FROM customer_months m" + where, params).fetchone()[0] or 0.0
+    elif full and new:
+        pre = conn.execute(
+            f"SELECT SUM(a.cost) FROM contacts c JOIN activities a ON a.contact_id = c.id WHERE c.deleted_at "
+            f"IS NULL AND c.acquired_at >= ? AND c.acquired_at < ? AND a.done = 1 AND a.deleted_at IS NULL "
+            f"AND {ACT_WHEN} < c.acquired_at" + where, [*f.bounds, *params]).fetchone()[0] or 0.0
     money = spend(conn, f)
     return {"new_customers": new, "spend": money, "cac": money / new if new else None,
             "cac_full": (money + pre) / new if new and full else None, "pre_sale_cost": pre}

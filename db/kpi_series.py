@@ -43,14 +43,10 @@ def monthly(conn: sqlite3.Connection, f: Filters, n: int = 12) -> list[dict]:
     sat = {r["month"]: r for r in rows(conn, "SELECT month, SUM(csat_n) AS cn, SUM(csat_happy) AS happy, "
                                              "SUM(nps_n) AS nn, SUM(promoters) - SUM(detractors) AS net FROM kpi_cube"
                                        + where + " GROUP BY month", params)}
-    cwhere, cparams = window.contact_clause()
     pwhere, pparams = window.pipeline_clause()
     deals = {r["m"]: r for r in rows(
-        conn, "SELECT substr(d.closed_at, 1, 7) AS m, SUM(s.kind = 'won') AS won, SUM(s.kind = 'lost') AS lost, "
-              "AVG(CASE WHEN s.kind = 'won' THEN julianday(d.closed_at) - julianday(d.created_at) END) AS cycle "
-              "FROM deals d JOIN stages s ON s.id = d.stage_id " + join_contacts(cwhere, "d") +
-              "WHERE d.deleted_at IS NULL AND s.kind IN ('won', 'lost') AND d.closed_at >= ? AND d.closed_at < ?"
-              + pwhere + cwhere + " GROUP BY 1", [*window.bounds, *pparams, *cparams])}
+        conn, "SELECT month AS m, SUM(won) AS won, SUM(lost) AS lost, SUM(cycle) / SUM(cycle_n) AS cycle "
+              "FROM deal_cube d" + where + pwhere + " GROUP BY month", [*params, *pparams])}
     new = _new_customers(conn, window)
     spent = campaigns(conn)
     out = []

@@ -12,7 +12,7 @@ import sqlite3
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
-from db import profit_rollup, rollups
+from db import deal_cube, profit_rollup, rollups
 from db.errors import SchemaTooNew
 
 migrations = Migrations("crm")
@@ -432,6 +432,17 @@ def m0015_customer_profit_rollup(db: sqlite_utils.Database) -> None:
     """
     profit_rollup.create(db.conn)
 
+
+
+@migrations(name="0016_deal_cube")
+def m0016_deal_cube(db: sqlite_utils.Database) -> None:
+    """Closed deals per month x pipeline x the customer's filter columns (db/deal_cube.py).
+
+    The sales cards and the win-rate series read every deal closed in the 12 months before the period,
+    joined to its customer under a customer filter (~20-50 ms a read at the large scale, several reads per
+    dashboard run); the same figures from the monthly rows take about a millisecond.
+    """
+    deal_cube.create(db.conn)
 
 def known_names() -> set[str]:
     return {m.name for m in migrations._migrations}

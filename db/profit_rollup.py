@@ -49,15 +49,20 @@ INDEXES = [f"CREATE UNIQUE INDEX ux_customer_months ON customer_months({_KEY})",
 
 
 def period_keys(f: Filters) -> list[str]:
-    """``customer_months`` keys covering a whole-month period: calendar years ('YYYY') when it is made of
-    whole years, else quarters ('YYYY-Qn') when made of whole quarters, else months ('YYYY-MM')."""
-    if f.start.month == 1 and f.end.month == 1:
-        return [str(y) for y in range(f.start.year, f.end.year)]
-    step, quarters = (3, True) if f.start.month % 3 == 1 and f.end.month % 3 == 1 else (1, False)
+    """The fewest ``customer_months`` keys covering a whole-month period: a calendar year ('YYYY') where the
+    period holds it whole, else a quarter ('YYYY-Qn'), else a month ('YYYY-MM'). The 12 months before
+    a mid-year month end read ~6 keys instead of 12."""
     keys, month = [], f.start
     while month < f.end:
-        keys.append(f"{month.year}-Q{(month.month + 2) // 3}" if quarters else month.strftime("%Y-%m"))
-        month = _add_months(month, step)
+        if month.month == 1 and _add_months(month, 12) <= f.end:
+            keys.append(str(month.year))
+            month = _add_months(month, 12)
+        elif month.month % 3 == 1 and _add_months(month, 3) <= f.end:
+            keys.append(f"{month.year}-Q{(month.month + 2) // 3}")
+            month = _add_months(month, 3)
+        else:
+            keys.append(month.strftime("%Y-%m"))
+            month = _add_months(month, 1)
     return keys
 
 

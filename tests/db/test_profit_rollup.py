@@ -92,7 +92,9 @@ def _filters(conn):
                             Filters(date(2026, 10, 1), date(2026, 11, 1)))
     two_years, two_quarters = Filters(date(2025, 1, 1), date(2027, 1, 1)), Filters(date(2026, 4, 1), date(2026, 10, 1))
     two_months = Filters(date(2026, 9, 1), date(2026, 11, 1))
+    mixed = Filters(date(2025, 11, 1), date(2026, 11, 1))  # months, quarters and months again
     return [year, quarter, month, two_years, two_quarters, two_months, replace(two_months, pipeline_id=1),
+            mixed, replace(mixed, channel=channel), replace(mixed, pipeline_id=1),
             replace(year, owner_id=owner), replace(quarter, channel=channel),
             replace(year, campaign_id=campaign), replace(year, segment="A"), replace(month, segment="C"),
             replace(year, pipeline_id=1), replace(quarter, pipeline_id=recruiting)]
@@ -112,7 +114,7 @@ def test_rollup_reads_give_what_the_source_rows_give(seeded_conn):
             assert got[6:] == pytest.approx(want[6:]), f
 
 
-def test_period_keys_use_years_when_whole_years():
+def test_period_keys_cover_a_period_with_the_fewest_keys():
     from datetime import date
 
     from db.filters import Filters
@@ -121,6 +123,10 @@ def test_period_keys_use_years_when_whole_years():
     assert period_keys(Filters(date(2025, 1, 1), date(2027, 1, 1))) == ["2025", "2026"]
     assert period_keys(Filters(date(2026, 11, 1), date(2027, 2, 1))) == ["2026-11", "2026-12", "2027-01"]
     assert period_keys(Filters(date(2026, 10, 1), date(2027, 4, 1))) == ["2026-Q4", "2027-Q1"]
+    assert period_keys(Filters(date(2025, 12, 1), date(2026, 12, 1))) == [  # 12 months to a November
+        "2025-12", "2026-Q1", "2026-Q2", "2026-Q3", "2026-10", "2026-11"]
+    assert period_keys(Filters(date(2025, 11, 1), date(2027, 3, 1))) == [
+        "2025-11", "2025-12", "2026", "2027-01", "2027-02"]
 
 
 def test_summary_ranked_in_sql_equals_ranking_the_customer_rows(seeded_conn):
