@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from db import records
+from db import deals, records
 from db.connection import one, rows, write
 from db.errors import ConflictError, NotFoundError, ValidationError
 from db.permissions import Actor
 
 ACTIONS = ("create", "update", "delete", "restore", "password", "merge", "move")
+WIN_FIELDS = {"stage_id", "closed_at", "contact_id", "pipeline_id"}  # a deal's part in its customer's first win
 
 
 def search(conn: sqlite3.Connection, *, entity: str | None = None, user_id: int | None = None,
@@ -54,7 +55,10 @@ def revert(conn: sqlite3.Connection, audit_id: int, actor: Actor) -> dict:
         if moved:
             raise ConflictError(current=current, changed=moved, who="someone", when=current["updated_at"],
                                 fields=", ".join(moved))
-        return records.update(conn, entry["entity"], entry["entity_id"], current["version"], before, actor)
+        saved = records.update(conn, entry["entity"], entry["entity_id"], current["version"], before, actor)
+        if entry["entity"] == "deals" and WIN_FIELDS & before.keys():
+            deals.resync_first_win(conn, current, records.get(conn, "deals", entry["entity_id"]), actor)
+        return saved
 
 
 def restore(conn: sqlite3.Connection, entity: str, entity_id: int, actor: Actor) -> None:

@@ -147,6 +147,14 @@ def move(conn: sqlite3.Connection, deal_id: int, to_stage_id: int, version: int,
         return saved
 
 
+def resync_first_win(conn: sqlite3.Connection, before: dict, after: dict, actor: Actor) -> None:
+    """After a deal's stage, close date, pipeline or customer changed other than by ``move`` (an audit
+    revert): re-derive the first win of the customer it had and of the one it has."""
+    for deal in (before, after):
+        if deal["contact_id"] is not None:
+            _sync_first_win(conn, deal, actor)
+
+
 def _sync_first_win(conn: sqlite3.Connection, deal: dict, actor: Actor) -> None:
     """A customer is a contact with a won sales deal; its first win (``acquired_at``) drives new-customer
     counts, CAC and cost to serve. Winning sets it (and makes a lead or prospect a customer); moving the

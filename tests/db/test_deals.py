@@ -152,3 +152,19 @@ def test_a_won_hire_does_not_make_a_customer(pipe, admin):
     hire = deals.create(pipe, {"pipeline_id": 2, "stage_id": 5, "title": "Ana", "contact_id": 1}, admin)
     deals.move(pipe, hire, 6, 1, admin)
     assert tuple(_contact(pipe))[:2] == (None, "lead")
+
+
+def test_reverting_a_win_in_the_audit_log_takes_the_first_win_back(pipe, admin):
+    from db import audit
+
+    pipe.execute("INSERT INTO contacts (id, first_name, last_name, lifecycle) VALUES (1, 'Ana', 'Lima', 'prospect')")
+    deal = deals.create(pipe, {"pipeline_id": 1, "stage_id": 1, "title": "a", "contact_id": 1}, admin)
+    deals.move(pipe, deal, 3, 1, admin, closed_at="2026-11-20 10:00:00")
+    assert tuple(_contact(pipe))[:2] == ("2026-11-20 10:00:00", "customer")
+    won = pipe.execute("SELECT MAX(id) FROM audit_log WHERE entity = 'deals' AND entity_id = ?", (deal,)).fetchone()[0]
+    audit.revert(pipe, won, admin)  # the move is undone from the audit log, not from the board
+    assert pipe.execute("SELECT stage_id FROM deals WHERE id = ?", (deal,)).fetchone()[0] == 1
+    assert tuple(_contact(pipe))[:2] == (None, "prospect")
+    again = pipe.execute("SELECT MAX(id) FROM audit_log WHERE entity = 'deals' AND entity_id = ?", (deal,)).fetchone()[0]
+    audit.revert(pipe, again, admin)  # and the revert itself reverted: won again
+    assert tuple(_contact(pipe))[:2] == ("2026-11-20 10:00:00", "customer")
