@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from components.board import board_data, render_board
-from components.charts import LAYOUT, PALETTE
+from components.charts import PALETTE, figure
 from components.history import render_history
 from components.i18n import error_text, moment, money, t
 from components.layout import PageContext, nav_link, show_error
@@ -164,14 +164,13 @@ def render_forecast(ctx: PageContext, pipeline_id: int) -> None:
 
 def forecast_figure(points: list[dict]) -> go.Figure:
     """Stacked bars of weighted pipeline per expected-close month, one colour per owner (pure)."""
-    fig = go.Figure()
     owners = sorted({p["owner"] for p in points})
+    traces = []
     for i, owner in enumerate(owners):
         mine = [p for p in points if p["owner"] == owner]
-        fig.add_bar(x=[p["month"] for p in mine], y=[p["weighted"] for p in mine], name=owner,
-                    marker_color=PALETTE[i % len(PALETTE)])
-    fig.update_layout(barmode="stack", **LAYOUT)
-    return fig
+        traces.append({"type": "bar", "x": [p["month"] for p in mine], "y": [p["weighted"] for p in mine],
+                       "name": owner, "marker": {"color": PALETTE[i % len(PALETTE)]}})
+    return figure("", traces, barmode="stack")
 
 
 def render_deal(ctx: PageContext, deal_id: int) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
-from components.charts import LAYOUT, PALETTE
+from components import charts
+from components.charts import PALETTE
 from components.i18n import t
 from components.layout import PageContext
 from db import views
@@ -14,16 +15,14 @@ from db import views
 def figure(result: list[dict], display: str, title: str) -> go.Figure | None:
     """A plotly figure for a view's result (pure); None for a table."""
     labels, values = [r["label"] for r in result], [r["value"] for r in result]
-    if display == "bar":
-        fig = go.Figure(go.Bar(x=labels, y=values, marker_color=PALETTE[0]))
-    elif display == "line":
-        fig = go.Figure(go.Scatter(x=labels, y=values, mode="lines+markers", line={"color": PALETTE[0], "width": 3}))
-    elif display == "pie":
-        fig = go.Figure(go.Pie(labels=labels, values=values, hole=0.4))
-    else:
+    traces = {"bar": {"type": "bar", "x": labels, "y": values, "marker": {"color": PALETTE[0]}},
+              "line": {"type": "scatter", "x": labels, "y": values, "mode": "lines+markers",
+                       "line": {"color": PALETTE[0], "width": 3}},
+              "pie": {"type": "pie", "labels": labels, "values": values, "hole": 0.4, "textposition": "inside"}}
+    if display not in traces:
         return None
-    fig.update_layout(title=title, **LAYOUT)
-    return fig
+    legend = {"orientation": "v", "x": 1.02, "y": 0.5} if display == "pie" else charts.LAYOUT["legend"]  # beside
+    return charts.figure(title, [traces[display]], legend=legend)
 
 
 def builder(start: dict | None) -> dict:

@@ -2,10 +2,9 @@
 
 from datetime import date
 
-import plotly.graph_objects as go
 import streamlit as st
 
-from components.charts import LAYOUT, PALETTE
+from components.charts import PALETTE, figure
 from components.i18n import money, number, percent, t
 from components.layout import page_setup
 from db import segments
@@ -41,10 +40,10 @@ st.dataframe([{t("dashboard.segment"): r["segment"], t("segments.customers"): r[
                t("kpi.nps"): number(r["nps"], ctx.lang, 1) if r["nps"] is not None else "—"} for r in table],
              hide_index=True, width="stretch")
 left, right = st.columns(2)
-fig = go.Figure(go.Bar(x=[r["segment"] for r in table], y=[r["customers"] for r in table], marker_color=PALETTE[:3]))
-fig.update_layout(title=t("segments.customers_by_abc"), **LAYOUT)
-left.plotly_chart(fig, key="seg_abc")
+left.plotly_chart(figure(t("segments.customers_by_abc"), [
+    {"type": "bar", "x": [r["segment"] for r in table], "y": [r["customers"] for r in table],
+     "marker": {"color": PALETTE[:3]}}]), key="seg_abc")
 rfm = segments.recency_counts(ctx.conn)
-fig2 = go.Figure(go.Bar(x=[str(score) for score in rfm], y=list(rfm.values()), marker_color=PALETTE[4]))
-fig2.update_layout(title=t("segments.recency"), **LAYOUT)
-right.plotly_chart(fig2, key="seg_rfm")
+right.plotly_chart(figure(t("segments.recency"), [
+    {"type": "bar", "x": [str(score) for score in rfm], "y": list(rfm.values()), "marker": {"color": PALETTE[4]}}]),
+    key="seg_rfm")
