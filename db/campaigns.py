@@ -15,16 +15,20 @@ EDITABLE = ("name", "channel", "starts_on", "ends_on", "budget", "spend")
 
 def results(conn: sqlite3.Connection) -> list[dict]:
     """Every campaign with leads (contacts it brought), customers (of those, won), revenue and margin of
-    their won sales deals, ROI = (margin - spend) / spend and CAC = spend / customers."""
-    out = rows(conn,
-               "WITH won AS (SELECT d.contact_id, SUM(d.amount) AS revenue, SUM(d.amount - d.cost) AS margin FROM deals d "
-               "JOIN stages s ON s.id = d.stage_id JOIN pipelines p ON p.id = d.pipeline_id WHERE s.kind = 'won' "
-               "AND p.kind = 'sales' AND d.deleted_at IS NULL GROUP BY d.contact_id) "
+    their won sales deals (by close date, as every win has one), ROI = (margin - spend) / spend and
+    CAC = spend / customers."""
+    out = rows(conn,  # won deals from the monthly rollup (db/deal_cube.py): ~10 ms instead of every deal
+               "WITH won AS (SELECT campaign_id, SUM(revenue) AS revenue, SUM(margin) AS margin FROM deal_cube "
+               "WHERE campaign_id > 0 AND pipeline_id IN (SELECT id FROM pipelines WHERE kind = 'sales') "
+               "GROUP BY campaign_id), "
+               "people AS (SELECT campaign_id, COUNT(*) AS leads, COUNT(acquired_at) AS customers FROM contacts "
+               "INDEXED BY ix_contacts_campaign_won WHERE deleted_at IS NULL AND campaign_id IS NOT NULL "
+               "GROUP BY campaign_id) "  # the partial covering index: ~15 ms; the planner's pick reads rows (~200)
                "SELECT cp.id, cp.version, cp.name, cp.channel, cp.starts_on, cp.ends_on, cp.budget, cp.spend, "
-               "COUNT(c.id) AS leads, COUNT(c.acquired_at) AS customers, COALESCE(SUM(w.revenue), 0) AS revenue, "
-               "COALESCE(SUM(w.margin), 0) AS margin FROM campaigns cp LEFT JOIN contacts c ON c.campaign_id = cp.id "
-               "AND c.deleted_at IS NULL LEFT JOIN won w ON w.contact_id = c.id WHERE cp.deleted_at IS NULL "
-               "GROUP BY cp.id ORDER BY cp.starts_on DESC, cp.id DESC")
+               "COALESCE(p.leads, 0) AS leads, COALESCE(p.customers, 0) AS customers, "
+               "COALESCE(w.revenue, 0) AS revenue, COALESCE(w.margin, 0) AS margin FROM campaigns cp "
+               "LEFT JOIN people p ON p.campaign_id = cp.id LEFT JOIN won w ON w.campaign_id = cp.id "
+               "WHERE cp.deleted_at IS NULL ORDER BY cp.starts_on DESC, cp.id DESC")
     for r in out:
         r["roi"] = (r["margin"] - r["spend"]) / r["spend"] if r["spend"] else None
         r["cac"] = r["spend"] / r["customers"] if r["customers"] else None

@@ -15,8 +15,8 @@ def test_campaign_results_by_hand(conn, admin):
       "(2, 'b', 1, '2026-02-01'), (3, 'c', 1, NULL)")
     x("INSERT INTO pipelines (id, name, kind) VALUES (1, 'S', 'sales')")
     x("INSERT INTO stages (id, pipeline_id, name, kind, probability) VALUES (1, 1, 'Won', 'won', 1)")
-    x("INSERT INTO deals (pipeline_id, stage_id, title, contact_id, amount, cost) VALUES "
-      "(1, 1, 'x', 1, 600, 200), (1, 1, 'y', 2, 400, 100)")
+    x("INSERT INTO deals (pipeline_id, stage_id, title, contact_id, amount, cost, closed_at) VALUES "
+      "(1, 1, 'x', 1, 600, 200, '2026-01-01'), (1, 1, 'y', 2, 400, 100, '2026-02-01')")
     got = {r["name"]: r for r in campaigns.results(conn)}
     spring = got["Spring"]
     assert (spring["leads"], spring["customers"], spring["revenue"], spring["margin"]) == (3, 2, 1000, 700)
