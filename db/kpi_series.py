@@ -9,7 +9,6 @@ from datetime import date, timedelta
 from db.connection import rows
 from db.filters import Filters, _add_months
 from db.kpi import ACT_WHEN, SERVED, campaigns, cube_where, join_contacts, pct, spend_between, whole_months, year_before
-from db.profit_rollup import DEFAULT, period_clause
 
 TOP = 200
 
@@ -112,13 +111,13 @@ def clv_by_channel(conn: sqlite3.Connection, f: Filters) -> list[dict]:
               "SUM(c.churned_at IS NULL OR c.churned_at >= :s) AS active, SUM(c.acquired_at >= :s) AS new "
               "FROM contacts c WHERE c.deleted_at IS NULL AND c.acquired_at IS NOT NULL AND c.acquired_at < :e "
               "AND c.channel IS NOT NULL GROUP BY c.channel", {"s": s, "e": e})}
-    if whole_months(year):  # won deals of sales pipelines and served cost, per customer row of the rollup
-        period, params = period_clause(year)
-        margin, cost = {}, {}
-        for channel, gross, served in conn.execute(
-                f"SELECT m.channel, SUM(m.margin), SUM(m.cost) FROM customer_months m WHERE m.pipeline_id = {DEFAULT} "
-                f"AND {period} GROUP BY m.channel", params):
-            margin[channel], cost[channel] = gross, served
+    if whole_months(year):  # won deals of sales pipelines and served cost, from the monthly rollups
+        where, params = cube_where(year)
+        pwhere, pparams = year.pipeline_clause()
+        margin = dict(conn.execute("SELECT channel, SUM(margin) FROM deal_cube d" + where + pwhere
+                                   + " GROUP BY channel", [*params, *pparams]).fetchall())
+        cost = dict(conn.execute("SELECT channel, SUM(cost) FROM kpi_cube" + where + " GROUP BY channel",
+                                 params).fetchall())
     else:
         margin = dict(conn.execute(
             "SELECT c.channel, SUM(d.amount - d.cost) FROM deals d JOIN stages st ON st.id = d.stage_id "
