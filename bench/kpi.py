@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import date
 
 from bench.pages import database
-from db import dashboard, kpi, kpi_profit, kpi_series
+from db import campaigns, dashboard, kpi, kpi_profit, kpi_series
 from db.connection import connect
 from db.filters import Filters, period
 
@@ -49,6 +49,7 @@ def queries(path, conn, f: Filters) -> dict:
         "profit per customer": lambda: kpi_profit.customer_profits(conn, f),
         "profit summary (top, losses, 4 dimensions)": lambda: kpi_profit.summary(conn, f),
         "funnel": lambda: kpi_series.funnel(conn, f, sales_pipeline),
+        "campaign results (leads, ROI, CAC; any period)": lambda: campaigns.results(conn),
         "customers behind a channel": lambda: kpi_profit.customers_behind(conn, f, "channel", "email"),
         "summary, owner filter": lambda: kpi.summary(conn, replace(f, owner_id=owner)),
         "summary, segment filter": lambda: kpi.summary(conn, replace(f, segment="A")),
