@@ -80,6 +80,17 @@ def wait_idle(page, timeout: float = 20_000) -> None:
     page.wait_for_timeout(100)
 
 
+def eventually(page, read, timeout: float = 20.0):
+    """``read()``'s first truthy result, polled while the app saves (a loaded machine can start the run
+    after ``wait_idle`` has already looked); None when nothing came within ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        got = read()
+        if got or time.monotonic() > deadline:
+            return got
+        page.wait_for_timeout(200)
+
+
 def sign_in(page, base_url: str, email: str, password: str) -> None:
     page.goto(base_url + "/")
     page.get_by_label("Email", exact=True).fill(email)

@@ -1,7 +1,7 @@
 """Real browser: build a view, save it, reload, find it in the sidebar showing the same figures."""
 
 from db import views
-from tests.e2e.harness import open_page, shot, wait_idle
+from tests.e2e.harness import eventually, open_page, shot, wait_idle
 
 
 def test_build_save_reload_and_open_from_the_sidebar(sign_in_as, server, db):
@@ -9,9 +9,10 @@ def test_build_save_reload_and_open_from_the_sidebar(sign_in_as, server, db):
     open_page(page, "View builder")
     page.get_by_label("View name").fill("Browser view: deals by stage")
     page.get_by_role("button", name="Save view").click()
-    wait_idle(page)
-    saved = db.execute("SELECT id, definition FROM saved_views WHERE name = 'Browser view: deals by stage'").fetchone()
+    saved = eventually(page, lambda: db.execute("SELECT id, definition FROM saved_views "
+                                                "WHERE name = 'Browser view: deals by stage'").fetchone())
     assert saved
+    wait_idle(page)
     expected = views.run(db, views.validate(saved["definition"]))
     page.wait_for_timeout(300)
     page.goto(server.url + "/")  # a full reload: signed in again by the cookie
