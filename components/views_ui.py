@@ -21,8 +21,8 @@ def figure(result: list[dict], display: str, title: str) -> go.Figure | None:
               "pie": {"type": "pie", "labels": labels, "values": values, "hole": 0.4, "textposition": "inside"}}
     if display not in traces:
         return None
-    legend = {"orientation": "v", "x": 1.02, "y": 0.5} if display == "pie" else charts.LAYOUT["legend"]  # beside
-    return charts.figure(title, [traces[display]], legend=legend)
+    beside = {"legend": {"orientation": "v", "x": 1.02, "y": 0.5}} if display == "pie" else {}
+    return charts.figure(title, [traces[display]], **beside)
 
 
 def builder(start: dict | None) -> dict:

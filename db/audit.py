@@ -11,7 +11,6 @@ from db.errors import ConflictError, NotFoundError, ValidationError
 from db.permissions import Actor
 
 ACTIONS = ("create", "update", "delete", "restore", "password", "merge", "move")
-WIN_FIELDS = {"stage_id", "closed_at", "contact_id", "pipeline_id"}  # a deal's part in its customer's first win
 
 
 def search(conn: sqlite3.Connection, *, entity: str | None = None, user_id: int | None = None,
@@ -56,7 +55,7 @@ def revert(conn: sqlite3.Connection, audit_id: int, actor: Actor) -> dict:
             raise ConflictError(current=current, changed=moved, who="someone", when=current["updated_at"],
                                 fields=", ".join(moved))
         saved = records.update(conn, entry["entity"], entry["entity_id"], current["version"], before, actor)
-        if entry["entity"] == "deals" and WIN_FIELDS & before.keys():
+        if entry["entity"] == "deals":
             deals.resync_first_win(conn, current, records.get(conn, "deals", entry["entity_id"]), actor)
         return saved
 

@@ -147,9 +147,14 @@ def move(conn: sqlite3.Connection, deal_id: int, to_stage_id: int, version: int,
         return saved
 
 
+WIN_FIELDS = ("stage_id", "closed_at", "contact_id", "pipeline_id")  # a deal's part in its customer's first win
+
+
 def resync_first_win(conn: sqlite3.Connection, before: dict, after: dict, actor: Actor) -> None:
-    """After a deal's stage, close date, pipeline or customer changed other than by ``move`` (an audit
-    revert): re-derive the first win of the customer it had and of the one it has."""
+    """After a deal changed other than by ``move`` (an audit revert): if its stage, close date, pipeline or
+    customer moved, re-derive the first win of the customer it had and of the one it has."""
+    if all(before[k] == after[k] for k in WIN_FIELDS):
+        return
     for deal in (before, after):
         if deal["contact_id"] is not None:
             _sync_first_win(conn, deal, actor)

@@ -164,8 +164,9 @@ def acquisition(conn: sqlite3.Connection, f: Filters, *, full: bool = True) -> d
                     "AND c.acquired_at < ?" + where, [*f.bounds, *params])["n"]  # a covering index range
     pre = 0.0
     if full and new and whole_months(f):
-        where, params = _new_where(f)
-        pre = conn.execute("SELECT SUM(presale) FROM customer_months m" + where, params).fetchone()[0] or 0.0
+        rollup_where, rollup_params = _new_where(f)
+        pre = conn.execute("SELECT SUM(presale) FROM customer_months m" + rollup_where,
+                           rollup_params).fetchone()[0] or 0.0
     elif full and new:
         pre = conn.execute(
             f"SELECT SUM(a.cost) FROM contacts c JOIN activities a ON a.contact_id = c.id WHERE c.deleted_at "

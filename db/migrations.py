@@ -433,7 +433,6 @@ def m0015_customer_profit_rollup(db: sqlite_utils.Database) -> None:
     profit_rollup.create(db.conn)
 
 
-
 @migrations(name="0016_deal_cube")
 def m0016_deal_cube(db: sqlite_utils.Database) -> None:
     """Closed deals per month x pipeline x the customer's filter columns (db/deal_cube.py).
@@ -443,6 +442,7 @@ def m0016_deal_cube(db: sqlite_utils.Database) -> None:
     dashboard run); the same figures from the monthly rows take about a millisecond.
     """
     deal_cube.create(db.conn)
+
 
 def known_names() -> set[str]:
     return {m.name for m in migrations._migrations}
