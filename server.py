@@ -4,17 +4,21 @@
 password and has the browser fetch ``/auth/session`` with a one-time ticket, which is traded for an
 HttpOnly, SameSite=Lax cookie holding a random session token (only its hash is stored).
 ``/auth/logout`` revokes the session on the server and clears the cookie. Nothing here runs a
-query at import.
+query at import; the server's start (``lifespan``) does the one-time loading of components/warmup.py.
 """
 
 from __future__ import annotations
+
+import asyncio
+from contextlib import asynccontextmanager
 
 import streamlit as st
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
+from streamlit.logger import get_logger
 
-from components import session
+from components import session, warmup
 from db import users
 from db.connection import connect
 
@@ -60,5 +64,15 @@ def logout_route(request: Request) -> Response:
     return response
 
 
+@asynccontextmanager
+async def lifespan(_app):
+    """Warm the process before it serves: imports, plotly's validators, locale data, the migration check
+    (off the event loop; the server answers once it is done, ~0.5 s)."""
+    took = await asyncio.to_thread(warmup.warm)
+    get_logger(__name__).info("warm-up: %s", ", ".join(f"{k} {v:.0f} ms" for k, v in took.items()))
+    yield
+
+
 session.ROUTES_ENABLED = True
-app = st.App("app.py", routes=[Route("/auth/session", session_route), Route("/auth/logout", logout_route)])
+app = st.App("app.py", lifespan=lifespan,
+             routes=[Route("/auth/session", session_route), Route("/auth/logout", logout_route)])

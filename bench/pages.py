@@ -4,6 +4,11 @@ Usage: ``.venv/bin/python -m bench.pages [--runs 5] [--scales small,large] [--pa
 The large database (100k contacts, 50k deals, 1M activities, 200k feedback) is built once into
 ``bench/.cache/`` (about a minute) and reused; set ``BENCH_LARGE=/path.db`` to reuse another copy.
 Prints medians in milliseconds; it asserts nothing (tests assert behaviour, benchmarks print).
+
+Times are of the script run itself (the test runner's ``_run_script``), not of AppTest's own set-up on its
+first run (it scans every installed package for components, ~100-250 ms, which a server does once at
+start). Before a page's first run the server's start-up warm-up (components/warmup.py) runs, as it does
+in ``server.py``; ``--no-warm-up`` leaves it out to show what it saves.
 """
 
 from __future__ import annotations
@@ -19,7 +24,9 @@ from datetime import date
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.local_script_runner import LocalScriptRunner
 
+from components import warmup
 from components.layout import PAGES, ROOT
 from db.connection import connect
 from db.migrations import migrate
@@ -60,23 +67,37 @@ def untouch(db: Path) -> None:
     conn.close()
 
 
+_SCRIPT_RUNS: list[float] = []
+
+
+def _timed(run_script):
+    """The runner's script run, timed into ``_SCRIPT_RUNS``."""
+    def timed(self, *args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return run_script(self, *args, **kwargs)
+        finally:
+            _SCRIPT_RUNS.append((time.perf_counter() - started) * 1000)
+    timed.inner = run_script
+    return timed
+
+
 def time_runs(at: AppTest, runs: int, before_each=None) -> list[float]:
-    """[first (cold) run, then ``runs`` warm runs] in milliseconds; ``before_each`` runs untimed before
-    each warm run."""
-    started = time.perf_counter()
-    at.run()  # cold: imports, empty caches, first connection
-    out = [(time.perf_counter() - started) * 1000]
+    """[first (cold) run, then ``runs`` warm runs] in milliseconds of script run; ``before_each`` runs
+    untimed before each warm run."""
+    if not hasattr(LocalScriptRunner._run_script, "inner"):
+        LocalScriptRunner._run_script = _timed(LocalScriptRunner._run_script)
+    _SCRIPT_RUNS.clear()
+    at.run()  # cold: empty caches, first connection (imports too with --no-warm-up)
     if at.exception:
         raise RuntimeError(f"page failed: {at.exception[0].message}")
     for _ in range(runs):
         if before_each:
             before_each()
-        started = time.perf_counter()
         at.run()
-        out.append((time.perf_counter() - started) * 1000)
     if at.exception:
         raise RuntimeError(f"page failed: {at.exception[0].message}")
-    return out
+    return list(_SCRIPT_RUNS)
 
 
 def bare(runs: int) -> float:
@@ -89,10 +110,14 @@ def bare(runs: int) -> float:
         shutil.rmtree(folder)
 
 
-def page_time(script: str, db: Path, runs: int, role: str = "admin", changed: bool = False) -> tuple[float, float]:
+def page_time(script: str, db: Path, runs: int, role: str = "admin", changed: bool = False,
+              warm_up: bool = True) -> tuple[float, float]:
     """(cold ms, median warm ms) of one page's script run; ``changed``: the data changes before each warm
-    run (what every open page re-runs when someone saves)."""
+    run (what every open page re-runs when someone saves); ``warm_up``: the server's start-up warm-up
+    runs first."""
     os.environ["CRM_DB"] = str(db)
+    if warm_up:
+        warmup.warm()
     conn = connect(db)
     uid = conn.execute("SELECT id FROM users WHERE role = ? ORDER BY id LIMIT 1", (role,)).fetchone()[0]
     conn.close()
@@ -114,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scales", default="small,large")
     parser.add_argument("--pages", default="", help="comma-separated page keys (default: all)")
     parser.add_argument("--changed", action="store_true", help="the data changes before each warm run")
+    parser.add_argument("--no-warm-up", dest="warm_up", action="store_false",
+                        help="leave out the server's start-up warm-up before a page's first run")
     args = parser.parse_args(argv)
     scales = [s for s in args.scales.split(",") if s]
     wanted = {p for p in args.pages.split(",") if p}
@@ -128,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         line = f"{key:<12}"
         for s in scales:
-            cold, ms = page_time(script, dbs[s], args.runs, changed=args.changed)
+            cold, ms = page_time(script, dbs[s], args.runs, changed=args.changed, warm_up=args.warm_up)
             line += f"{cold:>12.0f}{ms:>12.1f}{ms / baseline:>8.1f}"
         print(line, flush=True)
     return 0

@@ -116,3 +116,20 @@ def cohort_heatmap(cells: list[dict], title: str, age_label: str) -> go.Figure:
                            "colorbar": {"ticksuffix": "%"}}],
                   xaxis={"title": {"text": age_label}}, height=max(320, 26 * len(cohorts) + 100),
                   yaxis={"autorange": "reversed"})
+
+
+def warm() -> None:
+    """Draw each chart once from a sample row: plotly creates each property's validator on first use, so the
+    first figures in a process cost ~3-10x the later ones (components/warmup.py runs this at server start)."""
+    month = {"month": "2026-01", "csat": 0.8, "nps": 10, "channel": "web", "cac": 1.0, "clv": 3.0, "spend": 1.0,
+             "new_customers": 1, "win_rate": 0.5, "cycle_days": 9}
+    satisfaction_over_time([month], "", "", "")
+    distribution([{"score": 5, "n": 1}], "", "csat")
+    for horizontal in (False, True):
+        profit_bars([{"label": "", "profit": 1.0, "key": 1}], "", horizontal)
+    cac_over_time([month], "")
+    cac_vs_clv([month], "", "", "")
+    funnel([{"stage": "", "deals": 1, "stage_id": 1}], "")
+    rates_over_time([month], "", "", "")
+    cohort_heatmap([{"cohort": "2026-01", "age": 0, "retention": 1.0, "size": 1}], "", "")
+    figure("", [{"type": "pie", "labels": [""], "values": [1], "hole": 0.4, "textposition": "inside"}])

@@ -8,6 +8,7 @@ message when the role may not see the page. Hiding a link is not access control;
 from __future__ import annotations
 
 import sqlite3
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,22 +61,30 @@ class PageContext:
         return Actor(self.user["id"], self.user["role"], self.user["name"])
 
 
-@st.cache_resource(show_spinner=False)
-def _migrated(path: str) -> bool:
-    """Migrate once per process and database file."""
-    conn = connect(path)
-    try:
-        migrate(conn)
-    finally:
-        conn.close()
-    return True
+_MIGRATION = threading.Lock()
+_MIGRATED: set[str] = set()
+
+
+def migrated(path: str) -> None:
+    """Migrate once per process and database file; the server's warm-up (components/warmup.py) usually has
+    done it before the first visit. A plain lock, not ``st.cache_resource``: the warm-up runs outside any
+    script run, and two first visits must not migrate side by side."""
+    with _MIGRATION:
+        if path in _MIGRATED:
+            return
+        conn = connect(path)
+        try:
+            migrate(conn)
+        finally:
+            conn.close()
+        _MIGRATED.add(path)
 
 
 def open_db() -> sqlite3.Connection:
     """This run's connection, with a readable stop if the database cannot be used."""
     path = str(db_path())
     try:
-        _migrated(path)
+        migrated(path)
         return connect(path)
     except DomainError as err:
         st.error(error_text(err), icon=":material/error:")

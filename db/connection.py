@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -45,6 +46,40 @@ def connect(path: str | Path | None = None, *, create: bool = True) -> sqlite3.C
     except (sqlite3.OperationalError, sqlite3.DatabaseError, OSError) as exc:
         raise DatabaseUnavailable(path=str(path), reason=str(exc)) from exc
     return conn
+
+
+POOL_SIZE = 4  # idle connections kept per database file
+_IDLE: dict[str, list[sqlite3.Connection]] = {}
+_POOL = threading.Lock()
+
+
+@contextmanager
+def pooled(path: str | Path) -> Iterator[sqlite3.Connection]:
+    """A reader connection to the existing file ``path``, reused across calls.
+
+    Opening a connection parses the whole schema on its first statement (~10 ms: the rollup triggers are
+    long), which the dashboard's figure threads paid on every recompute. A connection goes back to the
+    pool only if it holds no transaction, so the next user starts from the current data; at most
+    ``POOL_SIZE`` idle ones are kept per file."""
+    key = str(path)
+    with _POOL:
+        idle = _IDLE.get(key)
+        conn = idle.pop() if idle else None
+    if conn is None:
+        conn = connect(path, create=False)
+    try:
+        yield conn
+    finally:
+        if conn.in_transaction:
+            conn.close()
+        else:
+            with _POOL:
+                idle = _IDLE.setdefault(key, [])
+                kept = len(idle) < POOL_SIZE
+                if kept:
+                    idle.append(conn)
+            if not kept:
+                conn.close()
 
 
 @contextmanager

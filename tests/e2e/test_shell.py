@@ -5,7 +5,9 @@ from playwright.sync_api import expect
 
 from components.i18n import translate
 from components.layout import PAGES, ROOT
-from tests.e2e.harness import open_page, shot, wait_idle
+from db.connection import connect
+from db.migrations import known_names
+from tests.e2e.harness import Server, open_page, shot, wait_idle
 
 
 def test_wrong_password_then_sign_in_and_home(page, server, e2e_db):
@@ -53,3 +55,17 @@ def test_admin_backs_up_from_the_admin_page(signed_in, server, e2e_db):
     page.get_by_text("written").first.wait_for()
     assert list((e2e_db[0].parent / "backups").glob("crm-*.db"))
     shot(page, "admin_backups")
+
+
+def test_the_server_warms_up_and_migrates_before_it_answers(tmp_path):
+    """server.py's start-up: a new database file is created and migrated before the first request is served."""
+    path, log = tmp_path / "new.db", tmp_path / "streamlit.log"
+    srv = Server(path, log)  # returns once the health check answers
+    try:
+        conn = connect(path)
+        applied = conn.execute("SELECT COUNT(*) FROM _sqlite_migrations").fetchone()[0]
+        conn.close()
+        assert applied == len(known_names())
+        assert "warm-up: modules" in log.read_text()
+    finally:
+        srv.stop()

@@ -1,0 +1,76 @@
+"""One-time loading done when the server starts (server.py's lifespan), not in the first visitor's page run.
+
+A fresh process pays, once, for importing the app's modules (~80 ms for plotly alone), for plotly building
+the validators of each kind of figure on first use (~150-200 ms for the dashboard's eleven charts), for
+babel reading each language's locale data (~25 ms a language) and for the migration check. Without this
+the first page run after a restart carries all of it; with it the first run costs what later ones do.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import pkgutil
+import time
+from datetime import date, datetime
+
+log = logging.getLogger(__name__)
+PACKAGES = ("db", "components")
+# streamlit-calendar registers its component at import (~60 ms), which looks for a script run and logs a
+# harmless "missing ScriptRunContext" when there is none, as before the server serves
+_CONTEXT_LOG = "streamlit.runtime.scriptrunner_utils.script_run_context"
+
+
+def _modules() -> None:
+    """Import every module the pages import (pages themselves are scripts, run per visit)."""
+    quiet = logging.getLogger(_CONTEXT_LOG)
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)  # nothing else runs yet: the server waits for the warm-up
+    try:
+        for name in PACKAGES:
+            package = importlib.import_module(name)
+            for info in pkgutil.walk_packages(package.__path__, f"{name}."):
+                importlib.import_module(info.name)
+    finally:
+        quiet.setLevel(level)
+
+
+def _charts() -> None:
+    from components import charts
+
+    charts.warm()
+
+
+def _languages() -> None:
+    from components import i18n
+
+    for lang in i18n.LANGUAGES:
+        i18n.day(date(2026, 1, 31), lang)
+        i18n.moment(datetime(2026, 1, 31, 9, 30), lang)
+        i18n.money(1234.5, lang, "EUR")
+        i18n.number(1234.5, lang)
+        i18n.percent(0.5, lang)
+
+
+def _database() -> None:
+    from components.layout import migrated
+    from db.connection import db_path
+
+    migrated(str(db_path()))
+
+
+STEPS = {"modules": _modules, "charts": _charts, "languages": _languages, "database": _database}
+
+
+def warm(steps: tuple[str, ...] = tuple(STEPS)) -> dict[str, float]:
+    """Run the warm-up ``steps``; returns milliseconds per step. A step that fails is logged and skipped:
+    the warm-up must never keep the server from starting (a page then shows the problem as usual)."""
+    took = {}
+    for name in steps:
+        started = time.perf_counter()
+        try:
+            STEPS[name]()
+        except Exception:  # noqa: BLE001 - logged; the page run reports the same failure readably
+            log.exception("warm-up step %s failed", name)
+        took[name] = (time.perf_counter() - started) * 1000
+    return took

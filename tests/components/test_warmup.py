@@ -1,0 +1,39 @@
+"""The server's start-up warm-up: it migrates the database and loads what the first page run would, and a
+step that fails is logged without stopping the others (the server must still start)."""
+
+from __future__ import annotations
+
+import logging
+
+from components import warmup
+from db.connection import connect
+from db.migrations import known_names
+
+
+def _migrations(path) -> int:
+    conn = connect(path)
+    try:
+        return conn.execute("SELECT COUNT(*) FROM _sqlite_migrations").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def test_warm_up_migrates_and_loads_without_a_failed_step(tmp_path, monkeypatch, caplog):
+    path = tmp_path / "fresh.db"
+    monkeypatch.setenv("CRM_DB", str(path))
+    with caplog.at_level(logging.ERROR, logger=warmup.__name__):
+        took = warmup.warm()
+    assert list(took) == list(warmup.STEPS)
+    assert not [r for r in caplog.records if r.name == warmup.__name__]
+    assert _migrations(path) == len(known_names())
+
+
+def test_a_failing_step_is_logged_and_the_rest_still_run(tmp_path, monkeypatch, caplog):
+    folder = tmp_path / "a-folder.db"
+    folder.mkdir()  # not a database file: the migration step cannot open it
+    monkeypatch.setenv("CRM_DB", str(folder))
+    with caplog.at_level(logging.ERROR, logger=warmup.__name__):
+        took = warmup.warm(("database", "languages"))
+    assert list(took) == ["database", "languages"]
+    failed = [r.getMessage() for r in caplog.records if r.name == warmup.__name__]
+    assert failed == ["warm-up step database failed"]
