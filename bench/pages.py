@@ -111,7 +111,7 @@ def bare(runs: int) -> float:
 
 
 def page_time(script: str, db: Path, runs: int, role: str = "admin", changed: bool = False,
-              warm_up: bool = True) -> tuple[float, float]:
+              warm_up: bool = True, state: dict | None = None) -> tuple[float, float]:
     """(cold ms, median warm ms) of one page's script run; ``changed``: the data changes before each warm
     run (what every open page re-runs when someone saves); ``warm_up``: the server's start-up warm-up
     runs first."""
@@ -125,6 +125,8 @@ def page_time(script: str, db: Path, runs: int, role: str = "admin", changed: bo
     if script != "app.py":
         at.switch_page(script)
     at.session_state["user_id"] = uid
+    for key, value in (state or {}).items():
+        at.session_state[key] = value
     try:
         times = time_runs(at, runs, (lambda: touch(db)) if changed else None)
     finally:
@@ -141,7 +143,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--changed", action="store_true", help="the data changes before each warm run")
     parser.add_argument("--no-warm-up", dest="warm_up", action="store_false",
                         help="leave out the server's start-up warm-up before a page's first run")
+    parser.add_argument("--state", action="append", default=[], metavar="KEY=VALUE",
+                        help="a session-state value before the first run, e.g. dash_tab=Profitability")
     args = parser.parse_args(argv)
+    state = dict(pair.split("=", 1) for pair in args.state)
     scales = [s for s in args.scales.split(",") if s]
     wanted = {p for p in args.pages.split(",") if p}
     dbs = {s: database(s) for s in scales}
@@ -155,7 +160,8 @@ def main(argv: list[str] | None = None) -> int:
             continue
         line = f"{key:<12}"
         for s in scales:
-            cold, ms = page_time(script, dbs[s], args.runs, changed=args.changed, warm_up=args.warm_up)
+            cold, ms = page_time(script, dbs[s], args.runs, changed=args.changed, warm_up=args.warm_up,
+                                 state=state)
             line += f"{cold:>12.0f}{ms:>12.1f}{ms / baseline:>8.1f}"
         print(line, flush=True)
     return 0

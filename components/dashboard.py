@@ -1,7 +1,7 @@
 """Dashboard rendering: filter bar, KPI cards with deltas, chart tabs with drill-down.
 
-The figures come from ``load`` which is cached per (change token, filters): a timer re-run with no
-data change costs one cheap token query.
+The figures come from ``load``, cached per (change token, filters, part): a timer re-run with no data
+change costs one cheap token query, and only the open chart tab's figures are read (db.dashboard.PARTS).
 """
 
 from __future__ import annotations
@@ -20,10 +20,19 @@ from db.filters import PERIODS, Filters, period
 DRILL = 200
 
 
-@st.cache_data(ttl=3600, max_entries=64, show_spinner=False)
-def load(path: str, token: tuple, f: Filters, pipeline_id: int | None) -> dict:
-    """Every figure of the dashboard for one filter set (cached by the data's change token)."""
-    return dashboard.figures(path, f, pipeline_id)
+TABS = ("satisfaction", "profit", "acquisition", "funnel", "cohorts")  # chart tabs, each a part of PARTS
+
+
+@st.cache_data(ttl=3600, max_entries=256, show_spinner=False)
+def load(path: str, token: tuple, f: Filters, part: str, pipeline_id: int | None = None) -> dict:
+    """The figures of one part of the dashboard for one filter set (cached by the data's change token)."""
+    return dashboard.figures(path, f, pipeline_id, (part,))
+
+
+def figures(part: str, token: tuple, f: Filters, pipeline_id: int | None = None) -> dict:
+    """``load`` for this database, with a spinner while it computes (the funnel's pipeline only for it)."""
+    with st.spinner(t("dashboard.computing")):
+        return load(db_file(), token, f, part, pipeline_id if part == "funnel" else None)
 
 
 def filter_bar(ctx: PageContext) -> tuple[Filters, int | None]:
@@ -121,24 +130,16 @@ def picked(key: str):
     return point.get("customdata") if isinstance(point, dict) else None
 
 
-def render_charts(ctx: PageContext, data: dict, f: Filters, funnel_pipeline: int | None) -> None:
-    tabs = st.tabs([t("dashboard.tab_satisfaction"), t("dashboard.tab_profit"), t("dashboard.tab_acquisition"),
-                    t("dashboard.tab_funnel"), t("dashboard.tab_cohorts")])
-    with tabs[0]:
-        _satisfaction(ctx, data, f)
-    with tabs[1]:
-        _profit(ctx, data, f)
-    with tabs[2]:
-        _acquisition(data)
-    with tabs[3]:
-        _funnel(ctx, data, f, funnel_pipeline)
-    with tabs[4]:
-        st.plotly_chart(charts.cohort_heatmap(data["cohorts"], t("dashboard.cohorts"), t("dashboard.months_after")),
-                        key="chart_cohorts")
-        st.caption(t("dashboard.cohorts_help"))
+def render_charts(ctx: PageContext, token: tuple, f: Filters, funnel_pipeline: int | None) -> None:
+    """The chart tabs; only the open one is read and drawn (picking another re-runs the live fragment)."""
+    tabs = st.tabs([t(f"dashboard.tab_{name}") for name in TABS], key="dash_tab", on_change="rerun")
+    for name, tab in zip(TABS, tabs, strict=True):
+        if tab.open:
+            with tab:
+                RENDER[name](ctx, figures(name, token, f, funnel_pipeline), f, funnel_pipeline)
 
 
-def _satisfaction(ctx, data, f):
+def _satisfaction(ctx, data, f, _pipeline_id):
     st.plotly_chart(charts.satisfaction_over_time(data["monthly"], t("dashboard.satisfaction_over_time"),
                                                   t("kpi.csat"), t("kpi.nps")),
                     key="chart_satisfaction", on_select="rerun", selection_mode="points")
@@ -156,7 +157,7 @@ def _satisfaction(ctx, data, f):
                        key="chart_nps_dist")
 
 
-def _profit(ctx, data, f):
+def _profit(ctx, data, f, _pipeline_id):
     dim = st.segmented_control(t("dashboard.profit_by"), ["channel", "campaign", "segment", "owner"],
                                default="channel", key="profit_dim",
                                format_func=lambda d: t(f"dashboard.dim_{d}")) or "channel"
@@ -185,7 +186,7 @@ def _profit_columns() -> dict[str, str]:
             "cost_to_serve": t("kpi.cost_to_serve"), "cac": t("kpi.cac"), "profit": t("kpi.profit")}
 
 
-def _acquisition(data):
+def _acquisition(_ctx, data, _f, _pipeline_id):
     by = st.segmented_control(t("dashboard.cac_by"), ["channel", "campaign"], default="channel", key="cac_by",
                               format_func=lambda d: t(f"dashboard.dim_{d}")) or "channel"
     if by == "channel":
@@ -215,6 +216,16 @@ def _funnel(ctx, data, f, pipeline_id):
         drill_table(ctx, deals, {"title": t("dashboard.deal"), "contact": t("dashboard.customer"),
                                  "amount": t("dashboard.amount")})
     nav_link(ctx, "deals", icon=":material/view_kanban:")
+
+
+def _cohorts(_ctx, data, _f, _pipeline_id):
+    st.plotly_chart(charts.cohort_heatmap(data["cohorts"], t("dashboard.cohorts"), t("dashboard.months_after")),
+                    key="chart_cohorts")
+    st.caption(t("dashboard.cohorts_help"))
+
+
+RENDER = {"satisfaction": _satisfaction, "profit": _profit, "acquisition": _acquisition, "funnel": _funnel,
+          "cohorts": _cohorts}
 
 
 def db_file() -> str:

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-from components.dashboard import db_file, filter_bar, load, render_cards, render_charts
+from components.dashboard import figures, filter_bar, render_cards, render_charts
 from components.i18n import day, t
 from components.layout import page_setup
 from db.kpi import change_token
@@ -18,12 +18,11 @@ filters, funnel_pipeline = filter_bar(ctx)
 def live() -> None:
     """Re-runs every few seconds; the cached figures are reused until the data's change token moves."""
     token = change_token(ctx.conn)
-    with st.spinner(t("dashboard.computing")):
-        data = load(db_file(), token, filters, funnel_pipeline)
+    cards = figures("cards", token, filters)
     last_day = filters.end - timedelta(days=1)
     st.caption(t("dashboard.period_caption", start=day(filters.start, ctx.lang), end=day(last_day, ctx.lang)))
-    render_cards(data, ctx.lang)
-    render_charts(ctx, data, filters, funnel_pipeline)
+    render_cards(cards, ctx.lang)
+    render_charts(ctx, token, filters, funnel_pipeline)
 
 
 live()

@@ -24,3 +24,22 @@ def test_parallel_figures_equal_the_sequential_ones(seeded):
         assert "funnel" not in dashboard.figures(seeded[0], f, None)
     finally:
         conn.close()
+
+
+def test_each_part_reads_only_its_own_figures(seeded):
+    f = Filters(*period("year", date.today()))
+    conn = connect(seeded[0])
+    try:
+        pipeline = conn.execute("SELECT id FROM pipelines WHERE kind = 'sales' ORDER BY id").fetchone()[0]
+    finally:
+        conn.close()
+    whole = dashboard.figures(seeded[0], f, pipeline)
+    seen = set()
+    for part in dashboard.PARTS:
+        mine = dashboard.figures(seeded[0], f, pipeline, (part,))
+        assert mine == {name: whole[name] for name in mine}, part
+        seen |= set(mine)
+    assert set(dashboard.figures(seeded[0], f, pipeline, ("cards",))) == {"now", "before"}
+    assert set(dashboard.figures(seeded[0], f, pipeline, ("funnel",))) == {"funnel", "monthly"}
+    assert "customers" in dashboard.figures(seeded[0], f, pipeline, ("profit",))
+    assert seen == set(whole)  # every figure belongs to some part

@@ -45,11 +45,12 @@ def test_a_second_session_changes_the_dashboard_without_a_reload(signed_in, brow
               .some(m => m.querySelector('[data-testid=stMetricValue]').innerText !== before)""",
         arg=["CSAT", before], timeout=30_000)
     assert _card(page, "CSAT") != before
+    # Only the open tab is read and drawn: picking another re-runs the live fragment, which draws it.
     page.get_by_role("tab", name="Profitability").click()
-    page.wait_for_timeout(1500)
+    page.get_by_text("Customer profit by channel").first.wait_for()
     shot(page, "dashboard_profit")
     page.get_by_role("tab", name="Acquisition cost").click()
-    page.wait_for_timeout(1500)
+    page.get_by_text("CAC by channel and month").first.wait_for()
     shot(page, "dashboard_acquisition")
     # CAC over time per campaign instead of per channel: the chart is redrawn with the campaign title.
     page.locator("button[data-variant=segmented_control]:visible").filter(has_text="campaign").click()

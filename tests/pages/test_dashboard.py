@@ -1,5 +1,6 @@
 """AppTest of the dashboard: cards show real figures, chart selections drill down to customers."""
 
+import json
 from datetime import date
 
 from db import kpi, kpi_profit
@@ -38,7 +39,7 @@ def test_selecting_a_channel_bar_lists_its_customers(seeded):
     assert groups, "the tiny seed has customers this year"
     channel = groups[0]["key"]
     at = page("pages/dashboard.py", seeded[0], "admin",
-              state={"dash_period": "year", "chart_profit_channel": {"selection": {"points": [{"customdata": channel}],
+              state={"dash_period": "year", "dash_tab": "Profitability", "chart_profit_channel": {"selection": {"points": [{"customdata": channel}],
                                                                                  "point_indices": [0], "box": [],
                                                                                  "lasso": []}}})
     at.run()
@@ -56,3 +57,21 @@ def test_empty_period_shows_dashes_not_zeros(seeded):
     assert not at.exception
     cards = {m.label: m.value for m in at.metric}
     assert cards["CSAT"] == "—" and cards["NPS"] == "—" and cards["Win rate"] == "—"
+
+
+def _chart_titles(at) -> list[str]:
+    return [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+
+
+def test_only_the_open_tab_is_drawn(seeded):
+    at = page("pages/dashboard.py", seeded[0], "admin")
+    at.run()
+    assert not at.exception
+    first = _chart_titles(at)
+    assert "Satisfaction by month (click a month for the answers)" in first and "Customer profit by channel (click a bar for its customers)" not in first
+    at = page("pages/dashboard.py", seeded[0], "admin", state={"dash_tab": "Profitability"})
+    at.run()
+    assert not at.exception
+    profit = _chart_titles(at)
+    assert "Customer profit by channel (click a bar for its customers)" in profit and "Satisfaction by month (click a month for the answers)" not in profit
+    assert {m.label for m in at.metric} >= {"CSAT", "Customer profit"}  # the cards stay whatever the tab
