@@ -22,23 +22,18 @@ from datetime import date, datetime
 
 log = logging.getLogger(__name__)
 PACKAGES = ("db", "components")
-# streamlit-calendar registers its component at import (~60 ms), which looks for a script run and logs a
-# harmless "missing ScriptRunContext" when there is none, as before the server serves
-_CONTEXT_LOG = "streamlit.runtime.scriptrunner_utils.script_run_context"
+# streamlit-calendar declares its component at import, and Streamlit only registers (and serves) a
+# component declared inside a script run: imported here, the calendar would stay blank
+IN_SCRIPT_RUN = {"components.calendar", "components.calendar_view"}
 
 
 def _modules() -> None:
     """Import every module the pages import (pages themselves are scripts, run per visit)."""
-    quiet = logging.getLogger(_CONTEXT_LOG)
-    level = quiet.level
-    quiet.setLevel(logging.ERROR)  # nothing else runs yet: the server waits for the warm-up
-    try:
-        for name in PACKAGES:
-            package = importlib.import_module(name)
-            for info in pkgutil.walk_packages(package.__path__, f"{name}."):
+    for name in PACKAGES:
+        package = importlib.import_module(name)
+        for info in pkgutil.walk_packages(package.__path__, f"{name}."):
+            if info.name not in IN_SCRIPT_RUN:
                 importlib.import_module(info.name)
-    finally:
-        quiet.setLevel(level)
 
 
 def _charts() -> None:

@@ -4,10 +4,16 @@ step that fails is logged without stopping the others (the server must still sta
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 from components import warmup
 from db.connection import connect
 from db.migrations import known_names
+
+ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 def _migrations(path) -> int:
@@ -37,3 +43,14 @@ def test_a_failing_step_is_logged_and_the_rest_still_run(tmp_path, monkeypatch, 
     assert list(took) == ["database", "languages"]
     failed = [r.getMessage() for r in caplog.records if r.name == warmup.__name__]
     assert failed == ["warm-up step database failed"]
+
+
+def test_the_calendar_component_is_left_to_a_script_run(tmp_path):
+    """Streamlit registers (and serves) a component only when it is declared inside a script run; had the
+    warm-up imported streamlit-calendar, every calendar would stay blank (the browser tests caught it)."""
+    probe = ("import sys\nfrom components import warmup\nwarmup.warm(('modules',))\n"
+             "assert 'components.dashboard' in sys.modules\nprint('streamlit_calendar' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "CRM_DB": str(tmp_path / "crm.db")})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"
