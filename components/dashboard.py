@@ -131,7 +131,7 @@ def picked(key: str):
 
 
 def render_charts(ctx: PageContext, token: tuple, f: Filters, funnel_pipeline: int | None) -> None:
-    """The chart tabs; only the open one is read and drawn (picking another re-runs the live fragment)."""
+    """The chart tabs; only the open one is read and drawn (picking another re-runs the content fragment only)."""
     tabs = st.tabs([t(f"dashboard.tab_{name}") for name in TABS], key="dash_tab", on_change="rerun")
     for name, tab in zip(TABS, tabs, strict=True):
         if tab.open:

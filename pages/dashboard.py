@@ -14,10 +14,11 @@ st.title(t("nav.dashboard"))
 filters, funnel_pipeline = filter_bar(ctx)
 
 
-@st.fragment(run_every="5s")
-def live() -> None:
-    """Re-runs every few seconds; the cached figures are reused until the data's change token moves."""
+@st.fragment
+def content() -> None:
+    """The cards and the open chart tab (picking another tab re-runs only this)."""
     token = change_token(ctx.conn)
+    st.session_state["dash_drawn"] = token
     cards = figures("cards", token, filters)
     last_day = filters.end - timedelta(days=1)
     st.caption(t("dashboard.period_caption", start=day(filters.start, ctx.lang), end=day(last_day, ctx.lang)))
@@ -25,4 +26,13 @@ def live() -> None:
     render_charts(ctx, token, filters, funnel_pipeline)
 
 
-live()
+@st.fragment(run_every="5s")
+def watch() -> None:
+    """Live: every few seconds one tiny query; only when the data changed since the figures were drawn does
+    the page run again (redrawing unchanged charts every tick cost ~40 ms of server time)."""
+    if change_token(ctx.conn) != st.session_state.get("dash_drawn"):
+        st.rerun()
+
+
+content()
+watch()
