@@ -67,7 +67,7 @@ def logout_route(request: Request) -> Response:
 @asynccontextmanager
 async def lifespan(_app):
     """Warm the process before it serves: imports, plotly's validators, locale data, the migration check
-    (off the event loop; the server answers once it is done, ~0.5 s)."""
+    (off the event loop; the server answers once it is done, ~1-1.5 s)."""
     took = await asyncio.to_thread(warmup.warm)
     get_logger(__name__).info("warm-up: %s", ", ".join(f"{k} {v:.0f} ms" for k, v in took.items()))
     yield

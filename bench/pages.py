@@ -5,7 +5,7 @@ The large database (100k contacts, 50k deals, 1M activities, 200k feedback) is b
 ``bench/.cache/`` (about a minute) and reused; set ``BENCH_LARGE=/path.db`` to reuse another copy.
 Prints medians in milliseconds; it asserts nothing (tests assert behaviour, benchmarks print).
 
-Times are of the script run itself (the test runner's ``_run_script``), not of AppTest's own set-up on its
+Times are of the script run itself (the runner's ``_run_script``, via bench/serve_timed.py), not of AppTest's own set-up on its
 first run (it scans every installed package for components, ~100-250 ms, which a server does once at
 start). Before a page's first run the server's start-up warm-up (components/warmup.py) runs, as it does
 in ``server.py``; ``--no-warm-up`` leaves it out to show what it saves.
@@ -19,13 +19,12 @@ import shutil
 import statistics
 import sys
 import tempfile
-import time
 from datetime import date
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
-from streamlit.testing.v1.local_script_runner import LocalScriptRunner
 
+from bench.serve_timed import record_script_runs
 from components import warmup
 from components.layout import PAGES, ROOT
 from db.connection import connect
@@ -67,26 +66,16 @@ def untouch(db: Path) -> None:
     conn.close()
 
 
-_SCRIPT_RUNS: list[float] = []
-
-
-def _timed(run_script):
-    """The runner's script run, timed into ``_SCRIPT_RUNS``."""
-    def timed(self, *args, **kwargs):
-        started = time.perf_counter()
-        try:
-            return run_script(self, *args, **kwargs)
-        finally:
-            _SCRIPT_RUNS.append((time.perf_counter() - started) * 1000)
-    timed.inner = run_script
-    return timed
+_SCRIPT_RUNS: list[float] = []  # ms of each script run, once record_script_runs is hooked
+_HOOKED: list[bool] = []
 
 
 def time_runs(at: AppTest, runs: int, before_each=None) -> list[float]:
     """[first (cold) run, then ``runs`` warm runs] in milliseconds of script run; ``before_each`` runs
     untimed before each warm run."""
-    if not hasattr(LocalScriptRunner._run_script, "inner"):
-        LocalScriptRunner._run_script = _timed(LocalScriptRunner._run_script)
+    if not _HOOKED:
+        record_script_runs(lambda _started, ms, _rerun: _SCRIPT_RUNS.append(ms))
+        _HOOKED.append(True)
     _SCRIPT_RUNS.clear()
     at.run()  # cold: empty caches, first connection (imports too with --no-warm-up)
     if at.exception:

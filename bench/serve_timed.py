@@ -2,6 +2,7 @@
 
 Usage: ``.venv/bin/python -m bench.serve_timed TIMINGS.jsonl [streamlit run options]``. One JSON line
 per run: when it started, its milliseconds, the page and whether it was a fragment's run.
+``record_script_runs`` is the timing hook, shared with bench/pages.py (AppTest's runner is a subclass).
 """
 
 from __future__ import annotations
@@ -14,10 +15,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def main() -> None:
-    out = Path(sys.argv[1])
+def record_script_runs(record) -> None:
+    """Call ``record(started, ms, rerun_data)`` after every script run of this process (patched once)."""
     from streamlit.runtime.scriptrunner import script_runner
-    from streamlit.web import cli
 
     run_script = script_runner.ScriptRunner._run_script
 
@@ -26,12 +26,22 @@ def main() -> None:
         try:
             return run_script(self, rerun_data)
         finally:
-            line = {"at": started, "ms": (time.perf_counter() - clock) * 1000, "page": rerun_data.page_name,
-                    "fragment": bool(rerun_data.fragment_id_queue)}
-            with out.open("a") as f:
-                f.write(json.dumps(line) + "\n")
+            record(started, (time.perf_counter() - clock) * 1000, rerun_data)
 
     script_runner.ScriptRunner._run_script = timed
+
+
+def main() -> None:
+    out = Path(sys.argv[1])
+    from streamlit.web import cli
+
+    def write(started: float, ms: float, rerun_data) -> None:
+        line = {"at": started, "ms": ms, "page": rerun_data.page_name,
+                "fragment": bool(rerun_data.fragment_id_queue)}
+        with out.open("a") as f:
+            f.write(json.dumps(line) + "\n")
+
+    record_script_runs(write)
     sys.argv = ["streamlit", "run", str(ROOT / "server.py"), *sys.argv[2:]]
     cli.main(prog_name="streamlit")
 

@@ -1,6 +1,6 @@
 """Script-run times in a real server, driven by a real browser, at the large scale.
 
-Usage: ``.venv/bin/python -m bench.server [--steps dashboard]``. Starts ``streamlit run server.py``
+Usage: ``.venv/bin/python -m bench.server [--scale large]``. Starts ``streamlit run server.py``
 (through bench/serve_timed.py, which logs each script run's duration) over the large database of
 bench/pages.py, signs in with Debian's chromium and times what a visitor does: the first dashboard run
 after the server started, each chart tab, the live refresh after someone saves, a reload, a year.
@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 from bench.pages import CACHE, database, touch, untouch
@@ -55,7 +56,6 @@ def start(db: Path, timings: Path, log: Path) -> tuple[subprocess.Popen, str]:
         cwd=Path(__file__).resolve().parent.parent, env={**os.environ, "CRM_DB": str(db)},
         stdout=log.open("w"), stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    import urllib.request
     for _ in range(300):
         try:
             with urllib.request.urlopen(url + "/_stcore/health", timeout=2):

@@ -30,9 +30,9 @@ def load(path: str, token: tuple, f: Filters, part: str, pipeline_id: int | None
 
 
 def figures(part: str, token: tuple, f: Filters, pipeline_id: int | None = None) -> dict:
-    """``load`` for this database, with a spinner while it computes (the funnel's pipeline only for it)."""
+    """``load`` for this database, with a spinner while it computes."""
     with st.spinner(t("dashboard.computing")):
-        return load(db_file(), token, f, part, pipeline_id if part == "funnel" else None)
+        return load(db_file(), token, f, part, pipeline_id)
 
 
 def filter_bar(ctx: PageContext) -> tuple[Filters, int | None]:
