@@ -6,7 +6,7 @@ from components.i18n import day, moment, money, t
 from components.layout import nav_link, page_setup
 from components.text import esc
 from components.views_ui import render_pinned
-from db import overview
+from db.analytics import overview
 
 ctx = page_setup("home")
 st.title(t("home.title", name=ctx.user["name"].split()[0]))

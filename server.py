@@ -19,8 +19,8 @@ from starlette.routing import Route
 from streamlit.logger import get_logger
 
 from components import session, warmup
-from db import users
-from db.connection import connect
+from db.core import users
+from db.core.connection import connect
 
 COOKIE = session.COOKIE
 

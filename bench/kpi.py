@@ -14,9 +14,10 @@ from dataclasses import replace
 from datetime import date
 
 from bench.pages import database
-from db import campaigns, dashboard, kpi, kpi_profit, kpi_series
-from db.connection import connect
-from db.filters import Filters, period
+from db.analytics import dashboard, kpi, kpi_profit, kpi_series
+from db.core.connection import connect
+from db.core.filters import Filters, period
+from db.crm import campaigns
 
 
 def median_ms(fn, runs: int) -> float:

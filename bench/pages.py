@@ -27,9 +27,9 @@ from streamlit.testing.v1 import AppTest
 from bench.serve_timed import record_script_runs
 from components import warmup
 from components.layout import PAGES, ROOT
-from db.connection import connect
-from db.migrations import migrate
-from db.seed import seed
+from db.core.connection import connect
+from db.core.migrations import migrate
+from db.io.seed import seed
 
 CACHE = ROOT / "bench" / ".cache"
 
@@ -51,7 +51,7 @@ def database(scale: str) -> Path:
 
 
 def touch(db: Path) -> None:
-    """Make the data look changed to every cache keyed by the change token (db.kpi.change_token) without
+    """Make the data look changed to every cache keyed by the change token (db.analytics.kpi.change_token) without
     changing a figure: add an audit row, as every write through db/ does."""
     conn = connect(db)
     with conn:

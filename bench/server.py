@@ -24,8 +24,8 @@ import urllib.request
 from pathlib import Path
 
 from bench.pages import CACHE, database, touch, untouch
-from db.connection import connect
-from db.users import create_user
+from db.core.connection import connect
+from db.core.users import create_user
 from tests.e2e.harness import CHROMIUM_ARGS, chromium_path, free_port, open_page, sign_in, wait_idle
 
 USER = "bench@bench.example"

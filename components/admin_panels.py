@@ -9,10 +9,11 @@ import streamlit as st
 from components.edits import row_changes
 from components.i18n import LANGUAGES, error_text, t
 from components.layout import PageContext, show_error
-from db import backup, settings, users
-from db.connection import db_path
-from db.errors import DomainError
-from db.permissions import ROLES
+from db.core import settings, users
+from db.core.connection import db_path
+from db.core.errors import DomainError
+from db.core.permissions import ROLES
+from db.io import backup
 
 
 def render_users(ctx: PageContext) -> None:

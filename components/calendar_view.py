@@ -11,8 +11,9 @@ import streamlit as st
 from components import calendar as calview
 from components.i18n import error_text, moment, t
 from components.layout import PageContext
-from db import activities, deals, records, users
-from db.errors import ConflictError, DomainError
+from db.core import records, users
+from db.core.errors import ConflictError, DomainError
+from db.crm import activities, deals
 
 KEY = "calendar"
 
@@ -144,7 +145,7 @@ def create_dialog(ctx: PageContext, start_utc: str, end_utc: str, tz: str) -> No
 def _contact(ctx: PageContext, text: str) -> int | None:
     if not text.strip():
         return None
-    from db.contacts import Query, page
+    from db.crm.contacts import Query, page
 
     found, _ = page(ctx.conn, Query(search=text), limit=1)
     return found[0]["id"] if found else None

@@ -10,8 +10,8 @@ from components.i18n import error_text, money, t
 from components.layout import PageContext, nav_link, show_error
 from components.saved_views import apply_from_url, render_save
 from components.text import esc
-from db import companies, contacts
-from db.errors import ConflictError, DomainError, ValidationError
+from db.core.errors import ConflictError, DomainError, ValidationError
+from db.crm import companies, contacts
 
 KEY = "companies_grid"
 

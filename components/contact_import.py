@@ -6,8 +6,8 @@ import streamlit as st
 
 from components.i18n import error_text, t
 from components.layout import PageContext
-from db import importer
-from db.errors import DomainError
+from db.core.errors import DomainError
+from db.io import importer
 
 
 def render_import(ctx: PageContext) -> None:

@@ -6,10 +6,11 @@ import streamlit as st
 
 from components.i18n import error_text, t
 from components.layout import PageContext
-from db import duplicates, records
-from db.connection import connect, db_path
-from db.errors import DomainError
-from db.kpi import change_token
+from db.analytics.kpi import change_token
+from db.core import records
+from db.core.connection import connect, db_path
+from db.core.errors import DomainError
+from db.crm import duplicates
 
 SHOWN = ("first_name", "last_name", "email", "phone", "title", "lifecycle", "channel", "tags")
 

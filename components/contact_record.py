@@ -8,8 +8,9 @@ from components.history import render_history
 from components.i18n import error_text, moment, money, number, percent, t
 from components.layout import PageContext, nav_link, show_error
 from components.text import esc
-from db import contacts, customer_kpi, timeline
-from db.errors import ConflictError, DomainError
+from db.analytics import customer_kpi
+from db.core.errors import ConflictError, DomainError
+from db.crm import contacts, timeline
 
 ICONS = {"call": ":material/call:", "meeting": ":material/groups:", "email": ":material/mail:",
          "task": ":material/task_alt:", "note": ":material/sticky_note_2:", "complaint": ":material/report:",

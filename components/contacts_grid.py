@@ -14,8 +14,9 @@ from components.contact_merge import render_duplicates
 from components.i18n import error_text, t
 from components.layout import PageContext, show_error
 from components.saved_views import apply_from_url, render_save
-from db import contacts, records, settings
-from db.errors import ConflictError, DomainError, ValidationError
+from db.core import records, settings
+from db.core.errors import ConflictError, DomainError, ValidationError
+from db.crm import contacts
 
 KEY = "contacts_grid"
 

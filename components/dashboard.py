@@ -1,7 +1,7 @@
 """Dashboard rendering: filter bar, KPI cards with deltas, chart tabs with drill-down.
 
 The figures come from ``load``, cached per (change token, filters, part): a timer re-run with no data
-change costs one cheap token query, and only the open chart tab's figures are read (db.dashboard.PARTS).
+change costs one cheap token query, and only the open chart tab's figures are read (db.analytics.dashboard.PARTS).
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ import streamlit as st
 from components import charts
 from components.i18n import money, number, percent, t
 from components.layout import PageContext, nav_link
-from db import dashboard, kpi_profit, kpi_series
-from db.connection import db_path
-from db.filters import PERIODS, Filters, period
+from db.analytics import dashboard, kpi_profit, kpi_series
+from db.core.connection import db_path
+from db.core.filters import PERIODS, Filters, period
 
 DRILL = 200
 

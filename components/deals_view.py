@@ -13,9 +13,10 @@ from components.history import render_history
 from components.i18n import error_text, moment, money, t
 from components.layout import PageContext, nav_link, show_error
 from components.text import esc
-from db import deals, settings
-from db.connection import rows
-from db.errors import ConflictError, DomainError
+from db.core import settings
+from db.core.connection import rows
+from db.core.errors import ConflictError, DomainError
+from db.crm import deals
 
 
 def board_filters(ctx: PageContext) -> deals.BoardQuery:
@@ -146,7 +147,7 @@ def render_new_deal(ctx: PageContext, pipeline_id: int) -> None:
 
 
 def _find_contact(ctx: PageContext, text: str) -> dict | None:
-    from db.contacts import Query, page
+    from db.crm.contacts import Query, page
 
     found, _ = page(ctx.conn, Query(search=text), limit=1)
     return found[0] if found else None
@@ -229,7 +230,7 @@ def render_deal(ctx: PageContext, deal_id: int) -> None:
 
 
 def _add_activity(ctx: PageContext, deal: dict, kind: str, subject: str, when: date) -> None:
-    from db import records
+    from db.core import records
 
     if not subject.strip():
         st.error(t("record.err_empty"))

@@ -8,8 +8,8 @@ import streamlit as st
 
 from components.i18n import moment, t
 from components.layout import PageContext, show_error
-from db import audit, records
-from db.errors import DomainError
+from db.core import audit, records
+from db.core.errors import DomainError
 
 
 def history_rows(entries: list[dict]) -> list[dict]:

@@ -16,11 +16,11 @@ import streamlit as st
 
 from components import session
 from components.i18n import LANGUAGES, error_text, t
-from db import settings, users
-from db.connection import connect, db_path
-from db.errors import DomainError
-from db.migrations import migrate
-from db.permissions import Actor
+from db.core import settings, users
+from db.core.connection import connect, db_path
+from db.core.errors import DomainError
+from db.core.migrations import migrate
+from db.core.permissions import Actor
 
 ALL = frozenset({"admin", "manager", "rep"})
 MANAGERS = frozenset({"admin", "manager"})
@@ -210,7 +210,7 @@ def _sidebar(ctx: PageContext, current: str) -> None:
 
 
 def _task_badge(ctx: PageContext) -> None:
-    from db.overview import task_counts
+    from db.analytics.overview import task_counts
 
     counts = task_counts(ctx.conn, ctx.user["id"])
     if counts["overdue"] or counts["today"]:

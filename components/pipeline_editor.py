@@ -7,8 +7,9 @@ import streamlit as st
 from components import grid
 from components.i18n import error_text, t
 from components.layout import PageContext
-from db import deals, pipelines, records
-from db.errors import DomainError
+from db.core import records
+from db.core.errors import DomainError
+from db.crm import deals, pipelines
 
 
 def render_pipeline_editor(ctx: PageContext) -> None:

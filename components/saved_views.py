@@ -6,8 +6,9 @@ import streamlit as st
 
 from components.i18n import error_text, t
 from components.layout import PageContext, nav_link
-from db import records, views
-from db.errors import DomainError
+from db.core import records
+from db.core.errors import DomainError
+from db.crm import views
 
 
 def apply_from_url(ctx: PageContext, page: str) -> None:

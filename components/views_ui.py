@@ -9,7 +9,7 @@ from components import charts
 from components.charts import PALETTE
 from components.i18n import t
 from components.layout import PageContext
-from db import views
+from db.crm import views
 
 
 def figure(result: list[dict], display: str, title: str) -> go.Figure | None:

@@ -55,7 +55,7 @@ def _languages() -> None:
 
 def _database() -> None:
     from components.layout import migrated
-    from db.connection import db_path
+    from db.core.connection import db_path
 
     migrated(str(db_path()))
 

@@ -7,8 +7,8 @@ import streamlit as st
 from components.i18n import LANGUAGES, t
 from components.layout import page_setup, show_error
 from components.text import esc
-from db import users
-from db.errors import DomainError
+from db.core import users
+from db.core.errors import DomainError
 
 ctx = page_setup("account")
 st.title(t("nav.account"))

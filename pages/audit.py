@@ -6,8 +6,8 @@ import streamlit as st
 
 from components.i18n import moment, t
 from components.layout import page_setup, show_error
-from db import audit, users
-from db.errors import DomainError
+from db.core import audit, users
+from db.core.errors import DomainError
 
 PAGE_SIZE = 50
 

@@ -7,8 +7,9 @@ import streamlit as st
 from components import grid
 from components.i18n import error_text, t
 from components.layout import page_setup
-from db import campaigns, settings
-from db.errors import DomainError
+from db.core import settings
+from db.core.errors import DomainError
+from db.crm import campaigns
 
 ctx = page_setup("campaigns")
 st.title(t("nav.campaigns"))

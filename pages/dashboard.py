@@ -7,7 +7,7 @@ import streamlit as st
 from components.dashboard import figures, filter_bar, render_cards, render_charts
 from components.i18n import day, t
 from components.layout import page_setup
-from db.kpi import change_token
+from db.analytics.kpi import change_token
 
 ctx = page_setup("dashboard")
 st.title(t("nav.dashboard"))

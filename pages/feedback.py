@@ -6,8 +6,8 @@ import streamlit as st
 
 from components.i18n import error_text, t
 from components.layout import page_setup
-from db import contacts, feedback
-from db.errors import DomainError
+from db.core.errors import DomainError
+from db.crm import contacts, feedback
 
 ctx = page_setup("feedback")
 st.title(t("nav.feedback"))

@@ -6,8 +6,8 @@ import streamlit as st
 
 from components.i18n import money, t
 from components.layout import page_setup
-from db.filters import PERIODS, period
-from db.leaderboard import leaderboard
+from db.analytics.leaderboard import leaderboard
+from db.core.filters import PERIODS, period
 
 ctx = page_setup("leaderboard")
 st.title(t("nav.leaderboard"))

@@ -7,10 +7,10 @@ import streamlit as st
 from components.charts import PALETTE, figure
 from components.i18n import money, number, percent, t
 from components.layout import page_setup
-from db import segments
-from db.connection import connect, db_path
-from db.filters import Filters, period
-from db.kpi import change_token
+from db.analytics import segments
+from db.analytics.kpi import change_token
+from db.core.connection import connect, db_path
+from db.core.filters import Filters, period
 
 ctx = page_setup("segments")
 st.title(t("nav.segments"))

@@ -9,8 +9,9 @@ from components.calendar import local_to_utc, to_local
 from components.i18n import error_text, moment, t
 from components.layout import nav_link, page_setup
 from components.text import esc
-from db import activities, users
-from db.errors import DomainError
+from db.core import users
+from db.core.errors import DomainError
+from db.crm import activities
 
 ctx = page_setup("tasks")
 st.title(t("nav.tasks"))

@@ -5,8 +5,9 @@ import streamlit as st
 from components.i18n import error_text, t
 from components.layout import page_setup
 from components.views_ui import builder, show
-from db import records, views
-from db.errors import DomainError
+from db.core import records
+from db.core.errors import DomainError
+from db.crm import views
 
 ctx = page_setup("views")
 st.title(t("nav.views"))

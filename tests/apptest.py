@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def user_id(db_path: Path, role: str) -> int:
-    from db.connection import connect
+    from db.core.connection import connect
 
     c = connect(db_path)
     try:

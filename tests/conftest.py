@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from db.connection import connect
-from db.migrations import migrate
-from db.permissions import Actor
-from db.seed import seed
+from db.core.connection import connect
+from db.core.migrations import migrate
+from db.core.permissions import Actor
+from db.io.seed import seed
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = date(2026, 11, 23)
@@ -60,14 +60,14 @@ def seeded_conn(seeded):
 @pytest.fixture(scope="session")
 def _password_hash() -> str:
     """One argon2 hash for every fixture user (hashing is deliberately slow)."""
-    from db.users import hash_password
+    from db.core.users import hash_password
 
     return hash_password("correct horse battery")
 
 
 def _person(conn, password_hash: str, email: str, name: str, role: str) -> Actor:
-    from db import records
-    from db.permissions import SYSTEM
+    from db.core import records
+    from db.core.permissions import SYSTEM
 
     uid = records.create(conn, "users", {"email": email, "name": name, "role": role,
                                          "password_hash": password_hash}, SYSTEM)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from components.i18n import LANGUAGES, LOCALES_DIR, catalogue, error_text, money, percent, translate
-from db.errors import ValidationError
+from db.core.errors import ValidationError
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 

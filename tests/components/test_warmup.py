@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 from components import warmup
-from db.connection import connect
-from db.migrations import known_names
+from db.core.connection import connect
+from db.core.migrations import known_names
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 

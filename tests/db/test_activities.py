@@ -5,8 +5,9 @@ from datetime import datetime
 import pytest
 from icalendar import Calendar
 
-from db import activities, records
-from db.errors import ConflictError, ValidationError
+from db.core import records
+from db.core.errors import ConflictError, ValidationError
+from db.crm import activities
 
 D = datetime
 

@@ -4,8 +4,9 @@ import sqlite3
 
 import pytest
 
-from db import audit, backup, records, settings, users
-from db.errors import ConflictError, PermissionDenied, ValidationError
+from db.core import audit, records, settings, users
+from db.core.errors import ConflictError, PermissionDenied, ValidationError
+from db.io import backup
 
 
 def test_admin_edits_a_user_and_deactivation_ends_sessions(conn, admin, rep):

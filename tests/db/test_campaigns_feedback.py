@@ -1,7 +1,8 @@
 import pytest
 
-from db import campaigns, feedback, records
-from db.errors import ValidationError
+from db.core import records
+from db.core.errors import ValidationError
+from db.crm import campaigns, feedback
 
 CHANNELS = ["email", "events"]
 

@@ -6,8 +6,8 @@ import threading
 
 import pytest
 
-from db.connection import POOL_SIZE, pooled
-from db.errors import DatabaseUnavailable
+from db.core.connection import POOL_SIZE, pooled
+from db.core.errors import DatabaseUnavailable
 
 
 def test_a_returned_connection_is_reused(conn, db_file):

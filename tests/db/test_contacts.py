@@ -2,8 +2,10 @@
 
 import pytest
 
-from db import contacts, customer_kpi, records, timeline
-from db.errors import ConflictError, ValidationError
+from db.analytics import customer_kpi
+from db.core import records
+from db.core.errors import ConflictError, ValidationError
+from db.crm import contacts, timeline
 
 
 @pytest.mark.parametrize("values,field", [

@@ -2,9 +2,9 @@
 
 from datetime import date
 
-from db import dashboard, kpi, kpi_profit
-from db.connection import connect
-from db.filters import Filters, period
+from db.analytics import dashboard, kpi, kpi_profit
+from db.core.connection import connect
+from db.core.filters import Filters, period
 
 
 def test_parallel_figures_equal_the_sequential_ones(seeded):

@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import pytest
 
-from db import deal_cube, kpi, kpi_series, segments
+from db.analytics import deal_cube, kpi, kpi_series, segments
 from tests.conftest import TODAY
 from tests.db.test_profit_rollup import EDITS as PROFIT_EDITS
 from tests.db.test_profit_rollup import _filters

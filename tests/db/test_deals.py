@@ -2,8 +2,9 @@
 
 import pytest
 
-from db import deals, records
-from db.errors import ConflictError, PermissionDenied, ValidationError
+from db.core import records
+from db.core.errors import ConflictError, PermissionDenied, ValidationError
+from db.crm import deals
 
 
 @pytest.fixture
@@ -155,7 +156,7 @@ def test_a_won_hire_does_not_make_a_customer(pipe, admin):
 
 
 def test_reverting_a_win_in_the_audit_log_takes_the_first_win_back(pipe, admin):
-    from db import audit
+    from db.core import audit
 
     pipe.execute("INSERT INTO contacts (id, first_name, last_name, lifecycle) VALUES (1, 'Ana', 'Lima', 'prospect')")
     deal = deals.create(pipe, {"pipeline_id": 1, "stage_id": 1, "title": "a", "contact_id": 1}, admin)

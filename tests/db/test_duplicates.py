@@ -1,4 +1,5 @@
-from db import duplicates, records, timeline
+from db.core import records
+from db.crm import duplicates, timeline
 
 
 def test_candidates_and_merge_move_everything(conn, admin):

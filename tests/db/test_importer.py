@@ -6,8 +6,9 @@ import time
 import pytest
 from openpyxl import Workbook
 
-from db import importer, records
-from db.errors import ValidationError
+from db.core import records
+from db.core.errors import ValidationError
+from db.io import importer
 
 
 def _plan(conn, raw, name="c.csv"):

@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from db import kpi, kpi_profit, kpi_series
-from db.filters import Filters, period
+from db.analytics import kpi, kpi_profit, kpi_series
+from db.core.filters import Filters, period
 
 OCT = Filters(date(2026, 10, 1), date(2026, 11, 1))
 EMPTY = Filters(date(2026, 1, 1), date(2026, 2, 1))

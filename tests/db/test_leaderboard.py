@@ -1,4 +1,4 @@
-from db.leaderboard import leaderboard
+from db.analytics.leaderboard import leaderboard
 
 
 def test_leaderboard_by_hand(conn, admin, rep):

@@ -2,9 +2,9 @@ import sqlite3
 
 import pytest
 
-from db.connection import connect
-from db.errors import DatabaseUnavailable, SchemaTooNew
-from db.migrations import known_names, migrate
+from db.core.connection import connect
+from db.core.errors import DatabaseUnavailable, SchemaTooNew
+from db.core.migrations import known_names, migrate
 
 
 def test_fresh_database_gets_every_migration_once(db_file):

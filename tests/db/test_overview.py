@@ -1,6 +1,7 @@
 from datetime import date
 
-from db import overview, records
+from db.analytics import overview
+from db.core import records
 
 
 def test_task_counts_split_overdue_and_today(conn, rep, admin):

@@ -2,9 +2,9 @@
 
 import pytest
 
-from db import records
-from db.errors import PermissionDenied
-from db.permissions import SYSTEM, Actor
+from db.core import records
+from db.core.errors import PermissionDenied
+from db.core.permissions import SYSTEM, Actor
 
 # table -> a minimal valid row (ids filled in by the fixture)
 ROWS = {

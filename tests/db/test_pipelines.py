@@ -1,7 +1,8 @@
 import pytest
 
-from db import deals, pipelines, records
-from db.errors import PermissionDenied, ValidationError
+from db.core import records
+from db.core.errors import PermissionDenied, ValidationError
+from db.crm import deals, pipelines
 
 
 def test_new_pipeline_has_a_valid_shape(conn, admin):

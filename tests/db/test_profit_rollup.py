@@ -2,7 +2,7 @@
 
 import pytest
 
-from db import profit_rollup, segments
+from db.analytics import profit_rollup, segments
 from tests.conftest import TODAY
 from tests.db.test_rollups import EDITS as COST_EDITS
 from tests.db.test_rollups import check_all_edits, check_edit, rebuilt_state
@@ -83,7 +83,7 @@ def _filters(conn):
     from dataclasses import replace
     from datetime import date
 
-    from db.filters import Filters
+    from db.core.filters import Filters
 
     owner, channel, campaign = conn.execute("SELECT owner_id, channel, campaign_id FROM contacts "
                                             "WHERE campaign_id IS NOT NULL AND acquired_at IS NOT NULL").fetchone()
@@ -101,7 +101,7 @@ def _filters(conn):
 
 
 def test_rollup_reads_give_what_the_source_rows_give(seeded_conn):
-    from db import kpi_profit
+    from db.analytics import kpi_profit
 
     segments.refresh(seeded_conn, TODAY)
     for f in _filters(seeded_conn):
@@ -117,8 +117,8 @@ def test_rollup_reads_give_what_the_source_rows_give(seeded_conn):
 def test_period_keys_cover_a_period_with_the_fewest_keys():
     from datetime import date
 
-    from db.filters import Filters
-    from db.profit_rollup import period_keys
+    from db.analytics.profit_rollup import period_keys
+    from db.core.filters import Filters
 
     assert period_keys(Filters(date(2025, 1, 1), date(2027, 1, 1))) == ["2025", "2026"]
     assert period_keys(Filters(date(2026, 11, 1), date(2027, 2, 1))) == ["2026-11", "2026-12", "2027-01"]
@@ -130,7 +130,7 @@ def test_period_keys_cover_a_period_with_the_fewest_keys():
 
 
 def test_summary_ranked_in_sql_equals_ranking_the_customer_rows(seeded_conn):
-    from db import kpi_profit
+    from db.analytics import kpi_profit
 
     segments.refresh(seeded_conn, TODAY)
     for f in _filters(seeded_conn):
@@ -147,7 +147,7 @@ def test_summary_ranked_in_sql_equals_ranking_the_customer_rows(seeded_conn):
 
 
 def test_card_figures_from_the_rollup_equal_the_source_rows(seeded_conn, monkeypatch):
-    from db import kpi, kpi_series
+    from db.analytics import kpi, kpi_series
 
     segments.refresh(seeded_conn, TODAY)
     seeded_conn.execute("UPDATE contacts SET churned_at = '2026-09-15' WHERE acquired_at < '2026-02-01'")  # a CLV

@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from db import records
-from db.connection import write
-from db.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
+from db.core import records
+from db.core.connection import write
+from db.core.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
 
 
 def _audit(conn, entity, entity_id):

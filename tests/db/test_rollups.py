@@ -2,8 +2,8 @@
 
 import pytest
 
-from db import rollups, segments
-from db.connection import write
+from db.analytics import rollups, segments
+from db.core.connection import write
 from tests.conftest import TODAY
 
 

@@ -1,5 +1,5 @@
-from db.connection import connect
-from db.seed import seed
+from db.core.connection import connect
+from db.io.seed import seed
 from tests.conftest import TODAY
 
 

@@ -1,6 +1,6 @@
 import pytest
 
-from db import segments
+from db.analytics import segments
 
 
 def test_abc_cuts_at_80_and_95_percent():
@@ -29,7 +29,7 @@ def test_refresh_stores_segments_for_every_customer(seeded_conn):
 def test_compare_refuses_unknown_dimensions(seeded_conn, by):
     from datetime import date
 
-    from db.filters import Filters
+    from db.core.filters import Filters
 
     with pytest.raises(ValueError):
         segments.compare(seeded_conn, Filters(date(2026, 1, 1), date(2026, 2, 1)), by)

@@ -1,7 +1,7 @@
 import pytest
 
-from db import users
-from db.errors import AuthError, ValidationError
+from db.core import users
+from db.core.errors import AuthError, ValidationError
 
 
 def test_password_is_hashed_and_verified(conn):

@@ -2,8 +2,8 @@
 
 import pytest
 
-from db import views
-from db.errors import NotFoundError, ValidationError
+from db.core.errors import NotFoundError, ValidationError
+from db.crm import views
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from db.connection import connect
-from db.seed import seed
+from db.core.connection import connect
+from db.io.seed import seed
 from tests.e2e.harness import CHROMIUM_ARGS, Server, chromium_path, sign_in
 
 

@@ -5,8 +5,8 @@ from playwright.sync_api import expect
 
 from components.i18n import translate
 from components.layout import PAGES, ROOT
-from db.connection import connect
-from db.migrations import known_names
+from db.core.connection import connect
+from db.core.migrations import known_names
 from tests.e2e.harness import Server, open_page, shot, wait_idle
 
 

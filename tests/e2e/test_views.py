@@ -1,6 +1,6 @@
 """Real browser: build a view, save it, reload, find it in the sidebar showing the same figures."""
 
-from db import views
+from db.crm import views
 from tests.e2e.harness import eventually, open_page, shot, wait_idle
 
 

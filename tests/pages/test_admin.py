@@ -1,6 +1,6 @@
 """AppTest of the admin and audit pages: the grid edit and forms drive the database."""
 
-from db.connection import connect
+from db.core.connection import connect
 from tests.apptest import page, texts, user_id
 
 
@@ -59,8 +59,8 @@ def test_backup_button_writes_a_backup(seeded):
 
 def test_audit_page_lists_changes_and_reverts_one(seeded):
     path, _ = seeded
-    from db import records
-    from db.permissions import Actor
+    from db.core import records
+    from db.core.permissions import Actor
 
     c = connect(path)
     admin_id = user_id(path, "admin")

@@ -2,9 +2,10 @@
 
 from datetime import date, timedelta
 
-from db import activities, records
-from db.connection import connect
-from db.permissions import Actor
+from db.core import records
+from db.core.connection import connect
+from db.core.permissions import Actor
+from db.crm import activities
 from tests.apptest import page, texts, user_id
 
 

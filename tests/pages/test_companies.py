@@ -1,5 +1,6 @@
-from db import companies, records
-from db.connection import connect
+from db.core import records
+from db.core.connection import connect
+from db.crm import companies
 from tests.apptest import page, texts
 
 
@@ -27,7 +28,7 @@ def test_company_record_lists_people_and_deals(seeded):
 def test_company_validation_and_figures(conn, admin):
     import pytest
 
-    from db.errors import ValidationError
+    from db.core.errors import ValidationError
 
     with pytest.raises(ValidationError):
         companies.save_grid(conn, [], [{"name": "  "}], [], admin)

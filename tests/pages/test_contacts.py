@@ -1,8 +1,9 @@
 """AppTest of the contacts page: grid edits drive the database, conflicts keep input, record view works."""
 
-from db import contacts, records
-from db.connection import connect
-from db.permissions import Actor
+from db.core import records
+from db.core.connection import connect
+from db.core.permissions import Actor
+from db.crm import contacts
 from tests.apptest import page, texts, user_id
 
 GRID = "contacts_grid_0_25"
@@ -111,8 +112,8 @@ def test_unknown_record_says_so(seeded):
 
 
 def test_saved_grid_view_restores_its_filters_by_url(seeded):
-    from db import views
-    from db.permissions import Actor
+    from db.core.permissions import Actor
+    from db.crm import views
 
     path = seeded[0]
     uid = user_id(path, "rep")

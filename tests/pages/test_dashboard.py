@@ -3,9 +3,9 @@
 import json
 from datetime import date
 
-from db import kpi, kpi_profit
-from db.connection import connect
-from db.filters import Filters, period
+from db.analytics import kpi, kpi_profit
+from db.core.connection import connect
+from db.core.filters import Filters, period
 from tests.apptest import page, texts
 
 

@@ -1,7 +1,7 @@
 """AppTest of the deals page with an injected drag result (AppTest cannot render the board component)."""
 
-from db import records
-from db.connection import connect
+from db.core import records
+from db.core.connection import connect
 from tests.apptest import page, texts
 
 

@@ -1,4 +1,4 @@
-from db.connection import connect
+from db.core.connection import connect
 from tests.apptest import page, texts
 
 

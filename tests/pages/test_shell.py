@@ -3,7 +3,7 @@
 import pytest
 
 from components.layout import PAGES, ROOT
-from db.connection import connect
+from db.core.connection import connect
 from tests.apptest import page, texts
 
 

@@ -1,5 +1,5 @@
-from db import views
-from db.connection import connect
+from db.core.connection import connect
+from db.crm import views
 from tests.apptest import page, texts, user_id
 
 

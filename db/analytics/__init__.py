@@ -1,0 +1,1 @@
+"""KPIs and the rollups that keep them cheap: cards, series, profit, dashboard, segments."""

@@ -1,0 +1,1 @@
+"""Platform: connection, migrations, the shared write path, permissions, users and sessions, audit."""

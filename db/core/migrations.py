@@ -1,0 +1,467 @@
+"""Named schema migrations (sqlite-utils ``Migrations``), applied at start.
+
+Add a migration by appending a new decorated function; never edit one that has shipped.
+A database carrying migration names this code does not know came from a newer version:
+``migrate`` refuses it with ``SchemaTooNew`` instead of guessing.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+from db.analytics import deal_cube, profit_rollup, rollups
+from db.core.errors import SchemaTooNew
+
+migrations = Migrations("crm")
+
+# Columns every editable table carries (optimistic locking, audit, soft delete).
+STD = """
+    version INTEGER NOT NULL DEFAULT 1,
+    created_at TEXT NOT NULL DEFAULT (datetime('now')),
+    updated_at TEXT NOT NULL DEFAULT (datetime('now')),
+    updated_by INTEGER,
+    deleted_at TEXT
+"""
+
+SCHEMA_V1 = [
+    f"""CREATE TABLE users (
+        id INTEGER PRIMARY KEY,
+        email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('admin', 'manager', 'rep')),
+        password_hash TEXT NOT NULL,
+        hourly_cost REAL NOT NULL DEFAULT 0,
+        language TEXT NOT NULL DEFAULT 'en',
+        timezone TEXT NOT NULL DEFAULT 'UTC',
+        active INTEGER NOT NULL DEFAULT 1,
+        failed_logins INTEGER NOT NULL DEFAULT 0,
+        locked_until TEXT,
+        {STD})""",
+    f"""CREATE TABLE campaigns (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        starts_on TEXT,
+        ends_on TEXT,
+        budget REAL NOT NULL DEFAULT 0,
+        spend REAL NOT NULL DEFAULT 0,
+        {STD})""",
+    f"""CREATE TABLE companies (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        industry TEXT,
+        website TEXT,
+        phone TEXT,
+        city TEXT,
+        country TEXT,
+        owner_id INTEGER REFERENCES users(id),
+        lifecycle TEXT NOT NULL DEFAULT 'lead' CHECK (lifecycle IN ('lead', 'prospect', 'customer', 'churned')),
+        channel TEXT,
+        campaign_id INTEGER REFERENCES campaigns(id),
+        acquired_at TEXT,
+        tags TEXT NOT NULL DEFAULT '',
+        {STD})""",
+    f"""CREATE TABLE contacts (
+        id INTEGER PRIMARY KEY,
+        first_name TEXT NOT NULL,
+        last_name TEXT NOT NULL DEFAULT '',
+        email TEXT,
+        phone TEXT,
+        title TEXT,
+        company_id INTEGER REFERENCES companies(id),
+        owner_id INTEGER REFERENCES users(id),
+        lifecycle TEXT NOT NULL DEFAULT 'lead' CHECK (lifecycle IN ('lead', 'prospect', 'customer', 'churned')),
+        channel TEXT,
+        campaign_id INTEGER REFERENCES campaigns(id),
+        acquired_at TEXT,
+        churned_at TEXT,
+        tags TEXT NOT NULL DEFAULT '',
+        {STD})""",
+    f"""CREATE TABLE pipelines (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        kind TEXT NOT NULL DEFAULT 'sales' CHECK (kind IN ('sales', 'recruiting')),
+        position INTEGER NOT NULL DEFAULT 0,
+        {STD})""",
+    f"""CREATE TABLE stages (
+        id INTEGER PRIMARY KEY,
+        pipeline_id INTEGER NOT NULL REFERENCES pipelines(id),
+        name TEXT NOT NULL,
+        position INTEGER NOT NULL DEFAULT 0,
+        probability REAL NOT NULL DEFAULT 0 CHECK (probability BETWEEN 0 AND 1),
+        kind TEXT NOT NULL DEFAULT 'open' CHECK (kind IN ('open', 'won', 'lost')),
+        {STD})""",
+    f"""CREATE TABLE deals (
+        id INTEGER PRIMARY KEY,
+        pipeline_id INTEGER NOT NULL REFERENCES pipelines(id),
+        stage_id INTEGER NOT NULL REFERENCES stages(id),
+        title TEXT NOT NULL,
+        contact_id INTEGER REFERENCES contacts(id),
+        company_id INTEGER REFERENCES companies(id),
+        owner_id INTEGER REFERENCES users(id),
+        amount REAL NOT NULL DEFAULT 0,
+        cost REAL NOT NULL DEFAULT 0,
+        expected_close TEXT,
+        closed_at TEXT,
+        lost_reason TEXT,
+        stage_entered_at TEXT NOT NULL DEFAULT (datetime('now')),
+        {STD})""",
+    """CREATE TABLE deal_stage_history (
+        id INTEGER PRIMARY KEY,
+        deal_id INTEGER NOT NULL REFERENCES deals(id),
+        from_stage_id INTEGER REFERENCES stages(id),
+        to_stage_id INTEGER NOT NULL REFERENCES stages(id),
+        moved_at TEXT NOT NULL DEFAULT (datetime('now')),
+        moved_by INTEGER REFERENCES users(id))""",
+    f"""CREATE TABLE activities (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('call', 'meeting', 'email', 'task', 'note', 'complaint')),
+        subject TEXT NOT NULL,
+        notes TEXT NOT NULL DEFAULT '',
+        contact_id INTEGER REFERENCES contacts(id),
+        company_id INTEGER REFERENCES companies(id),
+        deal_id INTEGER REFERENCES deals(id),
+        owner_id INTEGER REFERENCES users(id),
+        starts_at TEXT,
+        ends_at TEXT,
+        due_at TEXT,
+        duration_min INTEGER NOT NULL DEFAULT 0,
+        done INTEGER NOT NULL DEFAULT 0,
+        done_at TEXT,
+        recurrence TEXT,
+        series_id INTEGER,
+        {STD})""",
+    f"""CREATE TABLE feedback (
+        id INTEGER PRIMARY KEY,
+        contact_id INTEGER NOT NULL REFERENCES contacts(id),
+        kind TEXT NOT NULL CHECK (kind IN ('csat', 'nps')),
+        score INTEGER NOT NULL,
+        comment TEXT NOT NULL DEFAULT '',
+        responded_at TEXT NOT NULL,
+        {STD},
+        CHECK ((kind = 'csat' AND score BETWEEN 1 AND 5) OR (kind = 'nps' AND score BETWEEN 0 AND 10)))""",
+    f"""CREATE TABLE comments (
+        id INTEGER PRIMARY KEY,
+        entity TEXT NOT NULL,
+        entity_id INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        author_id INTEGER REFERENCES users(id),
+        {STD})""",
+    """CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL DEFAULT (datetime('now')),
+        user_id INTEGER,
+        entity TEXT NOT NULL,
+        entity_id INTEGER NOT NULL,
+        action TEXT NOT NULL,
+        before TEXT,
+        after TEXT)""",
+    f"""CREATE TABLE saved_views (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        owner_id INTEGER REFERENCES users(id),
+        page TEXT NOT NULL,
+        shared INTEGER NOT NULL DEFAULT 0,
+        pinned INTEGER NOT NULL DEFAULT 0,
+        definition TEXT NOT NULL DEFAULT '{{}}',
+        {STD})""",
+    """CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)""",
+]
+
+INDEXES_V1 = [
+    "CREATE INDEX ix_contacts_owner ON contacts(owner_id)",
+    "CREATE INDEX ix_contacts_company ON contacts(company_id)",
+    "CREATE INDEX ix_contacts_lifecycle ON contacts(lifecycle)",
+    "CREATE INDEX ix_contacts_campaign ON contacts(campaign_id)",
+    "CREATE INDEX ix_contacts_acquired ON contacts(acquired_at)",
+    "CREATE INDEX ix_contacts_email ON contacts(email COLLATE NOCASE)",
+    "CREATE INDEX ix_contacts_name ON contacts(last_name, first_name)",
+    "CREATE INDEX ix_companies_owner ON companies(owner_id)",
+    "CREATE INDEX ix_companies_name ON companies(name)",
+    "CREATE INDEX ix_deals_stage ON deals(stage_id)",
+    "CREATE INDEX ix_deals_pipeline ON deals(pipeline_id, stage_id)",
+    "CREATE INDEX ix_deals_contact ON deals(contact_id)",
+    "CREATE INDEX ix_deals_company ON deals(company_id)",
+    "CREATE INDEX ix_deals_closed ON deals(closed_at)",
+    "CREATE INDEX ix_deals_owner ON deals(owner_id)",
+    "CREATE INDEX ix_history_deal ON deal_stage_history(deal_id)",
+    "CREATE INDEX ix_history_moved ON deal_stage_history(moved_at)",
+    "CREATE INDEX ix_activities_contact ON activities(contact_id, starts_at)",
+    "CREATE INDEX ix_activities_deal ON activities(deal_id)",
+    "CREATE INDEX ix_activities_company ON activities(company_id)",
+    "CREATE INDEX ix_activities_owner_start ON activities(owner_id, starts_at)",
+    "CREATE INDEX ix_activities_start ON activities(starts_at)",
+    "CREATE INDEX ix_activities_due ON activities(due_at) WHERE kind = 'task'",
+    "CREATE INDEX ix_feedback_responded ON feedback(kind, responded_at)",
+    "CREATE INDEX ix_feedback_contact ON feedback(contact_id)",
+    "CREATE INDEX ix_comments_entity ON comments(entity, entity_id)",
+    "CREATE INDEX ix_audit_entity ON audit_log(entity, entity_id)",
+    "CREATE INDEX ix_audit_at ON audit_log(at)",
+    "CREATE INDEX ix_stages_pipeline ON stages(pipeline_id, position)",
+]
+
+
+@migrations(name="0001_initial_schema")
+def m0001_initial_schema(db: sqlite_utils.Database) -> None:
+    for sql in SCHEMA_V1 + INDEXES_V1:
+        db.execute(sql)
+
+
+@migrations(name="0002_sessions")
+def m0002_sessions(db: sqlite_utils.Database) -> None:
+    """Server-side sign-in sessions, so a cookie can be revoked and expire."""
+    db.execute(
+        """CREATE TABLE sessions (
+            token_hash TEXT PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            created_at TEXT NOT NULL DEFAULT (datetime('now')),
+            expires_at TEXT NOT NULL,
+            revoked_at TEXT)"""
+    )
+    db.execute("CREATE INDEX ix_sessions_user ON sessions(user_id)")
+
+
+@migrations(name="0003_contact_segments")
+def m0003_contact_segments(db: sqlite_utils.Database) -> None:
+    """Computed segments per contact (ABC by profit and revenue, RFM), refreshed by db.analytics.segments."""
+    db.execute(
+        """CREATE TABLE contact_segments (
+            contact_id INTEGER PRIMARY KEY REFERENCES contacts(id),
+            abc_profit TEXT CHECK (abc_profit IN ('A', 'B', 'C')),
+            abc_revenue TEXT CHECK (abc_revenue IN ('A', 'B', 'C')),
+            recency INTEGER, frequency INTEGER, monetary INTEGER,
+            rfm TEXT,
+            computed_at TEXT NOT NULL DEFAULT (datetime('now')))"""
+    )
+    db.execute("CREATE INDEX ix_segments_abc_profit ON contact_segments(abc_profit)")
+    db.execute("CREATE INDEX ix_segments_rfm ON contact_segments(rfm)")
+
+
+@migrations(name="0004_sign_in_tickets")
+def m0004_sign_in_tickets(db: sqlite_utils.Database) -> None:
+    """One-time tickets that turn a form sign-in into a session cookie (see server.py)."""
+    db.execute(
+        """CREATE TABLE sign_in_tickets (
+            token_hash TEXT PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            expires_at TEXT NOT NULL,
+            used_at TEXT)"""
+    )
+
+
+@migrations(name="0005_activity_indexes")
+def m0005_activity_indexes(db: sqlite_utils.Database) -> None:
+    """Home-page lists: the latest completed activities, and each person's open tasks by due date."""
+    db.execute("CREATE INDEX IF NOT EXISTS ix_activities_done_at ON activities(done_at)")
+    db.execute("CREATE INDEX IF NOT EXISTS ix_activities_open_tasks ON activities(owner_id, due_at) "
+               "WHERE kind = 'task' AND done = 0")
+
+
+_COST = "{a}.duration_min / 60.0 * COALESCE((SELECT hourly_cost FROM users WHERE id = {a}.owner_id), 0)"
+_COUNTED = "{a}.done = 1 AND {a}.deleted_at IS NULL AND {a}.contact_id IS NOT NULL AND {a}.cost IS NOT NULL"
+_ROLLUP_ADD = """INSERT INTO cost_rollup (month, owner_id, channel, campaign_id, minutes, cost)
+    SELECT substr(COALESCE({a}.starts_at, {a}.due_at, {a}.created_at), 1, 7), COALESCE(c.owner_id, 0), COALESCE(c.channel, ''),
+           COALESCE(c.campaign_id, 0), {sign}{a}.duration_min, {sign}{a}.cost
+    FROM contacts c WHERE c.id = {a}.contact_id AND {counted}
+    ON CONFLICT (month, owner_id, channel, campaign_id)
+    DO UPDATE SET minutes = minutes + excluded.minutes, cost = cost + excluded.cost;"""
+
+
+@migrations(name="0006_activity_cost_rollup")
+def m0006_activity_cost_rollup(db: sqlite_utils.Database) -> None:
+    """Cost to serve without scanning a million activities.
+
+    Each activity keeps its cost (duration x the owner's hourly cost when it was logged, so a later
+    raise does not rewrite history). ``cost_rollup`` sums done activities per month and per the
+    customer's owner, channel and campaign; triggers keep it current on every insert, edit and delete.
+    """
+    db.execute("ALTER TABLE activities ADD COLUMN cost REAL")
+    db.execute(f"UPDATE activities SET cost = {_COST.format(a='activities')}")
+    db.execute("""CREATE TABLE cost_rollup (
+        month TEXT NOT NULL, owner_id INTEGER NOT NULL, channel TEXT NOT NULL, campaign_id INTEGER NOT NULL,
+        minutes INTEGER NOT NULL DEFAULT 0, cost REAL NOT NULL DEFAULT 0,
+        PRIMARY KEY (month, owner_id, channel, campaign_id))""")
+    db.execute(
+        "INSERT INTO cost_rollup (month, owner_id, channel, campaign_id, minutes, cost) "
+        "SELECT substr(COALESCE(a.starts_at, a.due_at, a.created_at), 1, 7), COALESCE(c.owner_id, 0), COALESCE(c.channel, ''), "
+        "COALESCE(c.campaign_id, 0), SUM(a.duration_min), SUM(a.cost) FROM activities a "
+        f"JOIN contacts c ON c.id = a.contact_id WHERE {_COUNTED.format(a='a')} GROUP BY 1, 2, 3, 4")
+    db.execute(f"""CREATE TRIGGER activities_cost_default AFTER INSERT ON activities WHEN NEW.cost IS NULL
+        BEGIN UPDATE activities SET cost = {_COST.format(a='NEW')} WHERE id = NEW.id; END""")
+    db.execute(f"""CREATE TRIGGER activities_cost_change AFTER UPDATE OF duration_min, owner_id ON activities
+        WHEN NEW.cost IS OLD.cost
+        BEGIN UPDATE activities SET cost = {_COST.format(a='NEW')} WHERE id = NEW.id; END""")
+    add_new = _ROLLUP_ADD.format(a="NEW", sign="", counted=_COUNTED.format(a="NEW"))
+    take_old = _ROLLUP_ADD.format(a="OLD", sign="-", counted=_COUNTED.format(a="OLD"))
+    db.execute(f"CREATE TRIGGER activities_rollup_insert AFTER INSERT ON activities BEGIN {add_new} END")
+    db.execute(f"CREATE TRIGGER activities_rollup_update AFTER UPDATE ON activities BEGIN {take_old} {add_new} END")
+    db.execute(f"CREATE TRIGGER activities_rollup_delete AFTER DELETE ON activities BEGIN {take_old} END")
+
+
+@migrations(name="0007_activity_done_by_owner")
+def m0007_activity_done_by_owner(db: sqlite_utils.Database) -> None:
+    """Count a person's done activities in a period from the index alone (leaderboard, views)."""
+    db.execute("CREATE INDEX IF NOT EXISTS ix_activities_owner_done ON activities(owner_id, starts_at) "
+               "WHERE done = 1 AND deleted_at IS NULL")
+
+
+_FTS_ROW = """SELECT NEW.id, trim(NEW.first_name || ' ' || NEW.last_name), COALESCE(NEW.email, ''),
+    COALESCE(NEW.phone, '') || ' ' || replace(replace(replace(COALESCE(NEW.phone, ''), ' ', ''), '-', ''), '+', ''),
+    COALESCE((SELECT name FROM companies WHERE id = NEW.company_id), ''), replace(NEW.tags, ',', ' ')"""
+
+
+@migrations(name="0010_contacts_search")
+def m0010_contacts_search(db: sqlite_utils.Database) -> None:
+    """Full-text search over contacts (name, email, phone, company, tags) with SQLite FTS5.
+
+    The index's rowid is the contact id; triggers keep it in step with contacts and company names.
+    Soft-deleted contacts stay indexed and are filtered out by the query.
+    """
+    db.execute("CREATE VIRTUAL TABLE contacts_fts USING fts5(name, email, phone, company, tags, "
+               "tokenize = 'unicode61 remove_diacritics 2')")
+    db.execute("INSERT INTO contacts_fts (rowid, name, email, phone, company, tags) "
+               + _FTS_ROW.replace("NEW.", "contacts.") + " FROM contacts")
+    db.execute(f"CREATE TRIGGER contacts_fts_insert AFTER INSERT ON contacts BEGIN "
+               f"INSERT INTO contacts_fts (rowid, name, email, phone, company, tags) {_FTS_ROW}; END")
+    db.execute(f"CREATE TRIGGER contacts_fts_update AFTER UPDATE OF first_name, last_name, email, phone, company_id, "
+               f"tags ON contacts BEGIN DELETE FROM contacts_fts WHERE rowid = OLD.id; "
+               f"INSERT INTO contacts_fts (rowid, name, email, phone, company, tags) {_FTS_ROW}; END")
+    db.execute("CREATE TRIGGER contacts_fts_delete AFTER DELETE ON contacts BEGIN "
+               "DELETE FROM contacts_fts WHERE rowid = OLD.id; END")
+    db.execute("CREATE TRIGGER companies_fts_rename AFTER UPDATE OF name ON companies BEGIN "
+               "UPDATE contacts_fts SET company = NEW.name WHERE rowid IN "
+               "(SELECT id FROM contacts WHERE company_id = NEW.id); END")
+
+
+@migrations(name="0011_kpi_rollups")
+def m0011_kpi_rollups(db: sqlite_utils.Database) -> None:
+    """Dashboard figures from trigger-kept rollups (db/analytics/rollups.py) instead of a million activities.
+
+    Replaces ``cost_rollup``: it grouped by the customer's owner, channel and campaign but went stale when
+    those changed, and it had no segment or satisfaction counts.
+    """
+    for trigger in ("activities_rollup_insert", "activities_rollup_update", "activities_rollup_delete"):
+        db.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+    db.execute("DROP TABLE IF EXISTS cost_rollup")
+    rollups.create(db.conn)
+
+
+@migrations(name="0012_segment_on_contacts")
+def m0012_segment_on_contacts(db: sqlite_utils.Database) -> None:
+    """Copy each customer's ABC-by-profit letter onto ``contacts.profit_segment`` (kept by triggers on
+    ``contact_segments``) and carry it in the KPI indexes.
+
+    The segment filter used to be a lookup in ``contact_segments`` per deal, feedback answer or customer
+    (a summary with a segment filter took 0.3-1 s at the large scale); as a column of the covering indexes it
+    costs what the owner filter costs. The funnel reads the stage a deal moved to from an index too.
+    """
+    db.execute("ALTER TABLE contacts ADD COLUMN profit_segment TEXT")
+    db.execute("UPDATE contacts SET profit_segment = (SELECT abc_profit FROM contact_segments "
+               "WHERE contact_id = contacts.id)")
+    set_new = "UPDATE contacts SET profit_segment = NEW.abc_profit WHERE id = NEW.contact_id;"
+    db.execute(f"CREATE TRIGGER contacts_segment_insert AFTER INSERT ON contact_segments BEGIN {set_new} END")
+    db.execute(f"CREATE TRIGGER contacts_segment_update AFTER UPDATE OF abc_profit, contact_id ON contact_segments "
+               f"BEGIN UPDATE contacts SET profit_segment = NULL WHERE id = OLD.contact_id; {set_new} END")
+    db.execute("CREATE TRIGGER contacts_segment_delete AFTER DELETE ON contact_segments BEGIN "
+               "UPDATE contacts SET profit_segment = NULL WHERE id = OLD.contact_id; END")
+    for sql in (
+            "DROP INDEX ix_contacts_acquired_kpi",
+            "CREATE INDEX ix_contacts_acquired_kpi ON contacts(acquired_at, churned_at, owner_id, channel, "
+            "campaign_id, profit_segment, deleted_at)",
+            "DROP INDEX ix_contacts_kpi_dims",
+            "CREATE INDEX ix_contacts_kpi_dims ON contacts(id, owner_id, channel, campaign_id, profit_segment, "
+            "acquired_at, deleted_at)",
+            "DROP INDEX ix_history_deal",
+            "CREATE INDEX ix_history_deal ON deal_stage_history(deal_id, to_stage_id)"):
+        db.execute(sql)
+    db.execute("ANALYZE")
+
+
+_FURTHEST = ("(SELECT h.to_stage_id FROM deal_stage_history h JOIN stages st ON st.id = h.to_stage_id "
+             "AND st.kind != 'lost' WHERE h.deal_id = {deal} ORDER BY st.position DESC, st.id DESC LIMIT 1)")
+
+
+@migrations(name="0013_deal_furthest_stage")
+def m0013_deal_furthest_stage(db: sqlite_utils.Database) -> None:
+    """Keep on each deal the furthest open or won stage it ever reached (``deals.furthest_stage_id``).
+
+    The funnel counts, per stage, the deals that got at least that far; reading it from the deal instead of
+    every deal's stage history took a year's funnel at the large scale from ~0.2 s to a few ms. Triggers
+    keep it: a history row added or removed recomputes that deal; a stage whose position or kind changes
+    recomputes the deals that visited it (the only ones whose furthest stage can change).
+    """
+    db.execute("ALTER TABLE deals ADD COLUMN furthest_stage_id INTEGER REFERENCES stages(id)")
+    db.execute("UPDATE deals SET furthest_stage_id = " + _FURTHEST.format(deal="deals.id"))
+    db.execute("CREATE INDEX ix_history_to_stage ON deal_stage_history(to_stage_id, deal_id)")
+    for event, deal in (("INSERT", "NEW.deal_id"), ("DELETE", "OLD.deal_id")):
+        db.execute(f"CREATE TRIGGER deals_furthest_{event.lower()} AFTER {event} ON deal_stage_history BEGIN "
+                   f"UPDATE deals SET furthest_stage_id = {_FURTHEST.format(deal=deal)} WHERE id = {deal}; END")
+    db.execute("CREATE TRIGGER deals_furthest_stage AFTER UPDATE OF position, kind ON stages "
+               "WHEN OLD.position IS NOT NEW.position OR OLD.kind IS NOT NEW.kind BEGIN "
+               f"UPDATE deals SET furthest_stage_id = {_FURTHEST.format(deal='deals.id')} "
+               "WHERE id IN (SELECT deal_id FROM deal_stage_history WHERE to_stage_id = NEW.id); END")
+    db.execute("DROP INDEX ix_deals_created")
+    db.execute("CREATE INDEX ix_deals_created ON deals(pipeline_id, created_at, furthest_stage_id, contact_id) "
+               "WHERE deleted_at IS NULL")
+    db.execute("ANALYZE")
+
+
+@migrations(name="0014_duplicate_lookups")
+def m0014_duplicate_lookups(db: sqlite_utils.Database) -> None:
+    """Indexes that let the duplicates panel group contacts by email, phone and name within a company.
+
+    It joined contacts to themselves on lower(email), which no index serves: the contacts page of a manager
+    took minutes at 100k contacts. Grouping along these indexes reads each once.
+    """
+    db.execute("CREATE INDEX ix_contacts_dupe_email ON contacts(email COLLATE NOCASE, deleted_at)")
+    db.execute("CREATE INDEX ix_contacts_dupe_phone ON contacts(phone, deleted_at)")
+    db.execute("CREATE INDEX ix_contacts_dupe_name ON contacts(company_id, last_name COLLATE NOCASE, "
+               "first_name COLLATE NOCASE, deleted_at)")
+    db.execute("ANALYZE")
+
+
+@migrations(name="0015_customer_profit_rollup")
+def m0015_customer_profit_rollup(db: sqlite_utils.Database) -> None:
+    """Per-customer profit by month, quarter and year, with the customer's filter columns (db/analytics/profit_rollup.py).
+
+    The profit lists merged three grouped reads and looked up thousands of customers one by one (a year at
+    the large scale: ~0.25-0.35 s); reading one row per customer of a year takes a few tens of ms.
+    """
+    profit_rollup.create(db.conn)
+
+
+@migrations(name="0016_deal_cube")
+def m0016_deal_cube(db: sqlite_utils.Database) -> None:
+    """Closed deals per month x pipeline x the customer's filter columns (db/analytics/deal_cube.py).
+
+    The sales cards and the win-rate series read every deal closed in the 12 months before the period,
+    joined to its customer under a customer filter (~20-50 ms a read at the large scale, several reads per
+    dashboard run); the same figures from the monthly rows take about a millisecond.
+    """
+    deal_cube.create(db.conn)
+
+
+def known_names() -> set[str]:
+    return {m.name for m in migrations._migrations}
+
+
+def migrate(conn: sqlite3.Connection) -> list[str]:
+    """Apply pending migrations; return the names applied. Refuse a newer schema."""
+    database = sqlite_utils.Database(conn)
+    applied = {m.name for m in migrations.applied(database)}
+    unknown = applied - known_names()
+    if unknown:
+        raise SchemaTooNew(path=_path(conn), names=", ".join(sorted(unknown)))
+    pending = [m.name for m in migrations.pending(database)]
+    if pending:
+        migrations.apply(database)
+        conn.execute("PRAGMA optimize")  # refresh planner statistics for new indexes
+    return pending
+
+
+def _path(conn: sqlite3.Connection) -> str:
+    row = conn.execute("PRAGMA database_list").fetchone()
+    return row[2] if row else "?"

@@ -1,0 +1,51 @@
+"""Who may write what. Enforced in the shared write path, not only by hiding buttons.
+
+admin: everything. manager: every record, but not users, pipelines, stages or settings.
+rep: reads the team's records, writes records they own (and comments, feedback and
+activities they log).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from db.core.errors import PermissionDenied
+
+ROLES = ("admin", "manager", "rep")
+ADMIN_TABLES = {"users", "pipelines", "stages", "settings"}
+MANAGER_TABLES = {"campaigns"}
+OWNED_TABLES = {"contacts", "companies", "deals", "activities", "saved_views"}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The signed-in person a change is made by."""
+
+    id: int | None
+    role: str
+    name: str = ""
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role in ("admin", "manager")
+
+
+SYSTEM = Actor(id=None, role="admin", name="system")
+
+
+def check_write(actor: Actor, table: str, row: dict | None, action: str) -> None:
+    """Raise ``PermissionDenied`` unless ``actor`` may apply ``action`` to ``row`` of ``table``."""
+    if actor.role == "admin":
+        return
+    if table in ADMIN_TABLES:
+        raise PermissionDenied(action=f"{action} {table}", key="errors.permission")
+    if actor.role == "manager":
+        return
+    if table in MANAGER_TABLES:
+        raise PermissionDenied(action=f"{action} {table}")
+    if table in OWNED_TABLES and row is not None:
+        owner_field = "owner_id"
+        if row.get(owner_field) not in (actor.id, None):
+            raise PermissionDenied(action=f"{action} a record owned by someone else")
+    if table == "comments" and row is not None and row.get("author_id") not in (actor.id, None):
+        raise PermissionDenied(action=f"{action} someone else's comment")

@@ -1,0 +1,1 @@
+"""The CRM's records: contacts, companies, deals, activities, pipelines, campaigns, feedback, views."""

@@ -1,0 +1,211 @@
+"""Calls, meetings, emails and tasks: validated create, recurring series, reschedule, complete, range reads.
+
+All times are UTC text (``YYYY-MM-DD HH:MM:SS``); converting to and from a person's time zone is the
+UI's job (components/calendar.py).
+"""
+
+from __future__ import annotations
+
+import calendar as cal
+import json
+import sqlite3
+from datetime import UTC, datetime, timedelta
+
+from db.core import records
+from db.core.connection import now, rows, write
+from db.core.errors import ValidationError
+from db.core.permissions import Actor
+
+KINDS = ("call", "meeting", "email", "task", "note", "complaint")
+TIMED = ("call", "meeting", "email", "note", "complaint")
+FREQS = ("daily", "weekly", "monthly")
+MAX_OCCURRENCES = 366
+MAX_YEARS_AHEAD = 10
+FMT = "%Y-%m-%d %H:%M:%S"
+
+
+def _parse(value, field: str) -> datetime:
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None)
+    try:
+        return datetime.fromisoformat(str(value)).replace(tzinfo=None)
+    except ValueError:
+        raise ValidationError("Enter a valid date and time.", field=field, key="calendar.err_when") from None
+
+
+def validate_times(start, end) -> tuple[datetime, datetime]:
+    """Start before end, a positive duration, and not absurdly far away."""
+    s, e = _parse(start, "starts_at"), _parse(end, "ends_at")
+    if e <= s:
+        raise ValidationError("The end must be after the start.", field="ends_at", key="calendar.err_order")
+    limit = datetime.now(UTC).replace(tzinfo=None) + timedelta(days=365 * MAX_YEARS_AHEAD)
+    if s > limit or s.year < 2000:
+        raise ValidationError("Choose a date within the next {n} years.", field="starts_at",
+                              key="calendar.err_far", n=MAX_YEARS_AHEAD)
+    if e - s > timedelta(days=14):
+        raise ValidationError("An activity lasts at most 14 days.", field="ends_at", key="calendar.err_long")
+    return s, e
+
+
+def _subject(text: str) -> str:
+    text = " ".join((text or "").split())
+    if not text:
+        raise ValidationError("A subject is required.", field="subject", key="calendar.err_subject")
+    if len(text) > 200:
+        raise ValidationError("The subject is too long (200 characters at most).", field="subject",
+                              key="calendar.err_subject_long")
+    return text
+
+
+def expand(start: datetime, end: datetime, freq: str | None, until: datetime | None = None,
+           count: int | None = None) -> list[tuple[datetime, datetime]]:
+    """Occurrences of a series (pure). Monthly on the 31st falls on each month's last day."""
+    if not freq:
+        return [(start, end)]
+    if freq not in FREQS:
+        raise ValidationError("Repeat daily, weekly or monthly.", field="recurrence", key="calendar.err_freq")
+    if not until and not count:
+        raise ValidationError("Say until when or how many times.", field="recurrence", key="calendar.err_until")
+    count = min(count or MAX_OCCURRENCES, MAX_OCCURRENCES)
+    length, out, i = end - start, [], 0
+    while len(out) < count:
+        if freq == "daily":
+            at = start + timedelta(days=i)
+        elif freq == "weekly":
+            at = start + timedelta(weeks=i)
+        else:
+            month = start.month - 1 + i
+            year, month = start.year + month // 12, month % 12 + 1
+            at = start.replace(year=year, month=month, day=min(start.day, cal.monthrange(year, month)[1]))
+        if until and at.date() > until.date():
+            break
+        out.append((at, at + length))
+        i += 1
+    return out
+
+
+def create(conn: sqlite3.Connection, values: dict, actor: Actor, *, freq: str | None = None,
+           until=None, count: int | None = None) -> list[int]:
+    """Create one activity, or a recurring series (rows sharing series_id) in one transaction."""
+    kind = values.get("kind")
+    if kind not in KINDS:
+        raise ValidationError("Choose a type.", field="kind", key="calendar.err_kind")
+    subject = _subject(values.get("subject", ""))
+    notes = (values.get("notes") or "")[:5000]
+    start, end = validate_times(values["starts_at"], values["ends_at"])
+    occurrences = expand(start, end, freq, _parse(until, "until") if until else None, count)
+    base = {k: values.get(k) for k in ("contact_id", "deal_id", "company_id", "owner_id") if values.get(k)}
+    rule = json.dumps({"freq": freq, "until": str(until) if until else None, "count": count}) if freq else None
+    ids = []
+    with write(conn):
+        for s, e in occurrences:
+            row = {**base, "kind": kind, "subject": subject, "notes": notes,
+                   "duration_min": int((e - s).total_seconds() // 60), "recurrence": rule}
+            if kind == "task":
+                row["due_at"] = s.strftime(FMT)
+            else:
+                row["starts_at"], row["ends_at"] = s.strftime(FMT), e.strftime(FMT)
+            ids.append(records.create(conn, "activities", row, actor))
+        if len(ids) > 1:
+            conn.execute(f"UPDATE activities SET series_id = ? WHERE id IN ({','.join('?' * len(ids))})",
+                         [ids[0], *ids])
+    return ids
+
+
+def reschedule(conn: sqlite3.Connection, activity_id: int, version: int, start, end, actor: Actor) -> dict:
+    """Move or resize one activity (version-checked)."""
+    s, e = validate_times(start, end)
+    current = records.get(conn, "activities", activity_id)
+    changes = {"duration_min": int((e - s).total_seconds() // 60)}
+    if current["kind"] == "task":
+        changes["due_at"] = s.strftime(FMT)
+    else:
+        changes.update(starts_at=s.strftime(FMT), ends_at=e.strftime(FMT))
+    return records.update(conn, "activities", activity_id, version, changes, actor)
+
+
+def edit(conn: sqlite3.Connection, activity_id: int, version: int, changes: dict, actor: Actor,
+         whole_series: bool = False) -> int:
+    """Edit subject/notes of one occurrence, or of this and every later occurrence of its series."""
+    clean = {}
+    if "subject" in changes:
+        clean["subject"] = _subject(changes["subject"])
+    if "notes" in changes:
+        clean["notes"] = (changes["notes"] or "")[:5000]
+    current = records.get(conn, "activities", activity_id)
+    with write(conn):
+        records.update(conn, "activities", activity_id, version, clean, actor)
+        touched = 1
+        if whole_series and current["series_id"]:
+            later = rows(conn, "SELECT id, version FROM activities WHERE series_id = ? AND id != ? AND deleted_at IS "
+                               "NULL AND COALESCE(starts_at, due_at) > ?",
+                         (current["series_id"], activity_id, current["starts_at"] or current["due_at"]))
+            for other in later:
+                records.update(conn, "activities", other["id"], other["version"], clean, actor)
+            touched += len(later)
+    return touched
+
+
+def complete(conn: sqlite3.Connection, activity_id: int, version: int, actor: Actor, done: bool = True) -> dict:
+    return records.update(conn, "activities", activity_id, version,
+                          {"done": int(done), "done_at": now() if done else None}, actor)
+
+
+def in_range(conn: sqlite3.Connection, start: str, end: str, owner_id: int | None = None,
+             kinds: list[str] | None = None, limit: int = 2000) -> list[dict]:
+    """Activities with a time inside [start, end) (UTC), for the calendar's visible range only."""
+    where, params = ["a.deleted_at IS NULL"], []
+    if owner_id is not None:
+        where.append("a.owner_id = ?")
+        params.append(owner_id)
+    wanted = [k for k in (kinds or KINDS) if k in KINDS]
+    where.append(f"a.kind IN ({','.join('?' * len(wanted))})")
+    params += wanted
+    cond = " AND ".join(where)
+    sql = ("SELECT a.id, a.version, a.kind, a.subject, a.notes, a.starts_at, a.ends_at, a.due_at, a.duration_min, "
+           "a.done, a.contact_id, a.deal_id, a.series_id, a.owner_id, u.name AS owner, "
+           "c.first_name || ' ' || c.last_name AS contact FROM activities a LEFT JOIN users u ON u.id = a.owner_id "
+           "LEFT JOIN contacts c ON c.id = a.contact_id WHERE ")
+    timed = rows(conn, sql + cond + " AND a.starts_at >= ? AND a.starts_at < ? ORDER BY a.starts_at LIMIT ?",
+                 [*params, start, end, limit])
+    tasks = rows(conn, sql + cond + " AND a.kind = 'task' AND a.due_at >= ? AND a.due_at < ? ORDER BY a.due_at "
+                 "LIMIT ?", [*params, start, end, limit]) if "task" in wanted else []
+    return timed + tasks
+
+
+def my_tasks(conn: sqlite3.Connection, owner_id: int, today_start: str, today_end: str, week_end: str,
+             limit: int = 200) -> dict[str, list[dict]]:
+    """Open tasks: overdue, due today and in the next days (UTC bounds of the person's local day)."""
+    sql = ("SELECT a.id, a.version, a.subject, a.due_at, a.contact_id, a.deal_id, "
+           "c.first_name || ' ' || c.last_name AS contact FROM activities a LEFT JOIN contacts c ON c.id = a.contact_id "
+           "WHERE a.kind = 'task' AND a.done = 0 AND a.deleted_at IS NULL AND a.owner_id = ? ")
+    return {
+        "overdue": rows(conn, sql + "AND a.due_at < ? ORDER BY a.due_at LIMIT ?", (owner_id, today_start, limit)),
+        "today": rows(conn, sql + "AND a.due_at >= ? AND a.due_at < ? ORDER BY a.due_at LIMIT ?",
+                      (owner_id, today_start, today_end, limit)),
+        "upcoming": rows(conn, sql + "AND a.due_at >= ? AND a.due_at < ? ORDER BY a.due_at LIMIT ?",
+                         (owner_id, today_end, week_end, limit)),
+    }
+
+
+def ics(activities: list[dict], name: str) -> bytes:
+    """An iCalendar file of the given activities (UTC times)."""
+    from icalendar import Calendar, Event
+
+    book = Calendar()
+    book.add("prodid", "-//Team CRM//calendar//EN")
+    book.add("version", "2.0")
+    book.add("x-wr-calname", name)
+    for a in activities:
+        start = datetime.fromisoformat(a["starts_at"] or a["due_at"]).replace(tzinfo=UTC)
+        event = Event()
+        event.add("uid", f"activity-{a['id']}@crm")
+        event.add("summary", a["subject"])
+        event.add("dtstart", start)
+        event.add("dtend", start + timedelta(minutes=max(a["duration_min"] or 0, 15)))
+        event.add("dtstamp", datetime.now(UTC))
+        event.add("categories", [a["kind"]])
+        if a.get("notes"):
+            event.add("description", a["notes"])
+        book.add_component(event)
+    return book.to_ical()

@@ -1,0 +1,95 @@
+"""Companies: validation, a bounded page with each company's contacts, open deals and revenue, saves."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from db.core import records
+from db.core.connection import one, rows, write
+from db.core.errors import ValidationError
+from db.core.permissions import Actor
+from db.core.text import clean_fields, like
+
+EDITABLE = ("name", "industry", "website", "phone", "city", "country", "owner_id", "lifecycle", "tags")
+LIMITS = {"name": 200, "industry": 80, "website": 300, "phone": 40, "city": 100, "country": 2, "tags": 300}
+SORTS = {"name": "co.name COLLATE NOCASE", "created": "co.created_at DESC", "city": "co.city COLLATE NOCASE"}
+
+
+def clean(values: dict, row: int | None = None) -> dict:
+    out = clean_fields(values, EDITABLE, LIMITS, row)
+    out = {k: (" ".join(v.split()) if isinstance(v, str) else v) for k, v in out.items()}
+    if "name" in out and not out["name"]:
+        raise ValidationError("A company name is required.", field="name", row=row, key="companies.err_name")
+    if out.get("country"):
+        out["country"] = out["country"].upper()
+        if not out["country"].isalpha():
+            raise ValidationError("Use a two-letter country code such as DE.", field="country", row=row,
+                                  key="companies.err_country")
+    if out.get("website") and not out["website"].lower().startswith(("http://", "https://")):
+        out["website"] = "https://" + out["website"]
+    if "tags" in out:
+        out["tags"] = ",".join(dict.fromkeys(t.strip().lower() for t in (out["tags"] or "").split(",") if t.strip()))
+    return out
+
+
+def page(conn: sqlite3.Connection, search: str = "", owner_id: int | None = None, sort: str = "name",
+         limit: int = 25, offset: int = 0) -> tuple[list[dict], int]:
+    """One page of companies with their figures, computed for the shown rows only."""
+    where, params = ["co.deleted_at IS NULL"], []
+    if search.strip():
+        pattern = like(search)
+        where.append("(co.name LIKE ? ESCAPE '\\' OR co.city LIKE ? ESCAPE '\\')")
+        params += [pattern, pattern]
+    if owner_id is not None:
+        where.append("co.owner_id = ?")
+        params.append(owner_id)
+    cond = " AND ".join(where)
+    total = conn.execute(f"SELECT COUNT(*) FROM companies co WHERE {cond}", params).fetchone()[0]
+    items = rows(conn, f"SELECT co.id, co.version, co.name, co.industry, co.website, co.phone, co.city, co.country, "
+                       f"co.owner_id, co.lifecycle, co.tags FROM companies co WHERE {cond} "
+                       f"ORDER BY {SORTS.get(sort, SORTS['name'])}, co.id LIMIT ? OFFSET ?",
+                 [*params, min(limit, 500), max(offset, 0)])
+    ids = [r["id"] for r in items]
+    if ids:
+        marks = ",".join("?" * len(ids))
+        people = dict(conn.execute(f"SELECT company_id, COUNT(*) FROM contacts WHERE deleted_at IS NULL AND "
+                                   f"company_id IN ({marks}) GROUP BY company_id", ids).fetchall())
+        money = {r["company_id"]: r for r in rows(
+            conn, f"SELECT d.company_id, SUM(s.kind = 'open') AS open_deals, "
+                  f"SUM(CASE WHEN s.kind = 'won' THEN d.amount ELSE 0 END) AS revenue FROM deals d JOIN stages s "
+                  f"ON s.id = d.stage_id WHERE d.deleted_at IS NULL AND d.company_id IN ({marks}) "
+                  f"GROUP BY d.company_id", ids)}
+        for r in items:
+            r["contacts"] = people.get(r["id"], 0)
+            r["open_deals"] = (money.get(r["id"]) or {}).get("open_deals") or 0
+            r["revenue"] = (money.get(r["id"]) or {}).get("revenue") or 0.0
+    return items, total
+
+
+def save_grid(conn: sqlite3.Connection, edits: list[tuple[dict, dict]], added: list[dict], deleted: list[dict],
+              actor: Actor) -> dict:
+    """All of a grid's changes in one transaction."""
+    with write(conn):
+        for i, (original, diff) in enumerate(edits):
+            records.update(conn, "companies", original["id"], original["version"],
+                           clean({k: v for k, v in diff.items() if k in EDITABLE}, row=i + 1), actor)
+        created = [records.create(conn, "companies", clean({"lifecycle": "lead", **{k: v for k, v in a.items()
+                                                                                     if k in EDITABLE}},
+                                                           row=len(edits) + i + 1), actor)
+                   for i, a in enumerate(added)]
+        for original in deleted:
+            records.soft_delete(conn, "companies", original["id"], actor, version=original["version"])
+    return {"updated": len(edits), "created": created, "deleted": [d["id"] for d in deleted]}
+
+
+def detail(conn: sqlite3.Connection, company_id: int) -> dict:
+    records.get(conn, "companies", company_id)
+    company = one(conn, "SELECT co.*, u.name AS owner FROM companies co LEFT JOIN users u ON u.id = co.owner_id "
+                        "WHERE co.id = ?", (company_id,))
+    company["people"] = rows(conn, "SELECT id, first_name, last_name, email, title, lifecycle FROM contacts "
+                                   "WHERE company_id = ? AND deleted_at IS NULL ORDER BY last_name LIMIT 200",
+                             (company_id,))
+    company["deals"] = rows(conn, "SELECT d.id, d.title, d.amount, s.name AS stage, s.kind FROM deals d JOIN stages s "
+                                  "ON s.id = d.stage_id WHERE d.company_id = ? AND d.deleted_at IS NULL "
+                                  "ORDER BY d.created_at DESC LIMIT 200", (company_id,))
+    return company

@@ -1,0 +1,265 @@
+"""Deals on a pipeline board: columns with counts and sums, bounded cards, moves with history, edits."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import date
+
+from db.core import records
+from db.core.connection import now, one, rows, write
+from db.core.errors import ValidationError
+from db.core.permissions import Actor
+from db.core.text import like
+
+PER_COLUMN = 30
+CLOSED_DAYS = 30
+
+
+@dataclass(frozen=True)
+class BoardQuery:
+    pipeline_id: int
+    owner_id: int | None = None
+    min_amount: float | None = None
+    max_amount: float | None = None
+    close_from: str | None = None
+    close_to: str | None = None
+    search: str = ""
+    closed_days: int | None = CLOSED_DAYS  # won/lost columns show recent closes only; None: all
+
+
+def pipelines(conn: sqlite3.Connection) -> list[dict]:
+    return rows(conn, "SELECT id, name, kind FROM pipelines WHERE deleted_at IS NULL ORDER BY position, id")
+
+
+def stages(conn: sqlite3.Connection, pipeline_id: int) -> list[dict]:
+    return rows(conn, "SELECT id, name, position, probability, kind, version FROM stages WHERE pipeline_id = ? "
+                      "AND deleted_at IS NULL ORDER BY position, id", (pipeline_id,))
+
+
+def _where(q: BoardQuery) -> tuple[str, list]:
+    where, params = ["d.pipeline_id = ?", "d.deleted_at IS NULL"], [q.pipeline_id]
+    for clause, value in (("d.owner_id = ?", q.owner_id), ("d.amount >= ?", q.min_amount),
+                          ("d.amount <= ?", q.max_amount), ("d.expected_close >= ?", q.close_from),
+                          ("d.expected_close <= ?", q.close_to)):
+        if value not in (None, ""):
+            where.append(clause)
+            params.append(value)
+    if q.search.strip():
+        pattern = like(q.search)
+        where.append("(d.title LIKE ? ESCAPE '\\' OR c.first_name || ' ' || c.last_name LIKE ? ESCAPE '\\' "
+                     "OR co.name LIKE ? ESCAPE '\\')")
+        params += [pattern, pattern, pattern]
+    if q.closed_days is not None:
+        where.append("(s.kind = 'open' OR d.closed_at >= date('now', ?))")
+        params.append(f"-{int(q.closed_days)} days")
+    return " AND ".join(where), params
+
+
+def board(conn: sqlite3.Connection, q: BoardQuery, per_column: int = PER_COLUMN, extra: dict | None = None) -> list[dict]:
+    """Stages in order, each with count, sum, weighted sum (over all matching deals) and its first cards.
+
+    ``extra`` maps stage id -> how many more cards "show more" asked for.
+    """
+    where, params = _where(q)
+    # Contacts and companies are joined only when the search needs them; cards get their names after ranking.
+    joins = "FROM deals d JOIN stages s ON s.id = d.stage_id "
+    if q.search.strip():
+        joins += "LEFT JOIN contacts c ON c.id = d.contact_id LEFT JOIN companies co ON co.id = d.company_id "
+    totals = {r["stage_id"]: r for r in rows(
+        conn, f"SELECT d.stage_id, COUNT(*) AS n, SUM(d.amount) AS total, SUM(d.amount * s.probability) AS weighted "
+              f"{joins} WHERE {where} GROUP BY d.stage_id", params)}
+    cards = rows(
+        conn,
+        f"WITH ranked AS (SELECT d.id, d.stage_id, ROW_NUMBER() OVER (PARTITION BY d.stage_id "
+        f"ORDER BY d.amount DESC, d.id) AS rn {joins} WHERE {where}) "
+        "SELECT d.id, d.version, d.title, d.amount, d.stage_id, d.stage_entered_at, d.expected_close, "
+        "COALESCE(co.name, c.first_name || ' ' || c.last_name) AS who, u.name AS owner, r.rn FROM ranked r "
+        "JOIN deals d ON d.id = r.id LEFT JOIN contacts c ON c.id = d.contact_id LEFT JOIN companies co "
+        "ON co.id = d.company_id LEFT JOIN users u ON u.id = d.owner_id WHERE r.rn <= ? + "
+        "COALESCE((SELECT value FROM json_each(?) WHERE key = CAST(r.stage_id AS TEXT)), 0) ORDER BY r.stage_id, r.rn",
+        [*params, per_column, _json(extra or {})])
+    ids = [c["id"] for c in cards]
+    upcoming = _next_activities(conn, ids)
+    out = []
+    for stage in stages(conn, q.pipeline_id):
+        total = totals.get(stage["id"], {})
+        mine = [dict(c, next=upcoming.get(c["id"])) for c in cards if c["stage_id"] == stage["id"]]
+        out.append({**stage, "count": total.get("n", 0), "sum": total.get("total") or 0.0,
+                    "weighted": total.get("weighted") or 0.0, "cards": mine})
+    return out
+
+
+def _json(value) -> str:
+    import json
+
+    return json.dumps({str(k): v for k, v in value.items()})
+
+
+def _next_activities(conn: sqlite3.Connection, deal_ids: list[int]) -> dict[int, dict]:
+    """Each deal's earliest planned (not done) call, meeting or task."""
+    if not deal_ids:
+        return {}
+    found = rows(conn, "SELECT deal_id, kind, subject, MIN(COALESCE(starts_at, due_at)) AS at FROM activities "
+                       "WHERE deal_id IN (SELECT value FROM json_each(?)) AND done = 0 AND deleted_at IS NULL "
+                       "GROUP BY deal_id", (_json_list(deal_ids),))
+    return {r["deal_id"]: r for r in found}
+
+
+def _json_list(values: list) -> str:
+    import json
+
+    return json.dumps(values)
+
+
+def move(conn: sqlite3.Connection, deal_id: int, to_stage_id: int, version: int, actor: Actor, *,
+         amount: float | None = None, closed_at: str | None = None, lost_reason: str | None = None) -> dict:
+    """Move a deal to another stage of its pipeline: version-checked update, history row, audit, one transaction.
+
+    A won stage sets the close date (and may confirm the amount); a lost stage needs a reason; moving
+    back to an open stage clears both.
+    """
+    with write(conn):
+        deal = records.get(conn, "deals", deal_id)
+        target = one(conn, "SELECT * FROM stages WHERE id = ? AND deleted_at IS NULL", (to_stage_id,))
+        if target is None or target["pipeline_id"] != deal["pipeline_id"]:
+            raise ValidationError("That stage is not in this deal's pipeline.", field="stage_id",
+                                  key="deals.err_stage")
+        stamp = now()
+        changes: dict = {"stage_id": to_stage_id, "stage_entered_at": stamp}
+        if target["kind"] == "won":
+            changes["closed_at"] = closed_at or stamp
+            changes["lost_reason"] = None
+            if amount is not None:
+                changes["amount"] = _money(amount, "amount")
+        elif target["kind"] == "lost":
+            reason = (lost_reason or "").strip()
+            if not reason:
+                raise ValidationError("Say why the deal was lost.", field="lost_reason", key="deals.err_reason")
+            changes.update(closed_at=closed_at or stamp, lost_reason=reason[:200])
+        else:
+            changes.update(closed_at=None, lost_reason=None)
+        saved = records.update(conn, "deals", deal_id, version, changes, actor)
+        conn.execute("INSERT INTO deal_stage_history (deal_id, from_stage_id, to_stage_id, moved_at, moved_by) "
+                     "VALUES (?, ?, ?, ?, ?)", (deal_id, deal["stage_id"], to_stage_id, stamp, actor.id))
+        if deal["contact_id"] is not None and (target["kind"] == "won" or deal["closed_at"]):
+            _sync_first_win(conn, deal, actor)
+        return saved
+
+
+WIN_FIELDS = ("stage_id", "closed_at", "contact_id", "pipeline_id")  # a deal's part in its customer's first win
+
+
+def resync_first_win(conn: sqlite3.Connection, before: dict, after: dict, actor: Actor) -> None:
+    """After a deal changed other than by ``move`` (an audit revert): if its stage, close date, pipeline or
+    customer moved, re-derive the first win of the customer it had and of the one it has."""
+    if all(before[k] == after[k] for k in WIN_FIELDS):
+        return
+    for deal in (before, after):
+        if deal["contact_id"] is not None:
+            _sync_first_win(conn, deal, actor)
+
+
+def _sync_first_win(conn: sqlite3.Connection, deal: dict, actor: Actor) -> None:
+    """A customer is a contact with a won sales deal; its first win (``acquired_at``) drives new-customer
+    counts, CAC and cost to serve. Winning sets it (and makes a lead or prospect a customer); moving the
+    deal that set it out of won falls back to the next-earliest win, or to a prospect with none."""
+    if one(conn, "SELECT kind FROM pipelines WHERE id = ?", (deal["pipeline_id"],))["kind"] != "sales":
+        return
+    contact = one(conn, "SELECT * FROM contacts WHERE id = ? AND deleted_at IS NULL", (deal["contact_id"],))
+    if contact is None:
+        return
+    first = one(conn, "SELECT MIN(d.closed_at) AS at FROM deals d JOIN stages s ON s.id = d.stage_id "
+                      "JOIN pipelines p ON p.id = d.pipeline_id WHERE d.contact_id = ? AND s.kind = 'won' "
+                      "AND d.deleted_at IS NULL AND p.kind = 'sales'", (deal["contact_id"],))
+    changes: dict = {}
+    if first["at"] and (contact["acquired_at"] is None or first["at"] < contact["acquired_at"]):
+        changes["acquired_at"] = first["at"]
+        if contact["lifecycle"] in ("lead", "prospect"):
+            changes["lifecycle"] = "customer"
+    elif contact["acquired_at"] is not None and contact["acquired_at"] == deal["closed_at"] \
+            and first["at"] != contact["acquired_at"]:
+        changes["acquired_at"] = first["at"]
+        if first["at"] is None and contact["lifecycle"] == "customer":
+            changes["lifecycle"] = "prospect"
+    records.derive(conn, "contacts", contact["id"], changes, actor)
+
+
+def _money(value, field: str) -> float:
+    try:
+        amount = float(value)
+    except (TypeError, ValueError):
+        raise ValidationError("Enter a number.", field=field, key="deals.err_number") from None
+    if amount < 0 or amount > 1e12:
+        raise ValidationError("Must be between 0 and 1,000,000,000,000.", field=field, key="deals.err_range")
+    return round(amount, 2)
+
+
+def clean(values: dict) -> dict:
+    out = dict(values)
+    if "title" in out:
+        out["title"] = (out["title"] or "").strip()
+        if not out["title"]:
+            raise ValidationError("Title is required.", field="title", key="deals.err_title")
+        if len(out["title"]) > 200:
+            raise ValidationError("Title is too long (200 characters at most).", field="title", key="deals.err_long")
+    for field in ("amount", "cost"):
+        if field in out and out[field] is not None:
+            out[field] = _money(out[field], field)
+    if out.get("expected_close"):
+        value = out["expected_close"]
+        day = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+        if not 2000 <= day.year <= date.today().year + 20:
+            raise ValidationError("Choose a realistic date.", field="expected_close", key="deals.err_date")
+        out["expected_close"] = day.isoformat()
+    return out
+
+
+def create(conn: sqlite3.Connection, values: dict, actor: Actor) -> int:
+    data = clean(values)
+    with write(conn):
+        deal_id = records.create(conn, "deals", {**data, "stage_entered_at": now()}, actor)
+        conn.execute("INSERT INTO deal_stage_history (deal_id, from_stage_id, to_stage_id, moved_at, moved_by) "
+                     "VALUES (?, NULL, ?, ?, ?)", (deal_id, data["stage_id"], now(), actor.id))
+    return deal_id
+
+
+def update(conn: sqlite3.Connection, deal_id: int, version: int, changes: dict, actor: Actor) -> dict:
+    return records.update(conn, "deals", deal_id, version, clean(changes), actor)
+
+
+def detail(conn: sqlite3.Connection, deal_id: int) -> dict:
+    records.get(conn, "deals", deal_id)
+    deal = one(conn, "SELECT d.*, s.name AS stage, s.kind AS stage_kind, p.name AS pipeline, u.name AS owner, "
+                     "c.first_name || ' ' || c.last_name AS contact, co.name AS company FROM deals d "
+                     "JOIN stages s ON s.id = d.stage_id JOIN pipelines p ON p.id = d.pipeline_id "
+                     "LEFT JOIN users u ON u.id = d.owner_id LEFT JOIN contacts c ON c.id = d.contact_id "
+                     "LEFT JOIN companies co ON co.id = d.company_id WHERE d.id = ?", (deal_id,))
+    deal["history"] = rows(conn, "SELECT h.moved_at, f.name AS from_stage, s.name AS to_stage, u.name AS who "
+                                 "FROM deal_stage_history h LEFT JOIN stages f ON f.id = h.from_stage_id "
+                                 "JOIN stages s ON s.id = h.to_stage_id LEFT JOIN users u ON u.id = h.moved_by "
+                                 "WHERE h.deal_id = ? ORDER BY h.moved_at DESC, h.id DESC", (deal_id,))
+    deal["activities"] = rows(conn, "SELECT kind, subject, COALESCE(starts_at, due_at) AS at, done FROM activities "
+                                    "WHERE deal_id = ? AND deleted_at IS NULL ORDER BY at DESC LIMIT 50", (deal_id,))
+    return deal
+
+
+def find(conn: sqlite3.Connection, text: str, limit: int = 1) -> list[dict]:
+    """Deals whose title matches ``text`` (open ones first), for linking an activity to a deal."""
+    if not (text or "").strip():
+        return []
+    return rows(conn, "SELECT d.id, d.title, d.contact_id FROM deals d JOIN stages s ON s.id = d.stage_id "
+                      "WHERE d.deleted_at IS NULL AND d.title LIKE ? ESCAPE '\\' ORDER BY s.kind != 'open', d.id DESC "
+                      "LIMIT ?", (like(text), limit))
+
+
+def forecast(conn: sqlite3.Connection, pipeline_id: int, owner_id: int | None = None) -> list[dict]:
+    """Weighted open pipeline by expected-close month and owner."""
+    where, params = ["d.pipeline_id = ?", "d.deleted_at IS NULL", "s.kind = 'open'"], [pipeline_id]
+    if owner_id is not None:
+        where.append("d.owner_id = ?")
+        params.append(owner_id)
+    return rows(conn, "SELECT COALESCE(substr(d.expected_close, 1, 7), '—') AS month, COALESCE(u.name, '—') AS owner, "
+                      "SUM(d.amount * s.probability) AS weighted, COUNT(*) AS deals FROM deals d JOIN stages s "
+                      "ON s.id = d.stage_id LEFT JOIN users u ON u.id = d.owner_id WHERE " + " AND ".join(where) +
+                " GROUP BY 1, 2 ORDER BY 1, 2", params)

@@ -1,0 +1,76 @@
+"""One customer's history in time order: activities, feedback, deals, comments and field changes."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from db.core import records
+from db.core.connection import rows
+from db.core.errors import ValidationError
+from db.core.permissions import Actor
+
+KINDS = ("call", "meeting", "email", "task", "note", "complaint", "feedback", "deal", "comment", "change")
+ADDABLE = ("note", "call", "complaint", "comment")
+MAX_TEXT = 5000
+
+
+def timeline(conn: sqlite3.Connection, contact_id: int, kinds: list[str] | None = None,
+             limit: int = 200) -> list[dict]:
+    """Newest first, at most ``limit`` entries, optionally only some kinds."""
+    wanted = [k for k in (kinds or KINDS) if k in KINDS]
+    # The first (empty) select names the columns for every part of the union.
+    parts = ["SELECT NULL AS at, NULL AS kind, NULL AS title, NULL AS body, NULL AS who, NULL AS done, "
+             "NULL AS amount WHERE 0"]
+    params: list = []
+    activity_kinds = [k for k in wanted if k in ("call", "meeting", "email", "task", "note", "complaint")]
+    if activity_kinds:
+        marks = ",".join("?" for _ in activity_kinds)
+        parts.append("SELECT COALESCE(a.starts_at, a.due_at, a.created_at) AS at, a.kind AS kind, a.subject AS title, "
+                     "a.notes AS body, u.name AS who, a.done AS done, NULL AS amount FROM activities a LEFT JOIN users u "
+                     f"ON u.id = a.owner_id WHERE a.contact_id = ? AND a.deleted_at IS NULL AND a.kind IN ({marks})")
+        params += [contact_id, *activity_kinds]
+    if "feedback" in wanted:
+        parts.append("SELECT responded_at, 'feedback', upper(kind) || ' ' || score, comment, NULL, 1, NULL "
+                     "FROM feedback WHERE contact_id = ? AND deleted_at IS NULL")
+        params.append(contact_id)
+    if "deal" in wanted:
+        parts.append("SELECT COALESCE(d.closed_at, d.created_at), 'deal', d.title, s.name, u.name, "
+                     "s.kind = 'won', d.amount FROM deals d JOIN stages s ON s.id = d.stage_id LEFT JOIN users u "
+                     "ON u.id = d.owner_id WHERE d.contact_id = ? AND d.deleted_at IS NULL")
+        params.append(contact_id)
+    if "comment" in wanted:
+        parts.append("SELECT cm.created_at, 'comment', '', cm.body, u.name, 1, NULL FROM comments cm LEFT JOIN users u "
+                     "ON u.id = cm.author_id WHERE cm.entity = 'contacts' AND cm.entity_id = ? AND cm.deleted_at IS NULL")
+        params.append(contact_id)
+    if "change" in wanted:
+        parts.append("SELECT a.at, 'change', a.action, a.after, COALESCE(u.name, 'system'), 1, NULL FROM audit_log a "
+                     "LEFT JOIN users u ON u.id = a.user_id WHERE a.entity = 'contacts' AND a.entity_id = ?")
+        params.append(contact_id)
+    out = rows(conn, " UNION ALL ".join(parts) + " ORDER BY at DESC LIMIT ?", [*params, limit])
+    for item in out:
+        if item["kind"] == "change" and item["body"]:
+            changed = {k: v for k, v in json.loads(item["body"]).items() if k != "version"}
+            item["body"] = ", ".join(f"{k}: {v}" for k, v in list(changed.items())[:6])
+    return out
+
+
+def add(conn: sqlite3.Connection, contact_id: int, kind: str, text: str, actor: Actor, subject: str = "") -> int:
+    """Log a note, call or complaint (an activity) or a comment on a contact."""
+    if kind not in ADDABLE:
+        raise ValidationError("Choose note, call, complaint or comment.", field="kind", key="record.err_kind")
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError("Write something first.", field="text", key="record.err_empty")
+    if len(text) > MAX_TEXT:
+        raise ValidationError("At most {n} characters.", field="text", key="record.err_long", n=MAX_TEXT)
+    records.get(conn, "contacts", contact_id)
+    if kind == "comment":
+        return records.create(conn, "comments", {"entity": "contacts", "entity_id": contact_id, "body": text,
+                                                 "author_id": actor.id}, actor)
+    from db.core.connection import now
+
+    title = (subject or text.splitlines()[0])[:120]
+    return records.create(conn, "activities", {"kind": kind, "subject": title, "notes": text, "contact_id": contact_id,
+                                               "owner_id": actor.id, "starts_at": now(), "done": 1, "done_at": now(),
+                                               "duration_min": 5 if kind == "note" else 15}, actor)

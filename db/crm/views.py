@@ -1,0 +1,237 @@
+"""Saved views: named, personal or shared definitions (JSON), validated against a schema and turned into
+SQL only from whitelisted pieces. No user text ever becomes SQL: values are bound parameters.
+
+Builder definition (schema 1)::
+
+    {"schema": 1, "record": "deals", "filters": [{"field": "owner", "op": "=", "value": "Ann"}],
+     "group": "stage", "measure": {"kind": "sum", "field": "amount"}, "display": "bar", "limit": 50}
+
+Grid definition (schema 1): {"schema": 1, "filters": {...}, "sort": "name"} for page "contacts".
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+
+from db.core import records
+from db.core.connection import one, rows
+from db.core.errors import NotFoundError, ValidationError
+from db.core.permissions import Actor
+from db.core.text import like
+
+SCHEMA = 1
+DISPLAYS = ("table", "bar", "line", "pie")
+OPS = {"=": "= ?", "!=": "!= ?", "<": "< ?", "<=": "<= ?", ">": "> ?", ">=": ">= ?", "contains": "LIKE ? ESCAPE '\\'",
+       "is empty": "IS NULL"}
+MAX_GROUPS = 500
+
+# record -> (base table, ordered joins {alias: clause}, date expression, {field: SQL}, {number field: SQL}).
+# Only the joins that the chosen fields use are added (a join's own dependencies come first in the order).
+_U, _C = "LEFT JOIN users u ON u.id = {owner}", "LEFT JOIN contacts c ON c.id = r.contact_id"
+_CP, _SG = "LEFT JOIN campaigns cp ON cp.id = {campaign}", "LEFT JOIN contact_segments sg ON sg.contact_id = {contact}"
+RECORDS = {
+    "contacts": ("contacts r", {"u": _U.format(owner="r.owner_id"), "cp": _CP.format(campaign="r.campaign_id"),
+                                "sg": _SG.format(contact="r.id"),
+                                "co": "LEFT JOIN companies co ON co.id = r.company_id"},
+                 "r.created_at",
+                 {"owner": "u.name", "lifecycle": "r.lifecycle", "channel": "r.channel", "campaign": "cp.name",
+                  "segment": "sg.abc_profit", "company": "co.name", "title": "r.title"}, {}),
+    "companies": ("companies r", {"u": _U.format(owner="r.owner_id")}, "r.created_at",
+                  {"owner": "u.name", "lifecycle": "r.lifecycle", "industry": "r.industry", "country": "r.country",
+                   "city": "r.city"}, {}),
+    "deals": ("deals r JOIN stages st ON st.id = r.stage_id",
+              {"pl": "JOIN pipelines pl ON pl.id = r.pipeline_id", "u": _U.format(owner="r.owner_id"), "c": _C,
+               "cp": _CP.format(campaign="c.campaign_id"), "sg": _SG.format(contact="r.contact_id")},
+              "COALESCE(r.closed_at, r.created_at)",
+              {"owner": "u.name", "stage": "st.name", "stage kind": "st.kind", "pipeline": "pl.name",
+               "channel": "c.channel", "campaign": "cp.name", "segment": "sg.abc_profit", "lost reason": "r.lost_reason"},
+              {"amount": "r.amount", "cost": "r.cost", "margin": "r.amount - r.cost"}),
+    "activities": ("activities r", {"u": _U.format(owner="r.owner_id"), "c": _C},
+                   "COALESCE(r.starts_at, r.due_at)",
+                   {"owner": "u.name", "kind": "r.kind", "done": "r.done", "channel": "c.channel"},
+                   {"minutes": "r.duration_min", "cost": "r.cost"}),
+    "feedback": ("feedback r", {"c": _C, "u": _U.format(owner="c.owner_id"), "cp": _CP.format(campaign="c.campaign_id"),
+                                "sg": _SG.format(contact="r.contact_id")},
+                 "r.responded_at",
+                 {"kind": "r.kind", "owner": "u.name", "channel": "c.channel", "campaign": "cp.name",
+                  "segment": "sg.abc_profit", "score": "r.score"}, {"score": "r.score"}),
+}
+_DEPENDS = {"cp": "c", "u": "c"}  # where these hang off the contact join
+
+
+def _joins(record: str, used: str) -> str:
+    base, joins = RECORDS[record][0], RECORDS[record][1]
+    needed = {alias for alias in joins if re.search(rf"\b{alias}\.", used)}
+    for alias in list(needed):
+        parent = _DEPENDS.get(alias)
+        if parent in joins and parent not in needed and f"{parent}." in joins[alias]:
+            needed.add(parent)
+    return " ".join([base, *[clause for alias, clause in joins.items() if alias in needed]])
+
+
+KPIS = {
+    "deals": {"win rate": "1.0 * SUM(st.kind = 'won') / NULLIF(SUM(st.kind IN ('won', 'lost')), 0)",
+              "weighted pipeline": "SUM(CASE WHEN st.kind = 'open' THEN r.amount * st.probability ELSE 0 END)"},
+    "feedback": {"CSAT %": "100.0 * SUM(r.kind = 'csat' AND r.score >= 4) / NULLIF(SUM(r.kind = 'csat'), 0)",
+                 "NPS": "100.0 * (SUM(r.kind = 'nps' AND r.score >= 9) - SUM(r.kind = 'nps' AND r.score <= 6)) "
+                        "/ NULLIF(SUM(r.kind = 'nps'), 0)"},
+}
+GROUP_TIME = {"month": "strftime('%Y-%m', {date})", "year": "strftime('%Y', {date})"}
+
+
+def fields(record: str) -> list[str]:
+    return [*RECORDS[record][3], "month", "year"]
+
+
+def validate(definition) -> dict:
+    """Check a builder definition against the schema; returns a normalised copy or raises ValidationError."""
+    if isinstance(definition, str):
+        try:
+            definition = json.loads(definition)
+        except json.JSONDecodeError:
+            raise ValidationError("The view definition is not valid JSON.", field="definition",
+                                  key="views.err_json") from None
+    if not isinstance(definition, dict):
+        raise ValidationError("The view definition is not valid JSON.", field="definition", key="views.err_json")
+    version = definition.get("schema")
+    if not isinstance(version, int) or version > SCHEMA:
+        raise ValidationError("This view was saved by a newer version of the app (schema {value}).",
+                              field="schema", key="views.err_newer", value=str(version)[:10])
+    record = definition.get("record")
+    if record not in RECORDS:
+        raise ValidationError("Unknown record type '{value}'.", field="record", key="views.err_record",
+                              value=str(record)[:40])
+    allowed = fields(record)
+    filters = []
+    for f in definition.get("filters") or []:
+        if not isinstance(f, dict) or f.get("field") not in allowed or f.get("op") not in OPS:
+            raise ValidationError("Unknown field or operator in a filter: '{value}'.", field="filters",
+                                  key="views.err_filter", value=str(f)[:80])
+        value = f.get("value")
+        if f["op"] != "is empty" and (value is None or len(str(value)) > 200):
+            raise ValidationError("A filter needs a value (200 characters at most).", field="filters",
+                                  key="views.err_value")
+        filters.append({"field": f["field"], "op": f["op"], "value": None if value is None else str(value)})
+    group = definition.get("group")
+    if group is not None and group not in allowed:
+        raise ValidationError("Unknown grouping '{value}'.", field="group", key="views.err_group", value=str(group)[:40])
+    measure = definition.get("measure") or {"kind": "count"}
+    kind = measure.get("kind")
+    if kind in ("sum", "avg"):
+        if measure.get("field") not in RECORDS[record][4]:
+            raise ValidationError("Choose a measure that fits these records.", field="measure", key="views.err_measure")
+    elif kind == "kpi":
+        if measure.get("field") not in KPIS.get(record, {}):
+            raise ValidationError("Choose a measure that fits these records.", field="measure",
+                                  key="views.err_measure")
+    elif kind != "count":
+        raise ValidationError("Choose a measure that fits these records.", field="measure", key="views.err_measure")
+    display = definition.get("display", "table")
+    if display not in DISPLAYS:
+        display = "table"
+    limit = min(int(definition.get("limit") or 50), MAX_GROUPS)
+    return {"schema": SCHEMA, "record": record, "filters": filters, "group": group,
+            "measure": {"kind": kind, "field": measure.get("field")}, "display": display, "limit": limit}
+
+
+def to_sql(definition: dict) -> tuple[str, list]:
+    """SQL built only from the whitelists above; values are parameters."""
+    d = validate(definition)
+    _, _, date_expr, dims, numbers = RECORDS[d["record"]]
+    expressions = {**dims, **{k: v.format(date=date_expr) for k, v in GROUP_TIME.items()}}
+    where, params = ["r.deleted_at IS NULL"], []
+    for f in d["filters"]:
+        expr = expressions[f["field"]]
+        if f["op"] == "contains":
+            params.append(like(f["value"], 200))
+        elif f["op"] != "is empty":
+            params.append(f["value"])
+        where.append(f"{expr} {OPS[f['op']]}")
+    m = d["measure"]
+    value = {"count": "COUNT(*)", "sum": f"SUM({numbers.get(m['field'], '0')})",
+             "avg": f"AVG({numbers.get(m['field'], '0')})"}.get(m["kind"]) or KPIS[d["record"]][m["field"]]
+    used = " ".join([value, *where, expressions.get(d["group"] or "", "")])
+    source = _joins(d["record"], used)
+    if d["group"]:
+        key = expressions[d["group"]]
+        order = "1" if d["group"] in GROUP_TIME else "2 DESC"
+        sql = (f"SELECT COALESCE(CAST({key} AS TEXT), '—') AS label, {value} AS value FROM {source} "
+               f"WHERE {' AND '.join(where)} GROUP BY 1 ORDER BY {order} LIMIT ?")
+    else:
+        sql = f"SELECT 'all' AS label, {value} AS value FROM {source} WHERE {' AND '.join(where)} LIMIT ?"
+    return sql, [*params, d["limit"]]
+
+
+def run(conn: sqlite3.Connection, definition: dict) -> list[dict]:
+    sql, params = to_sql(definition)
+    return rows(conn, sql, params)
+
+
+def save(conn: sqlite3.Connection, name: str, page: str, definition: dict, actor: Actor, *, shared: bool = False,
+         pinned: bool = False, view_id: int | None = None, version: int | None = None) -> int:
+    name = " ".join((name or "").split())[:100]
+    if not name:
+        raise ValidationError("Give the view a name.", field="name", key="views.err_name")
+    text = json.dumps(validate(definition) if page == "views" else validate_grid(page, definition),
+                      ensure_ascii=False)
+    values = {"name": name, "page": page, "definition": text, "shared": int(shared), "pinned": int(pinned)}
+    if view_id:
+        records.update(conn, "saved_views", view_id, version, values, actor)
+        return view_id
+    return records.create(conn, "saved_views", {**values, "owner_id": actor.id}, actor)
+
+
+# The filter widgets each grid page may save and restore (session-state keys); nothing else is kept.
+GRID_KEYS = {
+    "contacts": ("c_search", "c_lifecycle", "c_owner", "c_channel", "c_segment", "c_campaign", "c_tag", "c_sort",
+                 "c_mine"),
+    "companies": ("co_search", "co_sort", "co_mine"),
+    "deals": ("d_pipeline", "d_search", "d_min", "d_max", "d_mine", "d_all_closed"),
+    "calendar": ("cal_person", "cal_kinds"),
+}
+
+
+def validate_grid(page: str, definition) -> dict:
+    """A grid view: {"schema": 1, "filters": {widget key: simple value}} with whitelisted keys only."""
+    if not isinstance(definition, dict) or not isinstance(definition.get("schema"), int) \
+            or definition["schema"] > SCHEMA:
+        raise ValidationError("This view was saved by a newer version of the app (schema {value}).",
+                              field="schema", key="views.err_newer",
+                              value=str(definition.get("schema") if isinstance(definition, dict) else "?")[:10])
+    allowed = GRID_KEYS.get(page)
+    filters = definition.get("filters") or {}
+    if allowed is None or not isinstance(filters, dict):
+        raise ValidationError("Unknown record type '{value}'.", field="record", key="views.err_record", value=page)
+    for key, value in filters.items():
+        simple = value is None or isinstance(value, bool | int | float | str) or (
+            isinstance(value, list) and all(isinstance(v, str) for v in value))
+        if key not in allowed or not simple or len(json.dumps(value)) > 300:
+            raise ValidationError("Unknown field or operator in a filter: '{value}'.", field="filters",
+                                  key="views.err_filter", value=str(key)[:80])
+    return {"schema": SCHEMA, "filters": dict(filters)}
+
+
+def visible(conn: sqlite3.Connection, user_id: int, page: str | None = None) -> list[dict]:
+    """The person's own views and the team's shared ones."""
+    sql = ("SELECT v.id, v.name, v.page, v.shared, v.pinned, v.owner_id, v.version, u.name AS owner FROM saved_views v "
+           "LEFT JOIN users u ON u.id = v.owner_id WHERE v.deleted_at IS NULL AND (v.owner_id = ? OR v.shared = 1)")
+    params: list = [user_id]
+    if page:
+        sql += " AND v.page = ?"
+        params.append(page)
+    return rows(conn, sql + " ORDER BY v.page, v.name LIMIT 200", params)
+
+
+def get(conn: sqlite3.Connection, view_id: int, user_id: int) -> dict:
+    view = one(conn, "SELECT * FROM saved_views WHERE id = ? AND deleted_at IS NULL AND (owner_id = ? OR shared = 1)",
+               (view_id, user_id))
+    if view is None:
+        raise NotFoundError(entity="view", id=view_id)
+    view["definition"] = json.loads(view["definition"])
+    return view
+
+
+def pinned(conn: sqlite3.Connection, user_id: int) -> list[dict]:
+    return [get(conn, v["id"], user_id) for v in visible(conn, user_id, "views") if v["pinned"]][:6]

@@ -1,0 +1,470 @@
+"""Deterministic demo data: ``python -m db.io.seed --scale small|large --seed N [--path P]``.
+
+Same seed and same ``--today`` give the same database. Dates are laid out around ``today`` so
+the demo always has tasks due today, meetings this week and a fresh pipeline. Demo users get
+random passwords that are printed once and never stored in clear.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import secrets
+import sqlite3
+import sys
+import time
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from faker import Faker
+
+from db.core.connection import connect, db_path, write
+from db.core.migrations import migrate
+from db.core.users import hash_password
+
+LOCALES = ("en_US", "de_DE", "fr_FR", "es_ES", "ru_RU", "uk_UA", "bg_BG")
+CHANNELS = ("organic search", "paid search", "social", "email", "events", "referral", "partners")
+INDUSTRIES = ("Software", "Retail", "Manufacturing", "Logistics", "Healthcare", "Finance", "Education", "Media")
+LOST_REASONS = ("Price", "Chose a competitor", "No budget", "No decision", "Timing")
+POSITIONS = ("Account Executive", "Support Engineer", "Data Analyst", "Office Manager")
+SALES_STAGES = [("Lead", 0.1, "open"), ("Qualified", 0.25, "open"), ("Proposal", 0.5, "open"),
+                ("Negotiation", 0.75, "open"), ("Won", 1.0, "won"), ("Lost", 0.0, "lost")]
+RECRUITING_STAGES = [("Applied", 0.1, "open"), ("Screening", 0.25, "open"), ("Interview", 0.5, "open"),
+                     ("Offer", 0.8, "open"), ("Hired", 1.0, "won"), ("Rejected", 0.0, "lost")]
+
+
+@dataclass(frozen=True)
+class Scale:
+    users: int
+    companies: int
+    contacts: int
+    deals: int
+    activities: int
+    feedback: int
+    candidates: int
+
+
+SCALES = {
+    "tiny": Scale(users=4, companies=12, contacts=40, deals=30, activities=200, feedback=60, candidates=8),
+    "small": Scale(users=8, companies=120, contacts=500, deals=320, activities=4000, feedback=700, candidates=30),
+    "large": Scale(users=40, companies=20_000, contacts=100_000, deals=50_000, activities=1_000_000,
+                   feedback=200_000, candidates=2_000),
+}
+
+
+def _ts(d: datetime) -> str:
+    return d.strftime("%Y-%m-%d %H:%M:%S")
+
+
+class Progress:
+    """A one-line text progress bar on stderr (quiet when asked)."""
+
+    def __init__(self, quiet: bool):
+        self.quiet = quiet
+
+    def __call__(self, label: str, done: int, total: int) -> None:
+        if self.quiet:
+            return
+        width = 30
+        filled = int(width * done / max(total, 1))
+        sys.stderr.write(f"\r{label:<12} [{'#' * filled}{'.' * (width - filled)}] {done:>9,}/{total:,}")
+        if done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+class Names:
+    """Gender-consistent name pools per locale, drawn once from Faker so large scales stay fast."""
+
+    def __init__(self, rnd: random.Random, pool: int = 300):
+        self.rnd = rnd
+        self.pools = {}
+        for i, loc in enumerate(LOCALES):
+            fk = Faker(loc)
+            fk.seed_instance(1000 + i)
+            male = ([fk.first_name_male() for _ in range(pool)], [fk.last_name_male() for _ in range(pool)])
+            female = ([fk.first_name_female() for _ in range(pool)], [fk.last_name_female() for _ in range(pool)])
+            companies = [fk.company() for _ in range(pool)]
+            cities = [fk.city() for _ in range(pool // 3)]
+            self.pools[loc] = (male, female, companies, cities)
+
+    def locale(self) -> str:
+        return self.rnd.choices(LOCALES, weights=(40, 12, 10, 8, 12, 10, 8))[0]
+
+    def person(self, loc: str) -> tuple[str, str]:
+        male, female, _, _ = self.pools[loc]
+        firsts, lasts = male if self.rnd.random() < 0.5 else female
+        return self.rnd.choice(firsts), self.rnd.choice(lasts)
+
+    def company(self, loc: str) -> str:
+        return self.rnd.choice(self.pools[loc][2])
+
+    def city(self, loc: str) -> str:
+        return self.rnd.choice(self.pools[loc][3])
+
+
+COUNTRY = {"en_US": "US", "de_DE": "DE", "fr_FR": "FR", "es_ES": "ES", "ru_RU": "RU", "uk_UA": "UA", "bg_BG": "BG"}
+PHONE_PREFIX = {"en_US": "+1 415", "de_DE": "+49 30", "fr_FR": "+33 1", "es_ES": "+34 91", "ru_RU": "+7 495",
+                "uk_UA": "+380 44", "bg_BG": "+359 2"}
+TRANSLIT = str.maketrans({c: "" for c in " '’.,-«»"})
+
+
+def _email_local(first: str, last: str, n: int) -> str:
+    import unicodedata
+    base = f"{first}.{last}".lower().translate(TRANSLIT)
+    ascii_base = unicodedata.normalize("NFKD", base).encode("ascii", "ignore").decode() or "user"
+    return f"{ascii_base[:30]}{n}"
+
+
+def seed(conn: sqlite3.Connection, scale: str = "small", seed_value: int = 7, today: date | None = None,
+         quiet: bool = True) -> dict[str, str]:
+    """Fill an empty, migrated database. Returns {email: password} of the demo users."""
+    migrate(conn)
+    if conn.execute("SELECT COUNT(*) FROM users").fetchone()[0]:
+        raise SystemExit("The database already has users; seed only builds a new database.")
+    size = SCALES[scale]
+    rnd = random.Random(seed_value)
+    today = today or date.today()
+    now = datetime.combine(today, datetime.min.time()).replace(hour=9)
+    start = now - timedelta(days=730)
+    progress = Progress(quiet)
+    names = Names(rnd)
+    with write(conn):
+        creds = _users(conn, rnd, size, names)
+        user_ids = [r[0] for r in conn.execute("SELECT id FROM users ORDER BY id")]
+        rep_ids = [r[0] for r in conn.execute("SELECT id FROM users WHERE role = 'rep' ORDER BY id")] or user_ids
+        campaigns = _campaigns(conn, rnd, start, now, size.contacts)
+        company_ids = _companies(conn, rnd, size, names, rep_ids, progress)
+        contacts = _contacts(conn, rnd, size, names, rep_ids, company_ids, campaigns, start, now, progress)
+        sales, recruiting = _pipelines(conn)
+        _deals(conn, rnd, size, contacts, sales, rep_ids, start, now, progress)
+        _candidates(conn, rnd, size, names, recruiting, rep_ids, start, now)
+        _activities(conn, rnd, size, contacts, rep_ids, start, now, progress)
+        _feedback(conn, rnd, size, contacts, now, progress)
+        _comments(conn, rnd, contacts, rep_ids, now)
+        conn.execute("INSERT OR REPLACE INTO settings (key, value) VALUES ('currency', 'EUR')")
+        conn.execute("INSERT OR REPLACE INTO settings (key, value) VALUES ('company_name', 'Demo Ltd')")
+    from db.analytics.segments import refresh
+
+    refresh(conn, today)
+    conn.execute("ANALYZE")
+    return creds
+
+
+def _users(conn, rnd, size: Scale, names: Names) -> dict[str, str]:
+    creds = {}
+    roles = ["admin", "manager", "manager"] + ["rep"] * (size.users - 3)
+    for i, role in enumerate(roles):
+        first, last = names.person("en_US")
+        email = "admin@demo.example" if i == 0 else f"{role}{i}@demo.example"
+        password = secrets.token_urlsafe(9)
+        creds[email] = password
+        lang = ("en", "ru", "uk", "bg")[(i - 3) % 4] if role == "rep" else "en"
+        conn.execute(
+            "INSERT INTO users (email, name, role, password_hash, hourly_cost, language) VALUES (?, ?, ?, ?, ?, ?)",
+            (email, f"{first} {last}", role, hash_password(password), rnd.choice((35, 45, 55, 70, 90)), lang),
+        )
+    return creds
+
+
+def _campaigns(conn, rnd, start: datetime, now: datetime, contacts: int) -> list[tuple[int, str, str, str]]:
+    """Back-to-back quarterly campaigns per paid channel; spend grows with the size of the demo."""
+    out = []
+    scale = max(contacts / 500, 1)
+    for channel in CHANNELS:
+        begin = start
+        while begin < now + timedelta(days=30):
+            end = begin + timedelta(days=90)
+            base = {"organic search": 300, "referral": 200}.get(channel, rnd.choice((3000, 5000, 8000, 12000)))
+            budget = round(base * scale, -1)
+            spend = round(budget * rnd.uniform(0.6, 1.05), 2) if begin < now else 0.0
+            cur = conn.execute(
+                "INSERT INTO campaigns (name, channel, starts_on, ends_on, budget, spend) VALUES (?, ?, ?, ?, ?, ?)",
+                (f"{channel.title()} Q{(begin.month - 1) // 3 + 1} {begin:%Y}", channel, begin.date().isoformat(),
+                 (end - timedelta(days=1)).date().isoformat(), budget, spend))
+            out.append((cur.lastrowid, channel, begin.date().isoformat(), end.date().isoformat()))
+            begin = end
+    return out
+
+
+def _companies(conn, rnd, size: Scale, names: Names, rep_ids, progress) -> list[int]:
+    batch = []
+    for i in range(size.companies):
+        loc = names.locale()
+        batch.append((names.company(loc), rnd.choice(INDUSTRIES), f"https://example.com/c{i}",
+                      names.city(loc), COUNTRY[loc], rnd.choice(rep_ids)))
+    conn.executemany("INSERT INTO companies (name, industry, website, city, country, owner_id) VALUES (?,?,?,?,?,?)",
+                     batch)
+    progress("companies", size.companies, size.companies)
+    return [r[0] for r in conn.execute("SELECT id FROM companies ORDER BY id")]
+
+
+def _contacts(conn, rnd, size: Scale, names: Names, rep_ids, company_ids, campaigns, start, now, progress):
+    """Contacts with channel/campaign; lifecycle is settled later by their deals."""
+    batch = []
+    for i in range(size.contacts):
+        loc = names.locale()
+        first, last = names.person(loc)
+        created = start + timedelta(days=rnd.randint(0, 700), minutes=rnd.randint(0, 600))
+        channel = rnd.choices(CHANNELS, weights=(20, 20, 15, 12, 8, 15, 10))[0]
+        day = created.date().isoformat()
+        camp_id = next((c[0] for c in campaigns if c[1] == channel and c[2] <= day < c[3]), None)
+        phone = f"{PHONE_PREFIX[loc]} {rnd.randint(100, 999)} {rnd.randint(1000, 9999)}"
+        tags = ",".join(rnd.sample(("vip", "newsletter", "webinar", "trial", "partner"), rnd.choice((0, 0, 1, 2))))
+        batch.append((first, last, f"{_email_local(first, last, i)}@example.com", phone,
+                      rnd.choice(("CEO", "CTO", "Buyer", "Head of Sales", "Office Manager", "Engineer")),
+                      rnd.choice(company_ids) if rnd.random() < 0.85 else None, rnd.choice(rep_ids),
+                      channel, camp_id, tags, _ts(created), _ts(created)))
+        if len(batch) == 10_000:
+            _insert_contacts(conn, batch)
+            batch = []
+            progress("contacts", i + 1, size.contacts)
+    _insert_contacts(conn, batch)
+    progress("contacts", size.contacts, size.contacts)
+    return [tuple(r) for r in conn.execute("SELECT id, owner_id, company_id, created_at FROM contacts ORDER BY id")]
+
+
+def _insert_contacts(conn, batch):
+    conn.executemany(
+        "INSERT INTO contacts (first_name, last_name, email, phone, title, company_id, owner_id, channel, "
+        "campaign_id, tags, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", batch)
+
+
+def _pipelines(conn) -> tuple[list[tuple], list[tuple]]:
+    out = []
+    for pos, (name, kind, stages) in enumerate((("Sales", "sales", SALES_STAGES),
+                                                ("Recruiting", "recruiting", RECRUITING_STAGES))):
+        pid = conn.execute("INSERT INTO pipelines (name, kind, position) VALUES (?, ?, ?)",
+                           (name, kind, pos)).lastrowid
+        ids = []
+        for spos, (sname, prob, skind) in enumerate(stages):
+            sid = conn.execute(
+                "INSERT INTO stages (pipeline_id, name, position, probability, kind) VALUES (?, ?, ?, ?, ?)",
+                (pid, sname, spos, prob, skind)).lastrowid
+            ids.append((pid, sid, prob, skind))
+        out.append(ids)
+    return out[0], out[1]
+
+
+def _walk(conn, rnd, deal_id: int, stages, created: datetime, now: datetime, owner: int, outcome: str):
+    """Move a deal stage by stage, writing history; return (stage_id, entered_at, closed_at)."""
+    open_stages = [s for s in stages if s[3] == "open"]
+    won = next(s for s in stages if s[3] == "won")
+    lost = next(s for s in stages if s[3] == "lost")
+    if outcome == "won":
+        path = open_stages + [won]
+    elif outcome == "lost":
+        path = open_stages[: rnd.randint(1, len(open_stages))] + [lost]
+    else:
+        path = open_stages[: rnd.randint(1, len(open_stages))]
+    moment, prev, hist = created, None, []
+    for stage in path:
+        if prev is not None:
+            moment = min(moment + timedelta(days=rnd.randint(2, 25), hours=rnd.randint(0, 8)), now)
+        hist.append((deal_id, prev, stage[1], _ts(moment), owner))
+        prev = stage[1]
+    conn.executemany(
+        "INSERT INTO deal_stage_history (deal_id, from_stage_id, to_stage_id, moved_at, moved_by) VALUES (?,?,?,?,?)",
+        hist)
+    closed = _ts(moment) if outcome in ("won", "lost") else None
+    return path[-1][1], _ts(moment), closed
+
+
+def _deals(conn, rnd, size: Scale, contacts, stages, rep_ids, start, now, progress) -> None:
+    pipeline_id = stages[0][0]
+    first_win: dict[int, str] = {}
+    for i in range(size.deals):
+        cid, owner, company_id, c_created = rnd.choice(contacts)
+        created = max(datetime.fromisoformat(c_created) + timedelta(days=rnd.randint(0, 40)),
+                      start + timedelta(days=rnd.randint(0, 700)))
+        created = min(created, now - timedelta(days=1))
+        age = (now - created).days
+        outcome = rnd.choices(("won", "lost", "open"), weights=(40, 35, 25 + (60 if age < 90 else 0)))[0]
+        amount = round(rnd.lognormvariate(8.3, 0.7), -1)
+        cost = round(amount * rnd.uniform(0.35, 0.7), 2)
+        expected = (now + timedelta(days=rnd.randint(-10, 120))).date().isoformat()
+        deal_id = conn.execute(
+            "INSERT INTO deals (pipeline_id, stage_id, title, contact_id, company_id, owner_id, amount, cost, "
+            "expected_close, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (pipeline_id, stages[0][1], f"Deal {i + 1}: {rnd.choice(('Licences', 'Renewal', 'Upgrade', 'Services', 'Hardware', 'Training'))}",
+             cid, company_id, owner, amount, cost, expected, _ts(created), _ts(created))).lastrowid
+        stage_id, entered, closed = _walk(conn, rnd, deal_id, stages, created, now, owner, outcome)
+        conn.execute("UPDATE deals SET stage_id = ?, stage_entered_at = ?, closed_at = ?, lost_reason = ?, "
+                     "updated_at = ? WHERE id = ?",
+                     (stage_id, entered, closed, rnd.choice(LOST_REASONS) if outcome == "lost" else None,
+                      entered, deal_id))
+        if outcome == "won" and (cid not in first_win or closed < first_win[cid]):
+            first_win[cid] = closed
+        if (i + 1) % 5000 == 0:
+            progress("deals", i + 1, size.deals)
+    progress("deals", size.deals, size.deals)
+    conn.executemany("UPDATE contacts SET lifecycle = 'customer', acquired_at = ? WHERE id = ?",
+                     [(d, c) for c, d in first_win.items()])
+    conn.execute("UPDATE contacts SET lifecycle = 'prospect' WHERE lifecycle = 'lead' AND id IN "
+                 "(SELECT contact_id FROM deals)")
+    conn.execute("UPDATE companies SET lifecycle = 'customer', acquired_at = (SELECT MIN(acquired_at) FROM contacts "
+                 "WHERE company_id = companies.id AND lifecycle = 'customer') WHERE id IN "
+                 "(SELECT company_id FROM contacts WHERE lifecycle = 'customer')")
+
+
+def _candidates(conn, rnd, size: Scale, names: Names, stages, rep_ids, start, now) -> None:
+    pipeline_id = stages[0][0]
+    for i in range(size.candidates):
+        loc = names.locale()
+        first, last = names.person(loc)
+        created = now - timedelta(days=rnd.randint(1, 120))
+        cid = conn.execute(
+            "INSERT INTO contacts (first_name, last_name, email, title, owner_id, channel, tags, created_at, "
+            "updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
+            (first, last, f"{_email_local(first, last, i)}@candidates.example", "Candidate", rnd.choice(rep_ids),
+             rnd.choice(("referral", "social", "events")), "candidate", _ts(created), _ts(created))).lastrowid
+        outcome = rnd.choices(("won", "lost", "open"), weights=(15, 35, 50))[0]
+        deal_id = conn.execute(
+            "INSERT INTO deals (pipeline_id, stage_id, title, contact_id, owner_id, amount, expected_close, "
+            "created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
+            (pipeline_id, stages[0][1], f"{first} {last} — {rnd.choice(POSITIONS)}", cid, rnd.choice(rep_ids),
+             0, (now + timedelta(days=rnd.randint(5, 60))).date().isoformat(), _ts(created), _ts(created))).lastrowid
+        stage_id, entered, closed = _walk(conn, rnd, deal_id, stages, created, now, rnd.choice(rep_ids), outcome)
+        conn.execute("UPDATE deals SET stage_id = ?, stage_entered_at = ?, closed_at = ?, lost_reason = ? WHERE id = ?",
+                     (stage_id, entered, closed, "Not a fit" if outcome == "lost" else None, deal_id))
+
+
+SUBJECTS = {
+    "call": ("Discovery call", "Follow-up call", "Pricing call", "Check-in call"),
+    "meeting": ("Demo", "Quarterly review", "Onboarding session", "Contract meeting"),
+    "email": ("Sent proposal", "Sent invoice", "Answered question", "Newsletter reply"),
+    "task": ("Send quote", "Prepare contract", "Update CRM record", "Book a demo", "Call back"),
+    "note": ("Budget approved next quarter", "Prefers email", "Decision maker is the CFO"),
+    "complaint": ("Late delivery", "Invoice error", "Product defect", "Slow support answer"),
+}
+DURATION = {"call": (10, 45), "meeting": (30, 90), "email": (5, 15), "task": (10, 60), "note": (2, 5),
+            "complaint": (20, 90)}
+
+
+def _activities(conn, rnd, size: Scale, contacts, rep_ids, start, now, progress) -> None:
+    """Past activities around each contact, plus upcoming calls, meetings and tasks for the demo."""
+    kinds = ("call", "meeting", "email", "task", "note", "complaint")
+    weights = (30, 15, 30, 12, 10, 3)
+    deal_of = dict(conn.execute("SELECT contact_id, MAX(id) FROM deals GROUP BY contact_id").fetchall())
+    rate = dict(conn.execute("SELECT id, hourly_cost FROM users").fetchall())
+    batch = []
+    upcoming = max(60, size.activities // 50)
+    for i in range(size.activities):
+        cid, owner, company_id, c_created = rnd.choice(contacts)
+        kind = rnd.choices(kinds, weights)[0]
+        future = i < upcoming
+        if future:
+            kind = rnd.choice(("call", "meeting", "task"))
+            when = now + timedelta(days=rnd.randint(-3, 14), hours=rnd.randint(0, 8), minutes=rnd.choice((0, 30)))
+        else:
+            base = datetime.fromisoformat(c_created)
+            span = max((now - base).days, 1)
+            when = base + timedelta(days=rnd.randint(0, span), hours=rnd.randint(0, 8), minutes=rnd.choice((0, 15, 30)))
+        when = when.replace(second=0)
+        duration = rnd.randint(*DURATION[kind])
+        done = 0 if future and (when >= now or rnd.random() < 0.6) else 1
+        starts = ends = due = None
+        if kind == "task":
+            due = _ts(when)
+        else:
+            starts, ends = _ts(when), _ts(when + timedelta(minutes=duration))
+        who = owner if rnd.random() < 0.8 else rnd.choice(rep_ids)
+        batch.append((kind, rnd.choice(SUBJECTS[kind]), cid, company_id, deal_of.get(cid) if rnd.random() < 0.4 else None,
+                      who, starts, ends, due, duration, round(duration / 60 * rate[who], 4), done,
+                      _ts(when) if done else None, _ts(min(when, now)), _ts(min(when, now))))
+        if len(batch) == 50_000:
+            _insert_activities(conn, batch)
+            batch = []
+            progress("activities", i + 1, size.activities)
+    _insert_activities(conn, batch)
+    progress("activities", size.activities, size.activities)
+
+
+def _insert_activities(conn, batch):
+    conn.executemany(
+        "INSERT INTO activities (kind, subject, contact_id, company_id, deal_id, owner_id, starts_at, ends_at, due_at, "
+        "duration_min, cost, done, done_at, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", batch)
+
+
+def _feedback(conn, rnd, size: Scale, contacts, now, progress) -> None:
+    """CSAT/NPS answers from customers; unhappy customers are far more likely to churn."""
+    customers = conn.execute("SELECT id, acquired_at FROM contacts WHERE lifecycle = 'customer'").fetchall()
+    if not customers:
+        return
+    mood = {cid: rnd.gauss(0.6, 0.25) for cid, _ in customers}
+    batch = []
+    for i in range(size.feedback):
+        cid, acquired = rnd.choice(customers)
+        base = datetime.fromisoformat(acquired)
+        when = min(base + timedelta(days=rnd.randint(0, max((now - base).days, 1))), now)
+        m = min(max(mood[cid] + rnd.gauss(0, 0.15), 0), 1)
+        if rnd.random() < 0.5:
+            kind, score = "csat", 1 + round(m * 4)
+        else:
+            kind, score = "nps", round(m * 10)
+        comment = rnd.choice(("", "", "Great support", "Too expensive", "Works well", "Slow delivery"))
+        batch.append((cid, kind, score, comment, _ts(when), _ts(when), _ts(when)))
+        if len(batch) == 50_000:
+            _insert_feedback(conn, batch)
+            batch = []
+            progress("feedback", i + 1, size.feedback)
+    _insert_feedback(conn, batch)
+    progress("feedback", size.feedback, size.feedback)
+    churn = []
+    for cid, acquired in customers:
+        if rnd.random() < (0.55 if mood[cid] < 0.45 else 0.08):
+            base = datetime.fromisoformat(acquired)
+            churn.append((_ts(base + timedelta(days=rnd.randint(30, max((now - base).days, 31)))), cid))
+    conn.executemany("UPDATE contacts SET lifecycle = 'churned', churned_at = MIN(?, datetime('now')) WHERE id = ?",
+                     churn)
+
+
+def _insert_feedback(conn, batch):
+    conn.executemany("INSERT INTO feedback (contact_id, kind, score, comment, responded_at, created_at, updated_at) "
+                     "VALUES (?,?,?,?,?,?,?)", batch)
+
+
+def _comments(conn, rnd, contacts, rep_ids, now) -> None:
+    texts = ("Spoke with the buyer, positive.", "Waiting for the signed order.", "Asked for a discount.",
+             "Introduced to the new IT lead.")
+    batch = [("contacts", c[0], rnd.choice(texts), rnd.choice(rep_ids), _ts(now - timedelta(days=rnd.randint(0, 90))))
+             for c in rnd.sample(contacts, min(len(contacts), 200))]
+    conn.executemany("INSERT INTO comments (entity, entity_id, body, author_id, created_at) VALUES (?,?,?,?,?)", batch)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Build a demo CRM database.")
+    parser.add_argument("--scale", choices=sorted(SCALES), default="small")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--path", type=Path, default=None, help="database file (default: CRM_DB or data/crm.db)")
+    parser.add_argument("--today", type=date.fromisoformat, default=None, help="anchor date, YYYY-MM-DD")
+    parser.add_argument("--if-missing", action="store_true", help="do nothing when the database already exists")
+    parser.add_argument("--quiet", action="store_true")
+    args = parser.parse_args(argv)
+    path = args.path or db_path()
+    if path.exists():
+        if args.if_missing:
+            print(f"Using the existing database {path}.")
+            return 0
+        print(f"{path} already exists; remove it or choose another --path.", file=sys.stderr)
+        return 2
+    started = time.perf_counter()
+    conn = connect(path)
+    try:
+        creds = seed(conn, args.scale, args.seed, args.today, quiet=args.quiet)
+    except BaseException:
+        conn.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        raise
+    conn.close()
+    print(f"Built the {args.scale} demo database at {path} in {time.perf_counter() - started:.1f} s.")
+    print("Demo sign-ins (shown once; change them on the Account page):")
+    for email, password in creds.items():
+        print(f"  {email:<28} {password}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
