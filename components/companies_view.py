@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components import grid
+from components.export import export_buttons
 from components.history import render_history
 from components.i18n import error_text, money, t
 from components.layout import PageContext, nav_link, show_error
@@ -67,6 +68,10 @@ def render_companies(ctx: PageContext) -> None:
             grid.forget(key)
             st.rerun()
     st.caption(t("contacts.grid_help"))
+    with st.expander(t("export.title"), icon=":material/download:"):
+        if total > companies.EXPORT_CAP:
+            st.warning(t("export.capped", n=companies.EXPORT_CAP))
+        export_buttons("companies", lambda conn: companies.export_rows(conn, search, owner, sort), key="co_export")
 
 
 def render_company(ctx: PageContext, company_id: int) -> None:

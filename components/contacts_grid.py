@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import io
 from datetime import date
 
-import pandas as pd
 import streamlit as st
 
 from components import grid
 from components.contact_import import render_import
 from components.contact_merge import render_duplicates
+from components.export import export_buttons
 from components.i18n import error_text, t
 from components.layout import PageContext, show_error
 from components.saved_views import apply_from_url, render_save
@@ -77,7 +76,7 @@ def render_contacts(ctx: PageContext) -> None:
     render_import(ctx)
     if ctx.actor.is_manager:
         render_duplicates(ctx)
-    _export(ctx, query)
+    _export(ctx, query, total)
 
 
 def _columns(options: dict, companies: dict) -> dict:
@@ -163,20 +162,9 @@ def _bulk(ctx: PageContext, changes: grid.GridEdits, options: dict) -> None:
                 show_error(err)
 
 
-def _export(ctx: PageContext, query: contacts.Query) -> None:
+def _export(ctx: PageContext, query: contacts.Query, total: int) -> None:
     with st.expander(t("contacts.export"), icon=":material/download:"):
-        if not st.toggle(t("contacts.export_prepare"), key="c_export"):
-            return
-        data = contacts.export_rows(ctx.conn, query)
-        if len(data) >= 50_000:
-            st.warning(t("contacts.export_capped", n=50_000))
-        frame = pd.DataFrame(data)
-        c1, c2 = st.columns(2)
-        c1.download_button(t("contacts.export_csv"), frame.to_csv(index=False).encode("utf-8-sig"),
-                           "contacts.csv", "text/csv", icon=":material/csv:")
-        buffer = io.BytesIO()
-        frame.to_excel(buffer, index=False, sheet_name="contacts")
-        c2.download_button(t("contacts.export_xlsx"), buffer.getvalue(), "contacts.xlsx",
-                           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                           icon=":material/table:")
+        if total > contacts.EXPORT_CAP:
+            st.warning(t("export.capped", n=contacts.EXPORT_CAP))
+        export_buttons("contacts", lambda conn: contacts.export_rows(conn, query), key="c_export")
 

@@ -11,6 +11,7 @@ from datetime import date
 import streamlit as st
 
 from components import charts
+from components.export import export_buttons
 from components.i18n import money, number, percent, t
 from components.layout import PageContext, nav_link
 from db.analytics import dashboard, kpi_profit, kpi_series
@@ -106,7 +107,7 @@ def render_cards(data: dict, lang: str) -> None:
                        delta_color="normal" if higher else "inverse", help=t(f"kpi.{key}_help"), border=True)
 
 
-def drill_table(ctx: PageContext, items: list[dict], columns: dict[str, str]) -> None:
+def drill_table(ctx: PageContext, items: list[dict], columns: dict[str, str], key: str) -> None:
     """The customers or deals behind a selection, each linking to its record."""
     if not items:
         st.caption(t("dashboard.drill_empty"))
@@ -117,6 +118,8 @@ def drill_table(ctx: PageContext, items: list[dict], columns: dict[str, str]) ->
         table.append({"link": link, **{label: item.get(field) for field, label in columns.items()}})
     st.dataframe(table, hide_index=True, width="stretch",
                  column_config={"link": st.column_config.LinkColumn(t("dashboard.open"), display_text="↗")})
+    export_buttons("drill-down", [{k: v for k, v in r.items() if k != "link"} for r in table],
+                   key=key)
 
 
 def picked(key: str):
@@ -149,7 +152,7 @@ def _satisfaction(ctx, data, f, _pipeline_id):
         st.subheader(t("dashboard.respondents", month=month), anchor=False)
         answers = kpi_series.respondents(ctx.conn, f, "csat", month) + kpi_series.respondents(ctx.conn, f, "nps", month)
         drill_table(ctx, answers, {"customer": t("dashboard.customer"), "score": t("dashboard.score"),
-                                   "comment": t("dashboard.comment"), "responded_at": t("dashboard.when")})
+                                   "comment": t("dashboard.comment"), "responded_at": t("dashboard.when")}, key="drill_answers")
     left, right = st.columns(2)
     left.plotly_chart(charts.distribution(data["csat_dist"], t("dashboard.csat_distribution"), "csat"),
                       key="chart_csat_dist")
@@ -168,7 +171,7 @@ def _profit(ctx, data, f, _pipeline_id):
     if chosen is not None:
         behind = kpi_profit.customers_behind(ctx.conn, f, dim, chosen)
         st.subheader(t("dashboard.customers_behind", n=len(behind)), anchor=False)
-        drill_table(ctx, [{**r, "contact_id": r["key"]} for r in behind], _profit_columns())
+        drill_table(ctx, [{**r, "contact_id": r["key"]} for r in behind], _profit_columns(), key="drill_profit")
     best, worst = data["top_customers"], data["loss_customers"]
     left, right = st.columns(2)
     left.plotly_chart(charts.profit_bars(best, t("dashboard.top_customers"), horizontal=True),
@@ -178,7 +181,7 @@ def _profit(ctx, data, f, _pipeline_id):
     for key, shown in (("chart_top_customers", best), ("chart_loss_customers", worst)):
         cid = picked(key)
         if cid is not None:
-            drill_table(ctx, [{**r, "contact_id": r["key"]} for r in shown if r["key"] == cid], _profit_columns())
+            drill_table(ctx, [{**r, "contact_id": r["key"]} for r in shown if r["key"] == cid], _profit_columns(), key="drill_profit_one")
 
 
 def _profit_columns() -> dict[str, str]:
@@ -214,7 +217,7 @@ def _funnel(ctx, data, f, pipeline_id):
         deals = kpi_series.deals_behind(ctx.conn, f, pipeline_id, stage)
         st.subheader(t("dashboard.deals_behind", n=len(deals)), anchor=False)
         drill_table(ctx, deals, {"title": t("dashboard.deal"), "contact": t("dashboard.customer"),
-                                 "amount": t("dashboard.amount")})
+                                 "amount": t("dashboard.amount")}, key="drill_funnel")
     nav_link(ctx, "deals", icon=":material/view_kanban:")
 
 

@@ -9,6 +9,7 @@ import streamlit as st
 
 from components.board import board_data, render_board
 from components.charts import PALETTE, figure
+from components.export import export_buttons
 from components.history import render_history
 from components.i18n import error_text, moment, money, t
 from components.layout import PageContext, nav_link, show_error
@@ -120,6 +121,12 @@ def _do_move(ctx: PageContext, event: dict, **kwargs) -> None:
 
 def _refresh_board() -> None:
     st.session_state["board_version"] = st.session_state.get("board_version", 0) + 1
+
+
+def render_export(ctx: PageContext, query: deals.BoardQuery) -> None:
+    """The board's deals with the same filters as CSV or Excel."""
+    with st.expander(t("export.title"), icon=":material/download:"):
+        export_buttons("deals", lambda conn: deals.export_rows(conn, query), key="d_export")
 
 
 def render_new_deal(ctx: PageContext, pipeline_id: int) -> None:

@@ -4,6 +4,7 @@ import json
 
 import streamlit as st
 
+from components.export import export_buttons
 from components.i18n import moment, t
 from components.layout import page_setup, show_error
 from db.core import audit, users
@@ -24,9 +25,10 @@ until = cols[4].date_input(t("audit.until"), value=None)
 record_id = cols[5].number_input(t("audit.record_id"), min_value=1, step=1, value=None, placeholder=t("audit.any"))
 page_no = st.session_state.get("audit_page", 0)
 
-entries = audit.search(ctx.conn, entity=entity or None, user_id=who, action=action or None,
-                       since=since.isoformat() if since else None, until=until.isoformat() if until else None,
-                       entity_id=record_id or None, limit=PAGE_SIZE, offset=page_no * PAGE_SIZE)
+filters = {"entity": entity or None, "user_id": who, "action": action or None,
+           "since": since.isoformat() if since else None, "until": until.isoformat() if until else None,
+           "entity_id": record_id or None}
+entries = audit.search(ctx.conn, **filters, limit=PAGE_SIZE, offset=page_no * PAGE_SIZE)
 
 
 def _changes(entry: dict) -> str:
@@ -52,6 +54,8 @@ if nav[1].button(t("audit.older"), disabled=len(entries) < PAGE_SIZE, icon=":mat
     st.session_state["audit_page"] = page_no + 1
     st.rerun()
 nav[2].caption(t("audit.page", n=page_no + 1))
+with st.expander(t("export.title"), icon=":material/download:"):
+    export_buttons("audit", lambda conn: audit.export_rows(conn, **filters), key="audit_export")
 
 rows_picked = picked.selection.rows if picked else []
 if rows_picked:

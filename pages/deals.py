@@ -6,6 +6,7 @@ from components.deals_view import (
     board_filters,
     handle_move,
     render_deal,
+    render_export,
     render_forecast,
     render_new_deal,
     render_pipeline_board,
@@ -30,3 +31,4 @@ if pending:
 render_pipeline_board(ctx, query)
 render_new_deal(ctx, query.pipeline_id)
 render_forecast(ctx, query.pipeline_id)
+render_export(ctx, query)

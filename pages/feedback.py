@@ -4,6 +4,7 @@ from datetime import date
 
 import streamlit as st
 
+from components.export import export_buttons
 from components.i18n import error_text, t
 from components.layout import page_setup
 from db.core.errors import DomainError
@@ -46,3 +47,5 @@ with right.container(border=True):
             st.dataframe({t("feedback.problem"): problems[:500]}, hide_index=True, width="stretch")
         else:
             st.success(t("feedback.imported", n=count))
+with st.expander(t("feedback.export"), icon=":material/download:"):
+    export_buttons("feedback", feedback.export_rows, key="fb_export")

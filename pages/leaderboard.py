@@ -4,6 +4,7 @@ from datetime import date
 
 import streamlit as st
 
+from components.export import export_buttons
 from components.i18n import money, t
 from components.layout import page_setup
 from db.analytics.leaderboard import leaderboard
@@ -22,3 +23,6 @@ st.dataframe(
     hide_index=True, width="stretch")
 if board and board[0]["revenue"]:
     st.success(t("leaderboard.leader", name=board[0]["name"], amount=money(board[0]["revenue"], ctx.lang)))
+if board:
+    with st.expander(t("export.title"), icon=":material/download:"):
+        export_buttons("leaderboard", board, key="lb_export")

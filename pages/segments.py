@@ -5,6 +5,7 @@ from datetime import date
 import streamlit as st
 
 from components.charts import PALETTE, figure
+from components.export import export_buttons
 from components.i18n import money, number, percent, t
 from components.layout import page_setup
 from db.analytics import segments
@@ -39,6 +40,8 @@ st.dataframe([{t("dashboard.segment"): r["segment"], t("segments.customers"): r[
                t("kpi.csat"): percent(r["csat"], ctx.lang),
                t("kpi.nps"): number(r["nps"], ctx.lang, 1) if r["nps"] is not None else "—"} for r in table],
              hide_index=True, width="stretch")
+with st.expander(t("export.title"), icon=":material/download:"):
+    export_buttons("segments", table, key="seg_export")
 left, right = st.columns(2)
 left.plotly_chart(figure(t("segments.customers_by_abc"), [
     {"type": "bar", "x": [r["segment"] for r in table], "y": [r["customers"] for r in table],

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from components.export import export_buttons
 from components.i18n import error_text, t
 from components.layout import page_setup
 from components.views_ui import builder, show
@@ -25,6 +26,9 @@ definition = builder(loaded["definition"] if loaded else None)
 try:
     result = views.run(ctx.conn, definition)
     show(result, definition["display"], loaded["name"] if loaded else t("views.preview"), "view_preview")
+    if result:
+        with st.expander(t("export.title"), icon=":material/download:"):
+            export_buttons("view", result, key="view_export")
 except DomainError as err:
     st.error(error_text(err))
     result = None

@@ -11,12 +11,13 @@ from db.core.errors import ConflictError, NotFoundError, ValidationError
 from db.core.permissions import Actor
 from db.crm import deals
 
+EXPORT_CAP = 100_000
 ACTIONS = ("create", "update", "delete", "restore", "password", "merge", "move")
 
 
 def search(conn: sqlite3.Connection, *, entity: str | None = None, user_id: int | None = None,
            action: str | None = None, since: str | None = None, until: str | None = None,
-           entity_id: int | None = None, limit: int = 100, offset: int = 0) -> list[dict]:
+           entity_id: int | None = None, limit: int = 100, offset: int = 0, cap: int = 1000) -> list[dict]:
     """Audit rows newest first, filtered; every filter is a bound parameter."""
     where, params = [], []
     for clause, value in (("a.entity = ?", entity), ("a.user_id = ?", user_id), ("a.action = ?", action),
@@ -29,11 +30,18 @@ def search(conn: sqlite3.Connection, *, entity: str | None = None, user_id: int 
     if where:
         sql += " WHERE " + " AND ".join(where)
     sql += " ORDER BY a.id DESC LIMIT ? OFFSET ?"
-    out = rows(conn, sql, (*params, min(limit, 1000), offset))
+    out = rows(conn, sql, (*params, min(limit, cap), offset))
     for r in out:
         r["before"] = json.loads(r["before"]) if r["before"] else {}
         r["after"] = json.loads(r["after"]) if r["after"] else {}
     return out
+
+
+def export_rows(conn: sqlite3.Connection, cap: int = EXPORT_CAP, **filters) -> list[dict]:
+    """The filtered log for export: one row per change, before and after as JSON text."""
+    out = search(conn, **filters, limit=cap, cap=cap)
+    return [{**r, "before": json.dumps(r["before"], ensure_ascii=False),
+             "after": json.dumps(r["after"], ensure_ascii=False)} for r in out]
 
 
 def entities(conn: sqlite3.Connection) -> list[str]:

@@ -12,6 +12,7 @@ from db.core.text import clean_fields, like
 
 EDITABLE = ("name", "industry", "website", "phone", "city", "country", "owner_id", "lifecycle", "tags")
 LIMITS = {"name": 200, "industry": 80, "website": 300, "phone": 40, "city": 100, "country": 2, "tags": 300}
+EXPORT_CAP = 100_000
 SORTS = {"name": "co.name COLLATE NOCASE", "created": "co.created_at DESC", "city": "co.city COLLATE NOCASE"}
 
 
@@ -32,9 +33,7 @@ def clean(values: dict, row: int | None = None) -> dict:
     return out
 
 
-def page(conn: sqlite3.Connection, search: str = "", owner_id: int | None = None, sort: str = "name",
-         limit: int = 25, offset: int = 0) -> tuple[list[dict], int]:
-    """One page of companies with their figures, computed for the shown rows only."""
+def _where(search: str, owner_id: int | None) -> tuple[str, list]:
     where, params = ["co.deleted_at IS NULL"], []
     if search.strip():
         pattern = like(search)
@@ -43,7 +42,23 @@ def page(conn: sqlite3.Connection, search: str = "", owner_id: int | None = None
     if owner_id is not None:
         where.append("co.owner_id = ?")
         params.append(owner_id)
-    cond = " AND ".join(where)
+    return " AND ".join(where), params
+
+
+def export_rows(conn: sqlite3.Connection, search: str = "", owner_id: int | None = None, sort: str = "name",
+                cap: int = EXPORT_CAP) -> list[dict]:
+    """The filtered list for export, with the owner's name instead of an id, capped."""
+    cond, params = _where(search, owner_id)
+    return rows(conn, f"SELECT co.id, co.name, co.industry, co.website, co.phone, co.city, co.country, "
+                      f"u.name AS owner, co.lifecycle, co.tags, co.created_at FROM companies co "
+                      f"LEFT JOIN users u ON u.id = co.owner_id WHERE {cond} "
+                      f"ORDER BY {SORTS.get(sort, SORTS['name'])}, co.id LIMIT ?", [*params, cap])
+
+
+def page(conn: sqlite3.Connection, search: str = "", owner_id: int | None = None, sort: str = "name",
+         limit: int = 25, offset: int = 0) -> tuple[list[dict], int]:
+    """One page of companies with their figures, computed for the shown rows only."""
+    cond, params = _where(search, owner_id)
     total = conn.execute(f"SELECT COUNT(*) FROM companies co WHERE {cond}", params).fetchone()[0]
     items = rows(conn, f"SELECT co.id, co.version, co.name, co.industry, co.website, co.phone, co.city, co.country, "
                        f"co.owner_id, co.lifecycle, co.tags FROM companies co WHERE {cond} "

@@ -15,6 +15,7 @@ from db.core.permissions import Actor
 from db.core.text import clean_fields, like
 from db.core.users import EMAIL_RE
 
+EXPORT_CAP = 100_000
 LIFECYCLES = ("lead", "prospect", "customer", "churned")
 EDITABLE = ("first_name", "last_name", "email", "phone", "title", "company_id", "owner_id", "lifecycle", "channel",
             "campaign_id", "tags")
@@ -125,7 +126,7 @@ def page(conn: sqlite3.Connection, q: Query, limit: int = 50, offset: int = 0) -
     return items, total
 
 
-def export_rows(conn: sqlite3.Connection, q: Query, cap: int = 50_000) -> list[dict]:
+def export_rows(conn: sqlite3.Connection, q: Query, cap: int = EXPORT_CAP) -> list[dict]:
     """The filtered view for export, with names instead of ids, capped."""
     where, params = _where(q)
     return rows(conn, f"SELECT c.id, c.first_name, c.last_name, c.email, c.phone, c.title, co.name AS company, "

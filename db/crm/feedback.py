@@ -8,12 +8,19 @@ import sqlite3
 from datetime import UTC, datetime
 
 from db.core import records
-from db.core.connection import one, write
+from db.core.connection import one, rows, write
 from db.core.errors import ValidationError
 from db.core.permissions import Actor
 
 RANGES = {"csat": (1, 5), "nps": (0, 10)}
 MAX_ROWS = 50_000
+
+
+def export_rows(conn: sqlite3.Connection, cap: int = 100_000) -> list[dict]:
+    """Every answer, newest first, with the customer's name and email (the import reads the same columns)."""
+    return rows(conn, "SELECT f.id, c.first_name || ' ' || c.last_name AS customer, c.email, f.kind, f.score, "
+                      "f.responded_at, f.comment FROM feedback f JOIN contacts c ON c.id = f.contact_id "
+                      "WHERE f.deleted_at IS NULL ORDER BY f.responded_at DESC, f.id DESC LIMIT ?", (cap,))
 
 
 def record(conn: sqlite3.Connection, contact_id: int, kind: str, score, responded_at, comment: str, actor: Actor,
