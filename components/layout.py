@@ -199,6 +199,11 @@ def _sidebar(ctx: PageContext, current: str) -> None:
         render_view_links(ctx)
         st.divider()
         st.caption(f"{ctx.user['name']} · {t('roles.' + ctx.user['role'])}")
+        if st.session_state.get("lang_shown") != ctx.lang:
+            # The language changed elsewhere (Account page, another tab): the selector follows it, or its
+            # stale value would write the old language straight back.
+            st.session_state["sidebar_language"] = ctx.lang
+            st.session_state["lang_shown"] = ctx.lang
         lang = st.selectbox(t("layout.language"), list(LANGUAGES), index=list(LANGUAGES).index(ctx.lang),
                             format_func=LANGUAGES.get, key="sidebar_language")
         if lang != ctx.lang:
