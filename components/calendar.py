@@ -59,11 +59,29 @@ def view_range(state: dict | None, fallback: tuple[str, str]) -> tuple[str, str]
     return fallback
 
 
-def render(events_list: list[dict], view: str, key: str, initial_date: str) -> dict:
+FC_CODE = {"en": "en-GB", "ru": "ru", "uk": "uk", "bg": "bg"}  # Intl names: day and month names, date order
+
+
+def fc_locale(lang: str, text: dict[str, str]) -> dict:
+    """A FullCalendar locale object: the component bundles no locales, but accepts one inline. The code
+    drives the browser's Intl formatting (day headers, titles, D.M order); the words come from our
+    catalogue; the week starts on the language's first day (Babel)."""
+    from babel import Locale
+
+    from components.i18n import BABEL_LOCALE
+
+    first = Locale.parse(BABEL_LOCALE.get(lang, "en_GB")).first_week_day  # Babel: 0 = Monday
+    return {"code": FC_CODE.get(lang, "en-GB"), "week": {"dow": (first + 1) % 7, "doy": 4},
+            "buttonText": {k: text[k] for k in ("today", "month", "week", "day", "list")},
+            "allDayText": text["all_day"], "moreLinkText": text["more"], "noEventsText": text["no_events"],
+            "weekText": text["week_short"]}
+
+
+def render(events_list: list[dict], view: str, key: str, initial_date: str, locale: dict | None = None) -> dict:
     options = {
         "initialView": view, "initialDate": initial_date, "timeZone": "UTC", "editable": True, "selectable": True,
         "selectMirror": True, "nowIndicator": True, "slotMinTime": "07:00:00", "slotMaxTime": "21:00:00",
-        "firstDay": 1, "height": 680, "eventTimeFormat": {"hour": "2-digit", "minute": "2-digit", "hour12": False},
+        "height": 680, "locale": locale or {"code": "en-GB"}, "firstDay": (locale or {}).get("week", {}).get("dow", 1), "eventTimeFormat": {"hour": "2-digit", "minute": "2-digit", "hour12": False},
         "slotLabelFormat": {"hour": "2-digit", "minute": "2-digit", "hour12": False},
         "headerToolbar": {"left": "prev,next today", "center": "title",
                           "right": "dayGridMonth,timeGridWeek,timeGridDay,listWeek"},

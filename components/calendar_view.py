@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import streamlit as st
 
 from components import calendar as calview
-from components.i18n import error_text, moment, t
+from components.i18n import date_format, error_text, moment, t
 from components.layout import PageContext
 from db.core import records, users
 from db.core.errors import ConflictError, DomainError
@@ -40,13 +40,17 @@ def render_calendar(ctx: PageContext, owner: int | None, kinds: list[str]) -> No
     start, end = calview.view_range(st.session_state.get(key), fallback)
     start_utc, end_utc = calview.from_component(start, tz), calview.from_component(end, tz)
     found = activities.in_range(ctx.conn, start_utc, end_utc, owner, kinds)
-    state = calview.render(calview.events(found, tz), "timeGridWeek", key, today.isoformat())
+    words = {k: t(f"calendar.fc_{k}") for k in ("today", "month", "week", "day", "list", "all_day", "more",
+                                                 "no_events", "week_short")}
+    state = calview.render(calview.events(found, tz), "timeGridWeek", key, today.isoformat(),
+                           calview.fc_locale(ctx.lang, words))
     handle(ctx, state, tz)
     pending = st.session_state.get("cal_dialog")  # a dialog stays open across reruns until saved or dismissed
-    if pending and pending[0] == "create":
-        create_dialog(ctx, pending[1], pending[2], tz)
+    if pending and pending[0] == "create":  # dialog titles are set when opened, in the user's language
+        st.dialog(t("calendar.new_activity"), width="large", on_dismiss=_dismissed)(create_dialog)(
+            ctx, pending[1], pending[2], tz)
     elif pending and pending[0] == "event":
-        event_dialog(ctx, pending[1], tz)
+        st.dialog(t("calendar.activity"), width="large", on_dismiss=_dismissed)(event_dialog)(ctx, pending[1], tz)
     st.caption(t("calendar.help", tz=tz, n=len(found)))
 
 
@@ -95,7 +99,6 @@ def _dismissed() -> None:
     st.session_state.pop("cal_dialog", None)
 
 
-@st.dialog("New activity", width="large", on_dismiss=_dismissed)
 def create_dialog(ctx: PageContext, start_utc: str, end_utc: str, tz: str) -> None:
     local_start = datetime.fromisoformat(calview.to_local(start_utc, tz))
     local_end = datetime.fromisoformat(calview.to_local(end_utc, tz))
@@ -107,7 +110,7 @@ def create_dialog(ctx: PageContext, start_utc: str, end_utc: str, tz: str) -> No
         kind = c1.selectbox(t("calendar.type"), ["meeting", "call", "task", "email"], format_func=lambda k: t("kinds." + k))
         subject = c2.text_input(t("calendar.subject"), max_chars=200)
         d1, d2, d3 = st.columns(3)
-        day = d1.date_input(t("calendar.day"), value=local_start.date())
+        day = d1.date_input(t("calendar.day"), format=date_format(), value=local_start.date())
         begins = d2.time_input(t("calendar.start"), value=local_start.time(), step=900)
         minutes = d3.number_input(t("calendar.duration"), min_value=5, max_value=24 * 60, step=15,
                                   value=max(15, int((local_end - local_start).total_seconds() // 60)))
@@ -118,7 +121,7 @@ def create_dialog(ctx: PageContext, start_utc: str, end_utc: str, tz: str) -> No
         r1, r2, r3 = st.columns(3)
         freq = r1.selectbox(t("calendar.repeat"), [None, *activities.FREQS],
                             format_func=lambda f: t("calendar.no_repeat") if f is None else t(f"calendar.freq_{f}"))
-        until = r2.date_input(t("calendar.until"), value=None)
+        until = r2.date_input(t("calendar.until"), format=date_format(), value=None)
         count = r3.number_input(t("calendar.count"), min_value=1, max_value=activities.MAX_OCCURRENCES, value=None)
         if st.form_submit_button(t("calendar.save"), type="primary"):
             wall = datetime.combine(day, begins)
@@ -151,7 +154,6 @@ def _contact(ctx: PageContext, text: str) -> int | None:
     return found[0]["id"] if found else None
 
 
-@st.dialog("Activity", width="large", on_dismiss=_dismissed)
 def event_dialog(ctx: PageContext, activity_id: int, tz: str) -> None:
     try:
         a = records.get(ctx.conn, "activities", activity_id)
@@ -187,8 +189,8 @@ def event_dialog(ctx: PageContext, activity_id: int, tz: str) -> None:
 def export(ctx: PageContext, owner: int | None, kinds: list[str]) -> None:
     with st.expander(t("calendar.export"), icon=":material/ios_share:"):
         c1, c2 = st.columns(2)
-        start = c1.date_input(t("calendar.from"), value=date.today() - timedelta(days=7), key="ics_from")
-        end = c2.date_input(t("calendar.to"), value=date.today() + timedelta(days=60), key="ics_to")
+        start = c1.date_input(t("calendar.from"), format=date_format(), value=date.today() - timedelta(days=7), key="ics_from")
+        end = c2.date_input(t("calendar.to"), format=date_format(), value=date.today() + timedelta(days=60), key="ics_to")
         found = activities.in_range(ctx.conn, f"{start} 00:00:00", f"{end} 23:59:59", owner or ctx.user["id"], kinds)
         st.download_button(t("calendar.download_ics", n=len(found)), activities.ics(found, ctx.user["name"]),
                            "calendar.ics", "text/calendar", icon=":material/download:")

@@ -10,7 +10,7 @@ from components import grid
 from components.contact_import import render_import
 from components.contact_merge import render_duplicates
 from components.export import export_buttons
-from components.i18n import error_text, t
+from components.i18n import date_format, error_text, t
 from components.layout import PageContext, show_error
 from components.saved_views import apply_from_url, render_save
 from db.core import records, settings
@@ -40,7 +40,7 @@ def filters(ctx: PageContext, options: dict) -> contacts.Query:
                             format_func=lambda v: t("dashboard.all") if v is None else campaigns[v])
     tag = d2.selectbox(t("contacts.tag"), [None, *settings.get(ctx.conn, "tags")], key="c_tag",
                        format_func=lambda v: t("dashboard.all") if v is None else v)
-    created = d3.date_input(t("contacts.created"), value=(), key="c_created", max_value=date.today())
+    created = d3.date_input(t("contacts.created"), format=date_format(), value=(), key="c_created", max_value=date.today())
     sort = d4.selectbox(t("contacts.sort"), list(contacts.SORTS), key="c_sort",
                         format_func=lambda v: t(f"contacts.sort_{v}"))
     d5.toggle(t("contacts.mine"), key="c_mine")

@@ -12,7 +12,7 @@ import streamlit as st
 
 from components import charts
 from components.export import export_buttons
-from components.i18n import money, number, percent, t
+from components.i18n import date_format, money, number, percent, t, translate
 from components.layout import PageContext, nav_link
 from db.analytics import dashboard, kpi_profit, kpi_series
 from db.core.connection import db_path
@@ -46,11 +46,11 @@ def filter_bar(ctx: PageContext) -> tuple[Filters, int | None]:
                                     format_func=lambda p: t(f"dashboard.period_{p}")) or "month"
     custom = (None, None)
     if kind == "custom":
-        picked = top[1].date_input(t("dashboard.range"), value=(date.today().replace(day=1), date.today()),
+        picked = top[1].date_input(t("dashboard.range"), format=date_format(), value=(date.today().replace(day=1), date.today()),
                                    key="dash_range")
         if isinstance(picked, tuple) and len(picked) == 2:
             custom = picked
-    anchor = top[1].date_input(t("dashboard.anchor"), value=date.today(), key="dash_anchor") \
+    anchor = top[1].date_input(t("dashboard.anchor"), format=date_format(), value=date.today(), key="dash_anchor") \
         if kind != "custom" else date.today()
     owner = top[2].selectbox(t("dashboard.owner"), [None] + [o["id"] for o in owners], key="dash_owner",
                              format_func=lambda i: t("dashboard.all") if i is None else
@@ -93,7 +93,8 @@ def delta(now, before, fmt: str, lang: str) -> str | None:
         return None
     diff = now - before
     if fmt == "pct":
-        return f"{diff * 100:+.1f} pp"
+        points = number(abs(diff) * 100, lang, 1)
+        return translate(lang, "dashboard.pp", value=("+" if diff >= 0 else "−") + points)
     return ("+" if diff >= 0 else "") + show(diff, fmt, lang)
 
 

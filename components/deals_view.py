@@ -11,7 +11,7 @@ from components.board import board_data, render_board
 from components.charts import PALETTE, figure
 from components.export import export_buttons
 from components.history import render_history
-from components.i18n import error_text, moment, money, t
+from components.i18n import date_format, error_text, moment, money, t
 from components.layout import PageContext, nav_link, show_error
 from components.text import esc
 from db.core import settings
@@ -28,7 +28,7 @@ def board_filters(ctx: PageContext) -> deals.BoardQuery:
     search = c[1].text_input(t("deals.search"), key="d_search", max_chars=100, placeholder=t("deals.search_hint"))
     low = c[2].number_input(t("deals.min_amount"), min_value=0.0, value=None, step=1000.0, key="d_min")
     high = c[3].number_input(t("deals.max_amount"), min_value=0.0, value=None, step=1000.0, key="d_max")
-    closing = c[4].date_input(t("deals.expected_close"), value=(), key="d_close")
+    closing = c[4].date_input(t("deals.expected_close"), format=date_format(), value=(), key="d_close")
     with c[5]:
         mine = st.toggle(t("deals.mine"), key="d_mine")
         all_closed = st.toggle(t("deals.all_closed"), key="d_all_closed")
@@ -83,7 +83,7 @@ def handle_move(ctx: PageContext, event: dict) -> None:
             c1, c2 = st.columns(2)
             kwargs["amount"] = c1.number_input(t("deals.amount"), min_value=0.0, value=float(deal["amount"]),
                                                key="move_amount")
-            kwargs["closed_at"] = c2.date_input(t("deals.closed_at"), value=date.today(), max_value=date.today(),
+            kwargs["closed_at"] = c2.date_input(t("deals.closed_at"), format=date_format(), value=date.today(), max_value=date.today(),
                                                 key="move_closed").isoformat() + " 12:00:00"
         else:
             reasons = settings.get(ctx.conn, "lost_reasons")
@@ -138,7 +138,7 @@ def render_new_deal(ctx: PageContext, pipeline_id: int) -> None:
                              format_func=lambda i: next(s["name"] for s in stages if s["id"] == i))
         amount = c3.number_input(t("deals.amount"), min_value=0.0, value=0.0, step=100.0)
         search = c1.text_input(t("deals.contact_search"), max_chars=100)
-        close = c2.date_input(t("deals.expected_close"), value=None)
+        close = c2.date_input(t("deals.expected_close"), format=date_format(), value=None)
         cost = c3.number_input(t("deals.cost"), min_value=0.0, value=0.0, step=100.0)
         if st.form_submit_button(t("deals.create"), type="primary"):
             contact = _find_contact(ctx, search) if search else None
@@ -202,7 +202,7 @@ def render_deal(ctx: PageContext, deal_id: int) -> None:
         amount = c2.number_input(t("deals.amount"), min_value=0.0, value=float(deal["amount"]),
                                  key=f"deal_amount_{deal_id}")
         cost = c1.number_input(t("deals.cost"), min_value=0.0, value=float(deal["cost"]), key=f"deal_cost_{deal_id}")
-        close = c2.date_input(t("deals.expected_close"),
+        close = c2.date_input(t("deals.expected_close"), format=date_format(),
                               value=date.fromisoformat(deal["expected_close"]) if deal["expected_close"] else None,
                               key=f"deal_close_{deal_id}")
         if st.form_submit_button(t("account.save"), type="primary"):
@@ -225,7 +225,7 @@ def render_deal(ctx: PageContext, deal_id: int) -> None:
             kind = c1.selectbox(t("record.kind"), ["call", "meeting", "email", "task", "note"],
                                 format_func=lambda k: t("kinds." + k))
             subject = c2.text_input(t("deals.subject"), max_chars=200)
-            when = c3.date_input(t("deals.when"), value=date.today())
+            when = c3.date_input(t("deals.when"), format=date_format(), value=date.today())
             if st.form_submit_button(t("deals.add_activity")):
                 _add_activity(ctx, deal, kind, subject, when)
     with moves:

@@ -104,6 +104,14 @@ def percent(value: float | None, lang: str = DEFAULT) -> str:
     return format_percent(value, locale=BABEL_LOCALE.get(lang, "en_GB"), format="#,##0.#%")
 
 
+DATE_INPUT_FORMAT = {"en": "DD/MM/YYYY", "ru": "DD.MM.YYYY", "uk": "DD.MM.YYYY", "bg": "DD.MM.YYYY"}
+
+
+def date_format(lang: str | None = None) -> str:
+    """The ``format`` of ``st.date_input`` in the user's language (Streamlit's default is YYYY/MM/DD)."""
+    return DATE_INPUT_FORMAT.get(lang or current_language(), "DD/MM/YYYY")
+
+
 def day(value: str | date | datetime | None, lang: str = DEFAULT) -> str:
     if not value:
         return "—"

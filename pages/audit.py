@@ -5,7 +5,7 @@ import json
 import streamlit as st
 
 from components.export import export_buttons
-from components.i18n import moment, t
+from components.i18n import date_format, moment, t
 from components.layout import page_setup, show_error
 from db.core import audit, users
 from db.core.errors import DomainError
@@ -20,8 +20,8 @@ cols = st.columns([2, 2, 2, 2, 2, 1])
 entity = cols[0].selectbox(t("audit.entity"), [""] + audit.entities(ctx.conn), format_func=lambda e: e or t("audit.all"))
 who = cols[1].selectbox(t("audit.who"), [None, *people], format_func=lambda u: people.get(u, t("audit.all")))
 action = cols[2].selectbox(t("audit.action"), ["", *audit.ACTIONS], format_func=lambda a: a or t("audit.all"))
-since = cols[3].date_input(t("audit.since"), value=None)
-until = cols[4].date_input(t("audit.until"), value=None)
+since = cols[3].date_input(t("audit.since"), format=date_format(), value=None)
+until = cols[4].date_input(t("audit.until"), format=date_format(), value=None)
 record_id = cols[5].number_input(t("audit.record_id"), min_value=1, step=1, value=None, placeholder=t("audit.any"))
 page_no = st.session_state.get("audit_page", 0)
 

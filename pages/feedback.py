@@ -5,7 +5,7 @@ from datetime import date
 import streamlit as st
 
 from components.export import export_buttons
-from components.i18n import error_text, t
+from components.i18n import date_format, error_text, t
 from components.layout import page_setup
 from db.core.errors import DomainError
 from db.crm import contacts, feedback
@@ -25,7 +25,7 @@ with left.container(border=True):
         kind = st.segmented_control(t("feedback.kind"), ["csat", "nps"], default="csat",
                                     format_func=lambda k: t(f"feedback.kind_{k}"))
         score = st.slider(t("feedback.score"), 0, 10, 5, help=t("feedback.score_help"))
-        when = st.date_input(t("feedback.date"), value=date.today(), max_value=date.today())
+        when = st.date_input(t("feedback.date"), format=date_format(), value=date.today(), max_value=date.today())
         comment = st.text_area(t("feedback.comment"), max_chars=2000)
         if st.form_submit_button(t("feedback.save"), type="primary"):
             if who is None:

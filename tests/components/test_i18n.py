@@ -74,3 +74,32 @@ def test_money_is_formatted_for_the_language(lang, expected):
 def test_percent_and_missing_values():
     assert percent(0.425, "en") == "42.5%"
     assert money(None) == percent(None) == "—"
+
+
+def test_every_date_input_shows_the_language_date_order():
+    """Streamlit's default YYYY/MM/DD is nobody's format: every date input passes date_format()."""
+    import re
+
+    from components.i18n import date_format
+
+    root = Path(__file__).resolve().parents[2]
+    calls = []
+    for path in [*root.joinpath("components").rglob("*.py"), *root.joinpath("pages").rglob("*.py"), root / "app.py"]:
+        text = path.read_text()
+        for m in re.finditer(r"date_input\(", text):
+            depth, i = 1, m.end()
+            while depth:
+                depth += {"(": 1, ")": -1}.get(text[i], 0)
+                i += 1
+            calls.append((path.name, text[m.end():i]))
+    assert calls
+    assert [name for name, args in calls if "format=date_format()" not in args] == []
+    assert date_format("ru") == "DD.MM.YYYY" and date_format("en") == "DD/MM/YYYY"
+
+
+def test_percentage_point_changes_use_the_language_number_format():
+    from components.dashboard import delta
+
+    assert delta(0.5, 0.186, "pct", "en") == "+31.4 pp"
+    assert delta(0.5, 0.186, "pct", "ru") == "+31,4 п.п."
+    assert delta(0.1, 0.2, "pct", "uk") == "−10 в.п."
