@@ -9,6 +9,7 @@ from components.export import export_buttons
 from components.history import render_history
 from components.i18n import error_text, money, t
 from components.layout import PageContext, nav_link, show_error
+from components.new_record import render_created, render_new_button
 from components.saved_views import apply_from_url, render_save
 from components.text import esc
 from db.core.errors import ConflictError, DomainError, ValidationError
@@ -18,7 +19,11 @@ KEY = "companies_grid"
 
 
 def render_companies(ctx: PageContext) -> None:
-    st.title(t("nav.companies"))
+    head, button = st.columns([4, 1], vertical_alignment="bottom")
+    head.title(t("nav.companies"))
+    with button:
+        render_new_button(ctx, "company")
+    render_created("company")
     apply_from_url(ctx, "companies")
     c1, c2, c3 = st.columns([3, 1.2, 1])
     search = c1.text_input(t("companies.search"), key="co_search", max_chars=100, placeholder=t("companies.search_hint"))

@@ -12,6 +12,7 @@ from components.contact_merge import render_duplicates
 from components.export import export_buttons
 from components.i18n import date_format, error_text, t
 from components.layout import PageContext, show_error
+from components.new_record import render_created, render_new_button
 from components.saved_views import apply_from_url, render_save
 from db.core import records, settings
 from db.core.errors import ConflictError, DomainError, ValidationError
@@ -52,7 +53,11 @@ def filters(ctx: PageContext, options: dict) -> contacts.Query:
 
 
 def render_contacts(ctx: PageContext) -> None:
-    st.title(t("nav.contacts"))
+    head, button = st.columns([4, 1], vertical_alignment="bottom")
+    head.title(t("nav.contacts"))
+    with button:
+        render_new_button(ctx, "contact")
+    render_created("contact")
     apply_from_url(ctx, "contacts")
     options = contacts.choices(ctx.conn)
     query = filters(ctx, options)
@@ -92,7 +97,7 @@ def _columns(options: dict, companies: dict) -> dict:
         "title": st.column_config.TextColumn(t("contacts.title"), max_chars=120),
         "lifecycle": st.column_config.SelectboxColumn(t("contacts.lifecycle"), options=list(contacts.LIFECYCLES),
                                                       format_func=lambda v: t(f"contacts.lifecycle_{v}"),
-                                                      required=True),
+                                                      required=True, default="lead"),
         "owner_id": st.column_config.SelectboxColumn(t("contacts.owner"), options=list(owners),
                                                      format_func=lambda v: owners.get(v, "")),
         "channel": st.column_config.TextColumn(t("contacts.channel"), max_chars=60),

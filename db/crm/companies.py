@@ -33,6 +33,11 @@ def clean(values: dict, row: int | None = None) -> dict:
     return out
 
 
+def create(conn: sqlite3.Connection, values: dict, actor: Actor) -> int:
+    """One new company, validated like a grid row (a lead owned by its creator unless said otherwise)."""
+    return records.create(conn, "companies", clean({"lifecycle": "lead", "owner_id": actor.id, **values}), actor)
+
+
 def _where(search: str, owner_id: int | None) -> tuple[str, list]:
     where, params = ["co.deleted_at IS NULL"], []
     if search.strip():

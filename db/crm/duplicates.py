@@ -75,3 +75,33 @@ def merge(conn: sqlite3.Connection, survivor_id: int, loser_id: int, keep: dict[
         records.soft_delete(conn, "contacts", loser_id, actor)
         records.audit(conn, actor, "contacts", survivor_id, "merge", {"merged_from": loser_id}, moved)
     return moved
+
+
+def lookalikes(conn: sqlite3.Connection, values: dict, limit: int = 5) -> list[dict]:
+    """Live contacts a new one would likely duplicate: same email, same phone, or same name in the same
+    company (values already cleaned). Shown before creating, so nobody adds a second copy by accident."""
+    tests = []
+    if values.get("email"):
+        tests.append(("email", "email = ? COLLATE NOCASE", [values["email"]]))
+    if values.get("phone"):
+        tests.append(("phone", "phone = ?", [values["phone"]]))
+    if values.get("first_name"):
+        same_company = "company_id = ?" if values.get("company_id") else "company_id IS NULL"
+        tests.append(("name", f"first_name = ? COLLATE NOCASE AND last_name = ? COLLATE NOCASE AND {same_company}",
+                      [values["first_name"], values.get("last_name") or "",
+                       *([values["company_id"]] if values.get("company_id") else [])]))
+    out: dict[int, dict] = {}
+    for reason, where, params in tests:
+        for r in rows(conn, f"SELECT id, first_name, last_name, email, phone FROM contacts WHERE deleted_at IS NULL "
+                            f"AND {where} LIMIT ?", [*params, limit]):
+            out.setdefault(r["id"], {**r, "reason": reason})
+    return list(out.values())[:limit]
+
+
+def company_lookalikes(conn: sqlite3.Connection, name: str, limit: int = 5) -> list[dict]:
+    """Live companies whose name equals ``name`` ignoring case and spacing."""
+    key = " ".join((name or "").split()).lower()
+    if not key:
+        return []
+    return rows(conn, "SELECT id, name, city FROM companies WHERE deleted_at IS NULL AND "
+                      "lower(trim(name)) = ? LIMIT ?", (key, limit))

@@ -33,3 +33,27 @@ def test_groups_of_three_give_three_pairs_deleted_ones_none_and_the_list_is_boun
         (ids[0], ids[1], "phone", "+1 415 555 0100"), (ids[0], ids[2], "phone", "+1 415 555 0100"),
         (ids[1], ids[2], "phone", "+1 415 555 0100")]
     assert len(duplicates.candidates(conn, limit=2)) == 2
+
+
+def test_lookalikes_find_same_email_phone_or_name_in_company(conn, admin):
+    from db.crm import duplicates as dup
+
+    company = records.create(conn, "companies", {"name": "Acme"}, admin)
+    same = records.create(conn, "contacts", {"first_name": "Ann", "last_name": "Lee", "email": "ann@acme.example",
+                                             "phone": "+4930123456", "company_id": company}, admin)
+    records.create(conn, "contacts", {"first_name": "Ann", "last_name": "Lee"}, admin)  # no company: not the same
+    assert [r["id"] for r in dup.lookalikes(conn, {"first_name": "X", "email": "ANN@acme.example"})] == [same]
+    assert [r["reason"] for r in dup.lookalikes(conn, {"first_name": "X", "phone": "+4930123456"})] == ["phone"]
+    assert [r["id"] for r in dup.lookalikes(conn, {"first_name": "ann", "last_name": "LEE",
+                                                   "company_id": company})] == [same]
+    assert dup.lookalikes(conn, {"first_name": "Bob", "email": "bob@acme.example"}) == []
+
+
+def test_company_lookalikes_ignore_case_and_spacing(conn, admin):
+    from db.crm import companies
+    from db.crm import duplicates as dup
+
+    acme = companies.create(conn, {"name": "  Acme   Widgets "}, admin)
+    assert records.get(conn, "companies", acme)["name"] == "Acme Widgets"
+    assert [r["id"] for r in dup.company_lookalikes(conn, "acme  widgets")] == [acme]
+    assert dup.company_lookalikes(conn, "Acme") == []

@@ -1,0 +1,150 @@
+"""New contact and new company dialogs: every field with its own message, and a "looks like an existing
+record" check before anything is created.
+
+A dialog reruns on its own (a fragment), so errors are kept in session state and drawn under the field
+they concern on the next run; the user's input stays in the widgets.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from components.i18n import error_text, t
+from components.layout import PageContext
+from components.text import esc
+from db.core.errors import DomainError, ValidationError
+from db.crm import companies, contacts, duplicates
+
+STATE = "new_record_state"  # {"errors": {field: message}, "lookalikes": [...], "confirm": fingerprint}
+
+
+def _state() -> dict:
+    return st.session_state.setdefault(STATE, {})
+
+
+def _field_error(field: str) -> None:
+    message = (_state().get("errors") or {}).get(field)
+    if message:
+        st.error(message, icon=":material/error:")
+
+
+def _again(**state) -> None:
+    """Keep what the next run of the dialog must show, and rerun only the dialog."""
+    st.session_state[STATE] = state
+    st.rerun(scope="fragment")
+
+
+def _fail(err: DomainError) -> None:
+    field = getattr(err, "field", None) or getattr(err, "params", {}).get("field") or "_form"
+    _again(errors={field: error_text(err)})
+
+
+def _close() -> None:
+    st.session_state.pop(STATE, None)
+
+
+def contact_form(ctx: PageContext) -> None:
+    c1, c2 = st.columns(2)
+    with c1:
+        first = st.text_input(t("contacts.first_name") + " *", max_chars=100, key="nc_first")
+        _field_error("first_name")
+    with c2:
+        last = st.text_input(t("contacts.last_name"), max_chars=100, key="nc_last")
+        _field_error("last_name")
+    c1, c2 = st.columns(2)
+    with c1:
+        email = st.text_input(t("contacts.email"), max_chars=320, key="nc_email")
+        _field_error("email")
+    with c2:
+        phone = st.text_input(t("contacts.phone"), max_chars=40, key="nc_phone", help=t("new.phone_help"))
+        _field_error("phone")
+    c1, c2 = st.columns(2)
+    with c1:
+        search = st.text_input(t("new.company_search"), max_chars=200, key="nc_company_search")
+        found = contacts.companies_named(ctx.conn, set(), search, limit=50) if search.strip() else {}
+        company = st.selectbox(t("contacts.company"), [None, *found], key="nc_company",
+                               format_func=lambda v: t("new.no_company") if v is None else found.get(v, ""))
+    with c2:
+        title = st.text_input(t("contacts.title"), max_chars=120, key="nc_title")
+        _field_error("title")
+    c1, c2 = st.columns(2)
+    lifecycle = c1.selectbox(t("contacts.lifecycle"), list(contacts.LIFECYCLES), key="nc_lifecycle",
+                             format_func=lambda v: t(f"contacts.lifecycle_{v}"))
+    owners = contacts.choices(ctx.conn)["owner_id"]
+    choices = list(owners) if ctx.actor.is_manager else [ctx.user["id"]]
+    owner = c2.selectbox(t("contacts.owner"), choices, index=choices.index(ctx.user["id"])
+                         if ctx.user["id"] in choices else 0, key="nc_owner", format_func=lambda v: owners.get(v, ""))
+    tags = st.text_input(t("contacts.tags"), max_chars=300, key="nc_tags", help=t("new.tags_help"))
+    values = {"first_name": first, "last_name": last, "email": email, "phone": phone, "company_id": company,
+              "title": title, "lifecycle": lifecycle, "owner_id": owner, "tags": tags}
+    _submit(ctx, "contact", {k: v for k, v in values.items() if v not in ("", None)} | {"first_name": first})
+
+
+def company_form(ctx: PageContext) -> None:
+    name = st.text_input(t("companies.name") + " *", max_chars=200, key="nco_name")
+    _field_error("name")
+    c1, c2 = st.columns(2)
+    with c1:
+        industry = st.text_input(t("companies.industry"), max_chars=80, key="nco_industry")
+        website = st.text_input(t("companies.website"), max_chars=300, key="nco_website")
+        _field_error("website")
+    with c2:
+        city = st.text_input(t("companies.city"), max_chars=100, key="nco_city")
+        country = st.text_input(t("companies.country"), max_chars=2, key="nco_country", help=t("new.country_help"))
+        _field_error("country")
+    values = {"name": name, "industry": industry, "website": website, "city": city, "country": country,
+              "owner_id": ctx.user["id"], "lifecycle": "lead"}
+    _submit(ctx, "company", {k: v for k, v in values.items() if v not in ("", None)} | {"name": name})
+
+
+def _submit(ctx: PageContext, kind: str, values: dict) -> None:
+    _field_error("_form")
+    clicked = st.button(t("new.create"), type="primary", key=f"new_{kind}_go", icon=":material/add:")
+    found = _state().get("lookalikes")
+    if found and not clicked:
+        st.warning(t("new.lookalike"), icon=":material/content_copy:")
+        page = "pages/contacts.py" if kind == "contact" else "pages/companies.py"
+        for r in found:
+            label = (f"{r['first_name']} {r['last_name']} · {r['email'] or r['phone'] or ''}" if kind == "contact"
+                     else f"{r['name']} · {r['city'] or ''}")
+            st.page_link(page, label=esc(label), icon=":material/open_in_new:", query_params={"id": r["id"]})
+        st.caption(t("new.create_anyway"))
+    if not clicked:
+        return
+    try:
+        cleaned = contacts.clean(values) if kind == "contact" else companies.clean(values)
+    except ValidationError as err:
+        _fail(err)
+    fingerprint = repr(sorted(cleaned.items()))
+    if _state().get("confirm") != fingerprint:  # a second Create on the same input means "create anyway"
+        found = (duplicates.lookalikes(ctx.conn, cleaned) if kind == "contact"
+                 else duplicates.company_lookalikes(ctx.conn, cleaned.get("name", "")))
+        if found:
+            _again(lookalikes=found, confirm=fingerprint)
+    try:
+        new_id = (contacts.create(ctx.conn, values, ctx.actor) if kind == "contact"
+                  else companies.create(ctx.conn, values, ctx.actor))
+    except DomainError as err:
+        _fail(err)
+    _close()
+    st.session_state["new_record_done"] = (kind, new_id)
+    st.rerun()
+
+
+def render_created(kind: str) -> None:
+    """The confirmation after a record was created, with a link to it (stays until the next action)."""
+    done = st.session_state.pop("new_record_done", None)
+    if done and done[0] == kind:
+        page = "pages/contacts.py" if kind == "contact" else "pages/companies.py"
+        with st.container(horizontal=True, vertical_alignment="center"):
+            st.success(t(f"new.created_{kind}"), icon=":material/check_circle:", width=360)
+            st.page_link(page, label=t("new.open_it"), icon=":material/open_in_new:", query_params={"id": done[1]})
+
+
+def render_new_button(ctx: PageContext, kind: str) -> None:
+    """The "New contact" / "New company" button that opens its dialog."""
+    if st.button(t(f"new.{kind}"), icon=":material/person_add:" if kind == "contact" else ":material/add_business:",
+                 key=f"new_{kind}_open", width="stretch"):
+        _close()
+        form = contact_form if kind == "contact" else company_form
+        st.dialog(t(f"new.{kind}"), width="large", on_dismiss=_close)(form)(ctx)
