@@ -55,7 +55,8 @@ def render_companies(ctx: PageContext) -> None:
     }
     key = f"{KEY}_{offset}_{size}"
     changes = grid.editable(key, shown, config, ["open", "name", "industry", "city", "country", "website",
-                                                 "owner_id", "lifecycle", "contacts", "open_deals", "revenue"])
+                                                 "owner_id", "lifecycle", "contacts", "open_deals", "revenue"],
+                            empty=t("companies.none_found"))
     n = len(changes.edits) + len(changes.added) + len(changes.deleted)
     if st.button(t("contacts.save", n=n), type="primary", disabled=not changes.dirty, key="co_save",
                  icon=":material/save:"):

@@ -75,7 +75,7 @@ def render_contacts(ctx: PageContext) -> None:
     config = _columns(options, companies)
     changes = grid.editable(f"{KEY}_{offset}_{size}", page_rows, config,
                             ["open", "first_name", "last_name", "email", "phone", "company_id", "title", "lifecycle",
-                             "owner_id", "channel", "campaign_id", "tags"])
+                             "owner_id", "channel", "campaign_id", "tags"], empty=t("contacts.none_found"))
     _save_bar(ctx, changes, f"{KEY}_{offset}_{size}")
     _bulk(ctx, changes, options)
     render_import(ctx)

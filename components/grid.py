@@ -53,13 +53,17 @@ def reset_page(key: str) -> None:
 
 
 def editable(key: str, rows: list[dict], column_config: dict, column_order: list[str], *,
-             allow_add: bool = True) -> GridEdits:
+             allow_add: bool = True, empty: str | None = None) -> GridEdits:
     """Render the page of rows; return what the user changed (not yet saved).
 
     While edits are pending, the rows (and their versions) stay as the user first saw them, so a
     save against rows someone changed meanwhile is refused as a conflict instead of overwriting.
     """
     pending = st.session_state.get(key) or {}
+    if empty and not rows and not pending:
+        # Streamlit's empty grid says "empty" in English and nothing about what to do next.
+        st.info(empty, icon=":material/search_off:")
+        return GridEdits()
     if any(pending.get(k) for k in ("edited_rows", "added_rows", "deleted_rows")) and f"{key}_seen" in st.session_state:
         rows = st.session_state[f"{key}_seen"]
     else:
