@@ -45,4 +45,4 @@ with right.container(border=True):
             st.error(t("feedback.import_failed", n=len(problems)))
             st.dataframe({t("feedback.problem"): problems[:500]}, hide_index=True, width="stretch")
         else:
-            st.success(t("feedback.imported", n=count))
+            st.success(t("feedback.imported", n=count))  # text-safe: a count
