@@ -10,10 +10,11 @@ resolved*: ``:material_x:`` icons, ``:streamlit:``, emoji shortcodes, GFM autoli
 
 1. backslash-escapes every ASCII punctuation mark (CommonMark shows an escaped mark as itself, and an
    escaped ``$`` never starts KaTeX), which stops every syntax-level construct;
-2. puts an invisible WORD JOINER (U+2060) after ``:`` and ``@``, inside ``www.`` and between the
-   characters of the typographic digraphs, which stops the text-node rewrites. The text reads the same;
-   only a copy of it carries the invisible mark, so values meant for copying (a new password) go to
-   ``st.code`` instead.
+2. puts an invisible WORD JOINER (U+2060) where a text-node rewrite would start: after a ``:`` or ``@``
+   that is followed by a word character (``:smile:``, ``https://``, ``a@b.example``), inside ``www.``
+   and inside a free-standing typographic digraph. The text reads the same; only a copy of those few
+   spots carries the invisible mark ("Call: Ana" has none), so values meant for copying (a new
+   password) go into a code span or ``st.code`` instead.
 
 It also drops control and bidi-override characters (a U+202E can make a name read backwards), folds
 whitespace to single spaces and caps the length. ``plain_label`` is the plotly counterpart: plotly
@@ -29,7 +30,8 @@ JOINER = "\u2060"  # WORD JOINER: zero width, no line break, no glyph
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff\ufff9-\ufffb]")
 _SPACE = re.compile(r"\s+")
 _PUNCT = re.compile(r"[!-/:-@\[-`{-~]")
-_DIGRAPH = re.compile(r"(?<=[-<>~])(?=[->=])")  # -> <- <-> -- >= <= ~=  (rewritten to arrows and dashes)
+_JOIN_AFTER = re.compile(r"(?<=[:@])(?=[^\s:@])")  # :smile: :material_x: https:// a@b.example :-)
+_DIGRAPH = re.compile(r"(?<!\S)(<->|->|<-|--|>=|<=|~=)(?!\S)")  # shown as arrows, a dash, ≥ ≤ ≈
 _WWW = re.compile(r"(?<=www)(?=\.)", re.IGNORECASE)  # www.example.com (an autolink without a scheme)
 
 
@@ -42,15 +44,11 @@ def clean(value: object, limit: int = 200) -> str:
     return text
 
 
-def _escape(match: re.Match) -> str:
-    mark = match.group(0)
-    return f"\\{mark}{JOINER}" if mark in ":@" else f"\\{mark}"
-
-
 def esc(value: object, limit: int = 200) -> str:
     """Database text for any Streamlit markdown context: shown literally, never interpreted."""
-    text = _WWW.sub(JOINER, _DIGRAPH.sub(JOINER, clean(value, limit)))
-    return _PUNCT.sub(_escape, text)
+    text = _DIGRAPH.sub(lambda m: JOINER.join(m.group(0)), clean(value, limit))
+    text = _WWW.sub(JOINER, _JOIN_AFTER.sub(JOINER, text))
+    return _PUNCT.sub(r"\\\g<0>", text)
 
 
 def plain_label(value: object) -> object:

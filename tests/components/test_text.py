@@ -129,3 +129,10 @@ def test_long_text_is_capped_quickly():
     assert len(capped) == 50 and capped.endswith("…")
     assert len(esc("*" * 100_000)) == 2 * 199 + 1  # 199 escaped marks and the ellipsis
     assert time.perf_counter() - started < 0.5
+
+
+def test_the_invisible_joiner_goes_only_where_a_rewrite_could_start():
+    """Plain prose ("Call: Ana", "Anne-Marie", "R&D") gets no invisible character: it copies and searches as is."""
+    for prose in ("Call: Ana", "Anne-Marie", "R&D <team>", "a - b", "x@ y", "mail@"):
+        assert JOINER not in esc(prose)
+    assert esc("10:30").count(JOINER) == 1 and esc("a <-> b").count(JOINER) == 2
