@@ -139,6 +139,10 @@ class Checker(ast.NodeVisitor):
         for kw in node.keywords:
             if kw.arg == "help" and name is not None and name not in {"esc", "t"}:
                 self._require(node, f"{name}(help=)", kw.value)
+            if kw.arg == "unsafe_allow_html" and not (isinstance(kw.value, ast.Constant) and kw.value.value is False):
+                self.findings.append(Finding(self.path, node.lineno, "unsafe_allow_html", ast.unparse(node)[:120]))
+        if name == "html" and isinstance(node.func, ast.Attribute) and not self._marked(node):
+            self.findings.append(Finding(self.path, node.lineno, "st.html", ast.unparse(node)[:120]))
         self.generic_visit(node)
 
     def _require(self, call: ast.Call, sink: str, value: ast.AST) -> None:

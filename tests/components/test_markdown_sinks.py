@@ -1,10 +1,11 @@
 """No page or component hands database text to a markdown-rendering Streamlit call unescaped (static walk)."""
 
+import re
 import textwrap
 
 import pytest
 
-from tests.components.markdown_sinks import check_source, check_tree, ui_files
+from tests.components.markdown_sinks import ROOT, check_source, check_tree, ui_files
 
 
 def test_the_ui_code_passes_every_user_value_through_esc():
@@ -37,6 +38,8 @@ def _findings(code: str) -> list[str]:
     ("for v in views:\n    st.caption(v)", "st.caption body"),
     ("parts = [t('a')]\nparts.append(row['name'])\nst.caption(' · '.join(parts))", "st.caption body"),
     ("x = t('a')\nx = row['name']\nst.markdown(x)", "st.markdown body"),
+    ("st.markdown(t('a'), unsafe_allow_html=True)", "unsafe_allow_html"),
+    ("st.html(t('a'))", "st.html"),
 ])
 def test_the_walk_finds_user_text_in_each_kind_of_sink(code, sink):
     assert _findings(code) == [sink]
@@ -58,3 +61,23 @@ def test_the_walk_finds_user_text_in_each_kind_of_sink(code, sink):
 ])
 def test_safe_values_pass(code):
     assert _findings(code) == []
+
+
+def test_custom_components_set_text_not_html():
+    """The kanban board (and any component added later) puts database text in with textContent."""
+    scripts = sorted((ROOT / "components").rglob("*.js"))
+    assert scripts
+    for script in scripts:
+        source = script.read_text(encoding="utf-8")
+        assert not re.search(r"innerHTML|outerHTML|insertAdjacentHTML|document\.write|DOMParser", source), script.name
+    assert "textContent" in (ROOT / "components" / "kanban" / "board.js").read_text(encoding="utf-8")
+
+
+def test_every_plotly_figure_is_built_by_charts_figure():
+    """charts.figure escapes every label; a figure built or changed elsewhere would skip that."""
+    for path in ui_files():
+        if path.name == "charts.py":
+            continue
+        source = path.read_text(encoding="utf-8")
+        assert not re.search(r"go\.Figure\(|plotly\.express|\.add_trace\(|\.add_annotation\(|\.update_layout\(|"
+                             r"\.update_traces\(|\.update_xaxes\(|\.update_yaxes\(", source), path.name
