@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from components.i18n import LANGUAGES, LOCALES_DIR, catalogue, error_text, money, percent, translate
-from db.core.errors import ValidationError
+from db.core.errors import ConflictError, ValidationError
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -74,3 +74,12 @@ def test_money_is_formatted_for_the_language(lang, expected):
 def test_percent_and_missing_values():
     assert percent(0.425, "en") == "42.5%"
     assert money(None) == percent(None) == "—"
+
+
+def test_error_parameters_are_shown_as_text():
+    """error_text feeds st.error (markdown): a hostile name in a conflict is escaped, numbers stay numbers."""
+    err = ConflictError(who="![x](http://127.0.0.1:9/p.png) **B**", when="2026-11-23 10:00:00", fields="name")
+    text = error_text(err, "en")
+    assert r"\!\[x\]\(http\:" in text and r"\*\*B\*\*" in text and "![x]" not in text
+    assert error_text(ValidationError("At most {n:,} characters.", key="no.such", n=20_000), "en") == \
+        "At most 20,000 characters."
