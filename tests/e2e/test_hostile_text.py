@@ -42,8 +42,9 @@ PROBE = """(fragments) => {
       const own = (el.textContent || '').trim();
       const href = el.getAttribute('href') || el.getAttributeNS('http://www.w3.org/1999/xlink', 'href') || '';
       const src = el.getAttribute('src') || '';
-      if (tag === 'img' && (src.includes('127.0.0.1:9') || (el.getAttribute('alt') || '').startsWith('HX')))
-        found.push('img ' + src);
+      const alt = el.getAttribute('alt') || '';
+      if (tag === 'img' && (src.includes('127.0.0.1:9') || alt.startsWith('HX') || alt === 'Streamlit logo'))
+        found.push('img ' + alt + ' ' + src.slice(0, 60));
       if (tag === 'a' && /evil\\.example|127\\.0\\.0\\.1:9/.test(href)) found.push('link ' + href);
       if (el.classList && el.classList.contains('katex')) found.push('katex ' + own.slice(0, 40));
       if (fragments.includes(own) && !['script', 'style', 'title'].includes(tag))
