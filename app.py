@@ -9,15 +9,15 @@ from components.views_ui import render_pinned
 from db.analytics import overview
 
 ctx = page_setup("home")
-st.title(t("home.title", name=ctx.user["name"].split()[0]))
+st.title(t("home.title", name=esc((ctx.user["name"] or "").split(" ")[0])))
 
 figures = overview.summary(ctx.conn)
 cols = st.columns(4)
 cols[0].metric(t("home.open_pipeline"), money(figures["open_value"], ctx.lang), border=True,
-               help=t("home.open_pipeline_help", n=figures["open_deals"]))
+               help=t("home.open_pipeline_help", n=figures["open_deals"]))  # text-safe: counts
 cols[1].metric(t("home.weighted"), money(figures["weighted"], ctx.lang), border=True, help=t("home.weighted_help"))
 cols[2].metric(t("home.won_month"), money(figures["won_value"], ctx.lang), border=True,
-               help=t("home.won_month_help", n=figures["won_deals"]))
+               help=t("home.won_month_help", n=figures["won_deals"]))  # text-safe: counts
 cols[3].metric(t("home.new_customers"), figures["new_customers"], border=True, help=t("home.new_customers_help"))
 
 render_pinned(ctx)

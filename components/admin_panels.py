@@ -9,6 +9,7 @@ import streamlit as st
 from components.edits import row_changes
 from components.i18n import LANGUAGES, error_text, t
 from components.layout import PageContext, show_error
+from components.text import esc
 from db.core import settings, users
 from db.core.connection import db_path
 from db.core.errors import DomainError
@@ -41,7 +42,7 @@ def render_users(ctx: PageContext) -> None:
                 users.update_user(ctx.conn, original["id"], versions[original["id"]], diff, ctx.actor)
             except DomainError as err:
                 failed = True
-                st.error(f"{original['email']}: {error_text(err)}")
+                st.error(f"{esc(original['email'])}: {error_text(err)}")
         if not failed:
             del st.session_state["admin_users"]
             st.rerun()
@@ -60,7 +61,9 @@ def render_users(ctx: PageContext) -> None:
             try:
                 users.create_user(ctx.conn, email=email, name=name, role=role, password=password, hourly_cost=cost,
                                   language=lang, actor=ctx.actor)
-                st.success(t("admin.user_created", email=email.strip().lower(), password=password))
+                # the password in a code span: shown and copied exactly, never read as markdown (token_urlsafe: no `)
+                st.success(t("admin.user_created", email=esc(email.strip().lower()),
+                             password=f"`{password}`"))  # text-safe: a code span
             except DomainError as err:
                 show_error(err)
     with right.container(border=True):
@@ -69,7 +72,8 @@ def render_users(ctx: PageContext) -> None:
                            key="reset_who")
         if st.button(t("admin.reset_password"), key="reset_password") and who:
             password = users.reset_password(ctx.conn, who["id"], ctx.actor)
-            st.success(t("admin.password_reset", email=who["email"], password=password))
+            st.success(t("admin.password_reset", email=esc(who["email"]),
+                         password=f"`{password}`"))  # text-safe: token_urlsafe in a code span
 
 
 def render_lists(ctx: PageContext) -> None:
@@ -104,10 +108,10 @@ def render_settings(ctx: PageContext) -> None:
 
 def render_backups(ctx: PageContext) -> None:
     folder = backup.backup_dir(Path(db_path()))
-    st.caption(t("admin.backups_help", folder=str(folder), keep=backup.KEEP_DAYS))
+    st.caption(t("admin.backups_help", folder=esc(folder, limit=400), keep=backup.KEEP_DAYS))
     if st.button(t("admin.backup_now"), icon=":material/backup:", type="primary", key="backup_now"):
         made = backup.create(ctx.conn, folder)
-        st.success(t("admin.backup_done", name=made.name))
+        st.success(t("admin.backup_done", name=esc(made.name)))
     items = backup.list_backups(folder)
     if not items:
         st.info(t("admin.no_backups"))
@@ -124,6 +128,6 @@ def render_backups(ctx: PageContext) -> None:
             else:
                 try:
                     safety = backup.restore(ctx.conn, folder / chosen, folder)
-                    st.success(t("admin.restored", name=chosen, safety=safety.name if safety else "-"))
+                    st.success(t("admin.restored", name=esc(chosen), safety=esc(safety.name) if safety else "-"))
                 except DomainError as err:
                     show_error(err)

@@ -11,6 +11,7 @@ import streamlit as st
 from components import calendar as calview
 from components.i18n import date_format, error_text, moment, t
 from components.layout import PageContext
+from components.text import esc
 from db.core import records, users
 from db.core.errors import ConflictError, DomainError
 from db.crm import activities, deals
@@ -51,7 +52,7 @@ def render_calendar(ctx: PageContext, owner: int | None, kinds: list[str]) -> No
             ctx, pending[1], pending[2], tz)
     elif pending and pending[0] == "event":
         st.dialog(t("calendar.activity"), width="large", on_dismiss=_dismissed)(event_dialog)(ctx, pending[1], tz)
-    st.caption(t("calendar.help", tz=tz, n=len(found)))
+    st.caption(t("calendar.help", tz=esc(tz), n=len(found)))
 
 
 def handle(ctx: PageContext, state: dict, tz: str) -> None:

@@ -1,8 +1,15 @@
-"""Pure plotly figure builders for the dashboard (rows in, figure out; unit-tested)."""
+"""Pure plotly figure builders for the dashboard (rows in, figure out; unit-tested).
+
+Every figure is built by ``figure``, which passes every label through ``components.text.plain_label``:
+plotly renders a small HTML subset (``<b>``, ``<a href>``, ``<br>``) in titles, tick labels, legend names
+and hover text, and those carry company, campaign, owner, channel, stage and view names.
+"""
 
 from __future__ import annotations
 
 import plotly.graph_objects as go
+
+from components.text import plain_label
 
 PALETTE = ["#2563eb", "#16a34a", "#f59e0b", "#dc2626", "#7c3aed", "#0891b2", "#db2777", "#65a30d"]
 LAYOUT = {"margin": {"l": 10, "r": 10, "t": 40, "b": 10}, "height": 320, "legend": {"orientation": "h", "y": -0.2},
@@ -14,12 +21,30 @@ def figure(title: str, traces: list[dict], **layout) -> go.Figure:
     ``add_*``/``update_*`` calls costs ~10x more (each call re-runs plotly's update machinery), and the
     dashboard draws eleven figures on every data change. The empty template leaves styling to Streamlit's
     chart theme, which fills it in the browser, instead of copying plotly's 6 kB default into each figure."""
-    base = {"template": {}, "title": {"text": title, "font": {"size": 15}}, **LAYOUT, "xaxis": {"showgrid": False},
-            "yaxis": {"gridcolor": "#eef0f4"}}
+    base = {"template": {}, "title": {"text": plain_label(title), "font": {"size": 15}}, **LAYOUT,
+            "xaxis": {"showgrid": False}, "yaxis": {"gridcolor": "#eef0f4"}}
     for axis in ("xaxis", "yaxis"):
         if axis in layout:
             layout[axis] = {**base[axis], **layout[axis]}
-    return go.Figure(data=traces, layout={**base, **layout})
+    for key, value in layout.items():  # axis titles
+        if key.startswith(("xaxis", "yaxis")) and isinstance(value.get("title"), dict):
+            value["title"] = {**value["title"], "text": plain_label(value["title"].get("text"))}
+    return go.Figure(data=[_plain_trace(trace) for trace in traces], layout={**base, **layout})
+
+
+LABELS = ("x", "y", "text", "labels", "name", "hovertext")  # trace keys whose strings plotly renders as HTML
+
+
+def _plain_trace(trace: dict) -> dict:
+    """The trace with its label strings escaped; numbers, customdata (drill-down keys) and templates as they are."""
+    out = dict(trace)
+    for key in LABELS:
+        value = out.get(key)
+        if isinstance(value, str):
+            out[key] = plain_label(value)
+        elif isinstance(value, list | tuple):
+            out[key] = [plain_label(v) for v in value]
+    return out
 
 
 def satisfaction_over_time(series: list[dict], title: str, csat_label: str, nps_label: str) -> go.Figure:
@@ -71,7 +96,7 @@ def cac_over_time(points: list[dict], title: str, series: str = "channel") -> go
                        "name": str(name), "mode": "lines+markers", "line": {"color": PALETTE[i % len(PALETTE)]},
                        "connectgaps": False, "customdata": [[p["spend"], p["new_customers"]] for p in mine],
                        "hovertemplate": "%{x}: %{y:,.0f}<br>spend %{customdata[0]:,.0f} / %{customdata[1]} won"
-                                        "<extra>" + str(name) + "</extra>"})
+                                        "<extra>%{fullData.name}</extra>"})
     return figure(title, traces)
 
 

@@ -67,7 +67,7 @@ def render_companies(ctx: PageContext) -> None:
             st.error(t("contacts.conflict", detail=error_text(err)))
             st.info(t("record.kept"))
         except ValidationError as err:
-            st.error((t("contacts.row", n=err.row) + ": " if err.row else "") + error_text(err))
+            st.error((t("contacts.row", n=err.row) + ": " if err.row else "") + error_text(err))  # text-safe: row no.
         except DomainError as err:
             show_error(err)
         else:
@@ -93,13 +93,13 @@ def render_company(ctx: PageContext, company_id: int) -> None:
     people, deals_tab, history = st.tabs([t("companies.contacts"), t("nav.deals"), t("history.tab")])
     with people:
         for p in company["people"]:
-            nav_link(ctx, "contacts", label=f"{p['first_name']} {p['last_name']} · {p['title'] or ''}",
+            nav_link(ctx, "contacts", label=" · ".join(filter(None, [f"{esc(p['first_name'])} {esc(p['last_name'])}", esc(p["title"])])),
                      icon=":material/person:", query_params={"id": p["id"]})
         if not company["people"]:
             st.caption(t("record.empty"))
     with deals_tab:
         for d in company["deals"]:
-            nav_link(ctx, "deals", label=f"{d['title']} · {d['stage']} · {money(d['amount'], ctx.lang)}",
+            nav_link(ctx, "deals", label=f"{esc(d['title'])} · {esc(d['stage'])} · {money(d['amount'], ctx.lang)}",
                      icon=":material/handshake:", query_params={"id": d["id"]})
         if not company["deals"]:
             st.caption(t("record.empty"))

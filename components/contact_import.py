@@ -6,6 +6,7 @@ import streamlit as st
 
 from components.i18n import error_text, t
 from components.layout import PageContext
+from components.text import esc
 from db.core.errors import DomainError
 from db.io import importer
 
@@ -21,14 +22,14 @@ def render_import(ctx: PageContext) -> None:
         except DomainError as err:
             st.error(error_text(err), icon=":material/error:")
             return
-        st.caption(t("import.read", n=len(body), encoding=encoding))
+        st.caption(t("import.read", n=len(body), encoding=esc(encoding)))
         guessed = importer.guess_mapping(headers)
         cols = st.columns(min(len(headers), 5) or 1)
         mapping = {}
         for i, h in enumerate(headers):
             options = [None, *importer.TARGETS]
             mapping[h] = cols[i % len(cols)].selectbox(
-                h or f"#{i + 1}", options, index=options.index(guessed.get(h)), key=f"imp_map_{i}",
+                esc(h or f"#{i + 1}"), options, index=options.index(guessed.get(h)), key=f"imp_map_{i}",
                 format_func=lambda f: t("import.ignore") if f is None else t(f"import.field_{f}"))
         try:
             planned = importer.plan(ctx.conn, headers, body, mapping)
@@ -62,4 +63,4 @@ def render_import(ctx: PageContext) -> None:
             except DomainError as err:
                 st.error(t("import.nothing") + " " + error_text(err))
                 return
-            st.success(t("import.done", **done))
+            st.success(t("import.done", **done))  # text-safe: counts

@@ -6,6 +6,7 @@ import streamlit as st
 
 from components.i18n import error_text, t
 from components.layout import PageContext
+from components.text import esc
 from db.analytics.kpi import change_token
 from db.core import records
 from db.core.connection import connect, db_path
@@ -41,16 +42,16 @@ def render_duplicates(ctx: PageContext) -> None:
             st.error(error_text(err))
             return
         keep = {}
-        st.caption(t("merge.help", a=pair["a"], b=pair["b"]))
+        st.caption(t("merge.help", a=pair["a"], b=pair["b"]))  # text-safe: ids
         for field in SHOWN:
             if (a[field] or "") == (b[field] or ""):
                 continue
             keep[field] = st.radio(t(f"contacts.{field}") if field != "lifecycle" else t("contacts.lifecycle"),
                                    ["survivor", "loser"], horizontal=True, key=f"merge_{pair['a']}_{pair['b']}_{field}",
-                                   format_func=lambda s, f=field: f"{(a if s == 'survivor' else b)[f] or '—'}")
-        if st.button(t("merge.go", a=pair["a"], b=pair["b"]), type="primary", key="merge_go"):
+                                   format_func=lambda s, f=field: esc((a if s == "survivor" else b)[f] or "—"))
+        if st.button(t("merge.go", a=pair["a"], b=pair["b"]), type="primary", key="merge_go"):  # text-safe: ids
             try:
                 moved = duplicates.merge(ctx.conn, pair["a"], pair["b"], keep, ctx.actor)
-                st.success(t("merge.done", **moved))
+                st.success(t("merge.done", **moved))  # text-safe: counts
             except DomainError as err:
                 st.error(error_text(err))

@@ -29,7 +29,7 @@ def render_record(ctx: PageContext, contact_id: int) -> None:
     st.title(f"{esc(person['first_name'])} {esc(person['last_name'])}")
     facts = [t(f"contacts.lifecycle_{person['lifecycle']}"), esc(person["company"]) if person["company"] else None,
              esc(person["title"]) if person["title"] else None, t("record.owner", name=esc(person["owner"] or "—")),
-             t("record.segment", abc=person["abc_profit"] or "—", rfm=person["rfm"] or "—")]
+             t("record.segment", abc=esc(person["abc_profit"] or "—"), rfm=esc(person["rfm"] or "—"))]
     st.caption(" · ".join(f for f in facts if f))
     _figures(ctx, contact_id)
     tab_time, tab_details, tab_history = st.tabs([t("record.timeline"), t("record.details"), t("history.tab")])

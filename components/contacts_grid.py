@@ -116,17 +116,18 @@ def _save_bar(ctx: PageContext, changes: grid.GridEdits, key: str) -> None:
             result = contacts.save_grid(ctx.conn, changes.edits, changes.added, changes.deleted, ctx.actor)
         except ConflictError as err:
             where = t("contacts.row", n=err.row) + " — " if getattr(err, "row", None) else ""
-            st.error(t("contacts.conflict", detail=where + error_text(err)), icon=":material/sync_problem:")
+            st.error(t("contacts.conflict", detail=where + error_text(err)),  # text-safe: a row number
+                     icon=":material/sync_problem:")
             st.info(t("record.kept"))
         except ValidationError as err:
             where = t("contacts.row", n=err.row) + ": " if err.row else ""
-            st.error(where + error_text(err), icon=":material/error:")
+            st.error(where + error_text(err), icon=":material/error:")  # text-safe: a row number
         except DomainError as err:
             show_error(err)
         else:
             grid.forget(key)
             st.session_state["c_undo"] = result["deleted"] or None
-            st.toast(t("contacts.saved", updated=result["updated"], created=len(result["created"]),
+            st.toast(t("contacts.saved", updated=result["updated"], created=len(result["created"]),  # text-safe: counts
                        deleted=len(result["deleted"])), icon=":material/check:")
             st.rerun()
     if undo and cols[1].button(t("contacts.undo", n=len(undo)), icon=":material/undo:", key="c_undo_button"):
@@ -159,7 +160,7 @@ def _bulk(ctx: PageContext, changes: grid.GridEdits, options: dict) -> None:
                 n = contacts.bulk(ctx.conn, [r["id"] for r in changes.selected], action, value, ctx.actor)
                 if action == "delete":
                     st.session_state["c_undo"] = [r["id"] for r in changes.selected]
-                st.toast(t("contacts.bulk_done", n=n), icon=":material/check:")
+                st.toast(t("contacts.bulk_done", n=n), icon=":material/check:")  # text-safe: a count
                 for key in [k for k in st.session_state if str(k).startswith(KEY)]:
                     st.session_state.pop(key, None)
                 st.rerun()

@@ -14,6 +14,7 @@ from components import charts
 from components.export import export_buttons
 from components.i18n import date_format, money, number, percent, t, translate
 from components.layout import PageContext, nav_link
+from components.text import esc
 from db.analytics import dashboard, kpi_profit, kpi_series
 from db.core.connection import db_path
 from db.core.filters import PERIODS, Filters, period
@@ -150,7 +151,7 @@ def _satisfaction(ctx, data, f, _pipeline_id):
     st.caption(t("kpi.csat_help") + " " + t("kpi.nps_help"))
     month = picked("chart_satisfaction")
     if month:
-        st.subheader(t("dashboard.respondents", month=month), anchor=False)
+        st.subheader(t("dashboard.respondents", month=esc(month)), anchor=False)
         answers = kpi_series.respondents(ctx.conn, f, "csat", month) + kpi_series.respondents(ctx.conn, f, "nps", month)
         drill_table(ctx, answers, {"customer": t("dashboard.customer"), "score": t("dashboard.score"),
                                    "comment": t("dashboard.comment"), "responded_at": t("dashboard.when")}, key="drill_answers")

@@ -57,7 +57,7 @@ def render_pipeline_board(ctx: PageContext, query: deals.BoardQuery) -> None:
     if hidden:
         more = st.columns(len(columns))
         for i, col in enumerate(columns):
-            if col["count"] > len(col["cards"]) and more[i].button(t("deals.show_more", stage=col["name"]),
+            if col["count"] > len(col["cards"]) and more[i].button(t("deals.show_more", stage=esc(col["name"])),
                                                                    key=f"more_{col['id']}"):
                 extra[col["id"]] = extra.get(col["id"], 0) + deals.PER_COLUMN
                 st.rerun()
@@ -114,7 +114,7 @@ def _do_move(ctx: PageContext, event: dict, **kwargs) -> None:
         st.error(error_text(err), icon=":material/error:")
         return
     st.session_state.pop("deal_move", None)
-    st.toast(t("deals.moved", title=saved["title"][:60]), icon=":material/check:")
+    st.toast(t("deals.moved", title=esc(saved["title"], limit=60)), icon=":material/check:")
     _refresh_board()
     st.rerun()
 
@@ -147,7 +147,7 @@ def render_new_deal(ctx: PageContext, pipeline_id: int) -> None:
                                                  "amount": amount, "cost": cost, "expected_close": close,
                                                  "contact_id": contact["id"] if contact else None,
                                                  "company_id": contact["company_id"] if contact else None}, ctx.actor)
-                st.toast(t("deals.created", id=new_id), icon=":material/check:")
+                st.toast(t("deals.created", id=new_id), icon=":material/check:")  # text-safe: an id
                 _refresh_board()
             except DomainError as err:
                 st.error(error_text(err))

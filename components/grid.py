@@ -62,7 +62,7 @@ def editable(key: str, rows: list[dict], column_config: dict, column_order: list
     pending = st.session_state.get(key) or {}
     if empty and not rows and not pending:
         # Streamlit's empty grid says "empty" in English and nothing about what to do next.
-        st.info(empty, icon=":material/search_off:")
+        st.info(empty, icon=":material/search_off:")  # text-safe: a t() message from the caller
         return GridEdits()
     if any(pending.get(k) for k in ("edited_rows", "added_rows", "deleted_rows")) and f"{key}_seen" in st.session_state:
         rows = st.session_state[f"{key}_seen"]

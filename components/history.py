@@ -8,6 +8,7 @@ import streamlit as st
 
 from components.i18n import moment, t
 from components.layout import PageContext, show_error
+from components.text import esc
 from db.core import audit, records
 from db.core.errors import DomainError
 
@@ -42,7 +43,7 @@ def render_history(ctx: PageContext, entity: str, entity_id: int) -> None:
     chosen = picked.selection.rows if picked else []
     if chosen and rows[chosen[0]]["action"] == "update" and ctx.user["role"] in ("admin", "manager"):
         row = rows[chosen[0]]
-        if st.button(t("history.revert", field=row["field"]), icon=":material/undo:",
+        if st.button(t("history.revert", field=esc(row["field"])), icon=":material/undo:",
                      key=f"revert_{entity}_{entity_id}"):
             try:
                 audit.revert(ctx.conn, row["audit_id"], ctx.actor)

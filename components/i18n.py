@@ -57,11 +57,15 @@ def t(key: str, default: str | None = None, **params) -> str:
 
 
 def error_text(err, lang: str | None = None) -> str:
-    """A domain error in the user's language (its English text is the fallback)."""
+    """A domain error in the user's language (its English text is the fallback), ready for markdown
+    (st.error): its parameters can carry user text (a name, a value), so each goes through ``esc``."""
+    from components.text import esc
+
     lang = lang or current_language()
     params = {k: v for k, v in getattr(err, "params", {}).items()}
     if "field" in params and params["field"]:
         params["field"] = translate(lang, f"fields.{params['field']}", params["field"])
+    params = {k: v if isinstance(v, int | float) else esc(v, limit=300) for k, v in params.items()}
     return translate(lang, getattr(err, "key", "errors.generic"), getattr(err, "template", str(err)), **params)
 
 

@@ -16,6 +16,7 @@ import streamlit as st
 
 from components import session
 from components.i18n import LANGUAGES, error_text, t
+from components.text import esc
 from db.core import settings, users
 from db.core.connection import connect, db_path
 from db.core.errors import DomainError
@@ -198,7 +199,7 @@ def _sidebar(ctx: PageContext, current: str) -> None:
 
         render_view_links(ctx)
         st.divider()
-        st.caption(f"{ctx.user['name']} · {t('roles.' + ctx.user['role'])}")
+        st.caption(f"{esc(ctx.user['name'])} · {t('roles.' + ctx.user['role'])}")
         if st.session_state.get("lang_shown") != ctx.lang:
             # The language changed elsewhere (Account page, another tab): the selector follows it, or its
             # stale value would write the old language straight back.
@@ -219,7 +220,7 @@ def _task_badge(ctx: PageContext) -> None:
 
     counts = task_counts(ctx.conn, ctx.user["id"])
     if counts["overdue"] or counts["today"]:
-        st.caption(t("layout.tasks_badge", overdue=counts["overdue"], today=counts["today"]))
+        st.caption(t("layout.tasks_badge", overdue=counts["overdue"], today=counts["today"]))  # text-safe: counts
 
 
 def nav_link(ctx: PageContext, key: str, label: str | None = None, icon: str | None = None,
@@ -228,7 +229,8 @@ def nav_link(ctx: PageContext, key: str, label: str | None = None, icon: str | N
     entry = next((p for p in PAGES if p[0] == key), None)
     if entry is None or ctx.user["role"] not in entry[3] or not (ROOT / entry[1]).exists():
         return
-    st.page_link(entry[1], label=label or t("nav." + key), icon=icon or entry[2], query_params=query_params)
+    st.page_link(entry[1], label=label or t("nav." + key), icon=icon or entry[2],  # text-safe: callers' labels
+                 query_params=query_params)  # are checked where they call nav_link(label=...)
 
 
 def sign_out(conn: sqlite3.Connection) -> None:

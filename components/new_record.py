@@ -25,7 +25,7 @@ def _state() -> dict:
 def _field_error(field: str) -> None:
     message = (_state().get("errors") or {}).get(field)
     if message:
-        st.error(message, icon=":material/error:")
+        st.error(message, icon=":material/error:")  # text-safe: error_text output, escaped
 
 
 def _again(**state) -> None:

@@ -6,6 +6,7 @@ import streamlit as st
 
 from components.i18n import error_text, t
 from components.layout import PageContext, nav_link
+from components.text import esc
 from db.core import records
 from db.core.errors import DomainError
 from db.crm import views
@@ -31,7 +32,7 @@ def apply_from_url(ctx: PageContext, page: str) -> None:
 def render_save(ctx: PageContext, page: str) -> None:
     """A small bar: the view in use, save the current filters, links to this page's saved views."""
     name = st.session_state.get(f"{page}_view_name")
-    with st.expander(t("views.grid_title", name=name) if name else t("views.grid_save"), icon=":material/bookmark:"):
+    with st.expander(t("views.grid_title", name=esc(name)) if name else t("views.grid_save"), icon=":material/bookmark:"):
         with st.form(f"save_{page}_view", border=False):
             c1, c2, c3 = st.columns([3, 1, 1])
             label = c1.text_input(t("views.name"), max_chars=100, key=f"{page}_view_label")
@@ -50,7 +51,7 @@ def render_save(ctx: PageContext, page: str) -> None:
         for v in views.visible(ctx.conn, ctx.user["id"], page):
             c1, c2 = st.columns([5, 1])
             with c1:
-                nav_link(ctx, page, label=f"{v['name']} · {v['owner']}", icon=":material/bookmark:",
+                nav_link(ctx, page, label=f"{esc(v['name'])} · {esc(v['owner'])}", icon=":material/bookmark:",
                          query_params={"view": v["id"]})
             if v["owner_id"] == ctx.user["id"] and c2.button(t("views.delete"), key=f"del_{page}_view_{v['id']}"):
                 records.soft_delete(ctx.conn, "saved_views", v["id"], ctx.actor)

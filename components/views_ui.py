@@ -9,6 +9,7 @@ from components import charts
 from components.charts import PALETTE
 from components.i18n import t
 from components.layout import PageContext
+from components.text import esc
 from db.crm import views
 
 
@@ -82,7 +83,7 @@ def render_view_links(ctx: PageContext) -> None:
     if saved:
         st.caption(t("views.saved"))
         for v in saved[:15]:
-            nav_link(ctx, v["page"], label=v["name"], icon=":material/bookmark:", query_params={"view": v["id"]})
+            nav_link(ctx, v["page"], label=esc(v["name"]), icon=":material/bookmark:", query_params={"view": v["id"]})
 
 
 def render_pinned(ctx: PageContext) -> None:
@@ -97,4 +98,4 @@ def render_pinned(ctx: PageContext) -> None:
                 show(views.run(ctx.conn, v["definition"]), v["definition"].get("display", "table"), v["name"],
                      f"pinned_{v['id']}")
             except Exception:  # noqa: BLE001 - a stale pinned view must not break the home page
-                st.caption(t("views.broken", name=v["name"]))
+                st.caption(t("views.broken", name=esc(v["name"])))

@@ -51,4 +51,4 @@ with right.container(border=True):
     st.caption(t("account.sessions_help"))
     if st.button(t("account.sign_out_everywhere"), icon=":material/devices:"):
         n = users.revoke_all_sessions(ctx.conn, ctx.user["id"])
-        st.success(t("account.signed_out_everywhere", n=n))
+        st.success(t("account.signed_out_everywhere", n=n))  # text-safe: a count

@@ -53,7 +53,7 @@ if nav[0].button(t("audit.newer"), disabled=page_no == 0, icon=":material/chevro
 if nav[1].button(t("audit.older"), disabled=len(entries) < PAGE_SIZE, icon=":material/chevron_right:"):
     st.session_state["audit_page"] = page_no + 1
     st.rerun()
-nav[2].caption(t("audit.page", n=page_no + 1))
+nav[2].caption(t("audit.page", n=page_no + 1))  # text-safe: a number
 with st.expander(t("export.title"), icon=":material/download:"):
     export_buttons("audit", lambda conn: audit.export_rows(conn, **filters), key="audit_export")
 
@@ -61,7 +61,7 @@ rows_picked = picked.selection.rows if picked else []
 if rows_picked:
     entry = entries[rows_picked[0]]
     with st.container(border=True):
-        st.subheader(t("audit.selected", id=entry["id"]), anchor=False)
+        st.subheader(t("audit.selected", id=entry["id"]), anchor=False)  # text-safe: an id
         st.json({"before": entry["before"], "after": entry["after"]}, expanded=True)
         try:
             if entry["action"] == "update" and st.button(t("audit.revert"), icon=":material/undo:", type="primary"):

@@ -11,7 +11,7 @@ ctx = page_setup("calendar")
 st.title(t("nav.calendar"))
 flash = st.session_state.pop("cal_flash", None)
 if flash:
-    st.success(flash)
+    st.success(flash)  # text-safe: t("calendar.created", n=count) set by the create dialog
 apply_from_url(ctx, "calendar")
 owner, kinds = filters(ctx)
 render_save(ctx, "calendar")

@@ -46,4 +46,4 @@ if st.button(t("contacts.save", n=len(changes.edits) + len(changes.added)), type
         st.rerun()
     except DomainError as err:
         where = t("contacts.row", n=err.row) + ": " if getattr(err, "row", None) else ""
-        st.error(where + error_text(err))
+        st.error(where + error_text(err))  # text-safe: a row number

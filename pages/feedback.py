@@ -46,6 +46,6 @@ with right.container(border=True):
             st.error(t("feedback.import_failed", n=len(problems)))
             st.dataframe({t("feedback.problem"): problems[:500]}, hide_index=True, width="stretch")
         else:
-            st.success(t("feedback.imported", n=count))
+            st.success(t("feedback.imported", n=count))  # text-safe: a count
 with st.expander(t("feedback.export"), icon=":material/download:"):
     export_buttons("feedback", feedback.export_rows, key="fb_export")

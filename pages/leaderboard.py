@@ -7,6 +7,7 @@ import streamlit as st
 from components.export import export_buttons
 from components.i18n import money, t
 from components.layout import page_setup
+from components.text import esc
 from db.analytics.leaderboard import leaderboard
 from db.core.filters import PERIODS, period
 
@@ -22,7 +23,7 @@ st.dataframe(
       t("leaderboard.open"): money(r["open_pipeline"], ctx.lang)} for r in board],
     hide_index=True, width="stretch")
 if board and board[0]["revenue"]:
-    st.success(t("leaderboard.leader", name=board[0]["name"], amount=money(board[0]["revenue"], ctx.lang)))
+    st.success(t("leaderboard.leader", name=esc(board[0]["name"]), amount=money(board[0]["revenue"], ctx.lang)))
 if board:
     with st.expander(t("export.title"), icon=":material/download:"):
         export_buttons("leaderboard", board, key="lb_export")

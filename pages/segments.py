@@ -19,7 +19,7 @@ st.caption(t("segments.help"))
 if st.button(t("segments.refresh"), icon=":material/refresh:", key="seg_refresh"):
     with st.spinner(t("dashboard.computing")):
         n = segments.refresh(ctx.conn)
-    st.success(t("segments.refreshed", n=n))
+    st.success(t("segments.refreshed", n=n))  # text-safe: a count
 start, end = period("year", date.today())
 
 

@@ -5,6 +5,7 @@ import streamlit as st
 from components.export import export_buttons
 from components.i18n import error_text, t
 from components.layout import page_setup
+from components.text import esc
 from components.views_ui import builder, show
 from db.core import records
 from db.core.errors import DomainError
@@ -17,7 +18,7 @@ loaded = None
 if view_id and view_id.isdigit():
     try:
         loaded = views.get(ctx.conn, int(view_id), ctx.user["id"])
-        st.subheader(loaded["name"], anchor=False)
+        st.subheader(esc(loaded["name"]), anchor=False)
         loaded["definition"] = views.validate(loaded["definition"])  # refuse newer or unknown definitions
     except DomainError as err:
         st.error(error_text(err))
@@ -52,7 +53,7 @@ if mine:
     st.subheader(t("views.saved"), anchor=False)
     for v in mine:
         c1, c2 = st.columns([5, 1])
-        c1.page_link("pages/views.py", label=f"{v['name']} · {v['owner']}" + (" · 📌" if v["pinned"] else ""),
+        c1.page_link("pages/views.py", label=f"{esc(v['name'])} · {esc(v['owner'])}" + (" · 📌" if v["pinned"] else ""),
                      icon=":material/bookmark:", query_params={"view": v["id"]})
         if v["owner_id"] == ctx.user["id"] and c2.button(t("views.delete"), key=f"del_view_{v['id']}"):
             records.soft_delete(ctx.conn, "saved_views", v["id"], ctx.actor)

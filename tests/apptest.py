@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -37,9 +38,16 @@ def page(script: str, db_path: Path, role: str | None = "admin", *, query: dict 
 
 
 def texts(at: AppTest) -> str:
-    """Everything readable on the page, for 'is it there' assertions."""
+    """Everything readable on the page, for 'is it there' assertions: as the reader sees it, so the escapes
+    and invisible joiners of ``components.text.esc`` are resolved (AppTest reports the markdown source)."""
     parts = []
     for kind in ("title", "header", "subheader", "markdown", "caption", "text", "info", "warning", "error", "success"):
         parts += [str(e.value) for e in getattr(at, kind)]
     parts += [f"{m.label} {m.value}" for m in at.metric]
-    return "\n".join(parts)
+    return shown("\n".join(parts))
+
+
+def shown(markdown: str) -> str:
+    """What Streamlit shows for markdown source that went through ``esc``: backslash escapes and the
+    invisible WORD JOINER removed."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown).replace("\u2060", "")

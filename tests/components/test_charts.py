@@ -45,3 +45,20 @@ def test_cac_over_time_draws_only_series_with_a_value():
     fig = charts.cac_over_time(points, "t", series="campaign")
     assert [trace.name for trace in fig.data] == ["A"]
     assert list(fig.data[0].y) == [None, 50.0]  # the month without a win stays a gap
+
+
+def test_every_label_reaches_plotly_as_text_and_keys_stay_raw():
+    """figure() escapes plotly's HTML subset in titles, ticks, legend names and hover text of every chart;
+    customdata (the drill-down key) and numbers are untouched."""
+    hostile = '<a href="https://evil.example">A&B</a>'
+    fig = charts.figure(hostile, [{"type": "bar", "x": [hostile, "2026-01"], "y": [1, 2], "name": hostile,
+                                   "text": [hostile, None], "customdata": [hostile, 7]}],
+                        xaxis={"title": {"text": "<b>x</b>"}})
+    bar = fig.data[0]
+    escaped = "&lt;a href=\"https://evil.example\"&gt;A&amp;B&lt;/a&gt;"
+    assert fig.layout.title.text == escaped and bar.name == escaped and list(bar.x) == [escaped, "2026-01"]
+    assert list(bar.text) == [escaped, None] and list(bar.y) == [1, 2] and list(bar.customdata) == [hostile, 7]
+    assert fig.layout.xaxis.title.text == "&lt;b&gt;x&lt;/b&gt;"
+    cac = charts.cac_over_time([{"month": "2026-01", "channel": "<b>web</b>", "cac": 5.0, "spend": 5.0,
+                                 "new_customers": 1}], "t")
+    assert cac.data[0].name == "&lt;b&gt;web&lt;/b&gt;" and "<b>" not in cac.data[0].hovertemplate

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from components.i18n import LANGUAGES, LOCALES_DIR, catalogue, error_text, money, percent, translate
-from db.core.errors import ValidationError
+from db.core.errors import ConflictError, ValidationError
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -62,7 +62,7 @@ def test_fallbacks_and_parameters():
 def test_errors_are_translated_with_their_field():
     err = ValidationError("'{value}' is not a valid email address.", field="email", key="errors.email_invalid",
                           value="x@")
-    assert error_text(err, "en") == "'x@' is not a valid email address."
+    assert error_text(err, "en") == "'x\\@' is not a valid email address."  # markdown-ready: x@ escaped
     assert "некорректный" in error_text(err, "ru")
 
 
@@ -103,3 +103,12 @@ def test_percentage_point_changes_use_the_language_number_format():
     assert delta(0.5, 0.186, "pct", "en") == "+31.4 pp"
     assert delta(0.5, 0.186, "pct", "ru") == "+31,4 п.п."
     assert delta(0.1, 0.2, "pct", "uk") == "−10 в.п."
+
+
+def test_error_parameters_are_shown_as_text():
+    """error_text feeds st.error (markdown): a hostile name in a conflict is escaped, numbers stay numbers."""
+    err = ConflictError(who="![x](http://127.0.0.1:9/p.png) **B**", when="2026-11-23 10:00:00", fields="name")
+    text = error_text(err, "en")
+    assert r"\!\[x\]\(http\:" in text and r"\*\*B\*\*" in text and "![x]" not in text
+    assert error_text(ValidationError("At most {n:,} characters.", key="no.such", n=20_000), "en") == \
+        "At most 20,000 characters."
