@@ -60,8 +60,9 @@ def error_text(err, lang: str | None = None) -> str:
     """A domain error in the user's language (its English text is the fallback)."""
     lang = lang or current_language()
     params = {k: v for k, v in getattr(err, "params", {}).items()}
-    if "field" in params and params["field"]:
-        params["field"] = translate(lang, f"fields.{params['field']}", params["field"])
+    for name, namespace in (("field", "fields"), ("entity", "entities"), ("area", "areas")):
+        if params.get(name):  # raw names (first_name, contacts) become the field's or record's label
+            params[name] = translate(lang, f"{namespace}.{params[name]}", str(params[name]))
     return translate(lang, getattr(err, "key", "errors.generic"), getattr(err, "template", str(err)), **params)
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from components import session
+from components import errors, session
 from components.i18n import LANGUAGES, error_text, t
 from db.core import settings, users
 from db.core.connection import connect, db_path
@@ -93,6 +93,7 @@ def open_db() -> sqlite3.Connection:
 
 def page_setup(key: str, *, layout: str = "wide") -> PageContext:
     """Config, connection, sign-in, sidebar and access check for page ``key`` (see ``PAGES``)."""
+    errors.install()  # from here on an unexpected error shows an error id, never a traceback
     st.set_page_config(page_title=f"{t('nav.' + key)} · CRM", page_icon=":material/handshake:", layout=layout)
     conn = open_db()
     pending = st.session_state.pop("pending_cookie_call", None)

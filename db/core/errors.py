@@ -52,8 +52,10 @@ class ConflictError(DomainError):
 
 
 class NotFoundError(DomainError):
-    key = "errors.not_found"
-    template = "{entity} {id} does not exist or was deleted."
+    """``entity`` is a table name (translated through ``entities.<table>``), ``id`` the record id."""
+
+    key = "errors.not_found_record"
+    template = "No such {entity} #{id}: it does not exist or was deleted."
 
 
 class PermissionDenied(DomainError):
