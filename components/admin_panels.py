@@ -106,8 +106,11 @@ def render_backups(ctx: PageContext) -> None:
     folder = backup.backup_dir(Path(db_path()))
     st.caption(t("admin.backups_help", folder=str(folder), keep=backup.KEEP_DAYS))
     if st.button(t("admin.backup_now"), icon=":material/backup:", type="primary", key="backup_now"):
-        made = backup.create(ctx.conn, folder)
-        st.success(t("admin.backup_done", name=made.name))
+        try:
+            made = backup.create(ctx.conn, folder, ctx.actor)
+            st.success(t("admin.backup_done", name=made.name))
+        except DomainError as err:
+            show_error(err)
     items = backup.list_backups(folder)
     if not items:
         st.info(t("admin.no_backups"))
@@ -123,7 +126,7 @@ def render_backups(ctx: PageContext) -> None:
                 st.warning(t("admin.restore_need_confirm"))
             else:
                 try:
-                    safety = backup.restore(ctx.conn, folder / chosen, folder)
+                    safety = backup.restore(ctx.conn, folder / chosen, folder, ctx.actor)
                     st.success(t("admin.restored", name=chosen, safety=safety.name if safety else "-"))
                 except DomainError as err:
                     show_error(err)
