@@ -108,3 +108,21 @@ def test_restoring_an_older_schema_migrates_it_before_any_read(conn, admin, tmp_
     assert other.execute("SELECT COUNT(*) FROM deal_cube").fetchone()[0] == 0
     other.close()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".restore-")]
+
+
+def test_a_file_replaced_under_the_process_is_migrated_on_the_next_page_run(tmp_path):
+    """Another process (an older app's CLI, a copy by hand) puts an older schema in place: the per-process
+    memo notices the schema version moved and migrates again instead of trusting 'already done'."""
+    from components.layout import migrated
+
+    path = tmp_path / "live.db"
+    migrated(str(path))
+    older = sqlite_utils.Database(sqlite3.connect(tmp_path / "old.db", isolation_level=None))
+    migrations.apply(older, stop_before="0016_deal_cube")
+    live = sqlite3.connect(path)
+    older.conn.backup(live)
+    older.conn.close()
+    assert "deal_cube" not in sqlite_utils.Database(live).table_names()
+    migrated(str(path))
+    assert "deal_cube" in sqlite_utils.Database(live).table_names()
+    live.close()
