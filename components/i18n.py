@@ -60,6 +60,9 @@ def error_text(err, lang: str | None = None) -> str:
     """A domain error in the user's language (its English text is the fallback)."""
     lang = lang or current_language()
     params = {k: v for k, v in getattr(err, "params", {}).items()}
+    for name, value in params.items():
+        if hasattr(value, "key") and hasattr(value, "params"):  # a nested domain error (an import row's problem)
+            params[name] = error_text(value, lang)
     for name, namespace in (("field", "fields"), ("entity", "entities"), ("area", "areas")):
         if params.get(name):  # raw names (first_name, contacts) become the field's or record's label
             params[name] = translate(lang, f"{namespace}.{params[name]}", str(params[name]))

@@ -21,7 +21,7 @@ from db.core import records
 from db.core.connection import one, rows
 from db.core.errors import NotFoundError, ValidationError
 from db.core.permissions import Actor
-from db.core.text import like
+from db.core.text import clean_text, like
 
 SCHEMA = 1
 DISPLAYS = ("table", "bar", "line", "pie")
@@ -206,7 +206,7 @@ def run(conn: sqlite3.Connection, definition: dict) -> list[dict]:
 
 def save(conn: sqlite3.Connection, name: str, page: str, definition: dict, actor: Actor, *, shared: bool = False,
          pinned: bool = False, view_id: int | None = None, version: int | None = None) -> int:
-    name = " ".join((name or "").split())[:100]
+    name = " ".join((clean_text(name, "view_name", 100) or "").split())
     if not name:
         raise ValidationError("Give the view a name.", field="name", key="views.err_name")
     text = json.dumps(validate(definition) if page == "views" else validate_grid(page, definition),
