@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+from functools import lru_cache
 
 from jsonschema import Draft202012Validator
 
@@ -113,6 +114,9 @@ BUILDER_SCHEMA = {
 }
 
 
+_SHAPE_FIELDS = {"schema", "record", "filters", "group", "measure", "display", "limit"}  # labels in fields.json
+
+
 def _load(definition):
     """A stored or given definition as a dict (text is parsed); anything else is refused readably."""
     if isinstance(definition, str | bytes):
@@ -130,22 +134,26 @@ def _load(definition):
     return definition
 
 
-def _check_shape(definition: dict, schema: dict) -> None:
+@lru_cache(maxsize=8)
+def _validator(page: str) -> Draft202012Validator:
+    return Draft202012Validator(BUILDER_SCHEMA if page == "views" else _grid_schema(page))
+
+
+def _check_shape(definition: dict, schema: str) -> None:
     """Validate against a JSON schema; the first problem becomes a ValidationError naming where it is."""
-    error = next(iter(sorted(Draft202012Validator(schema).iter_errors(definition), key=lambda e: list(e.path))),
-                 None)
+    error = next(_validator(schema).iter_errors(definition), None)  # the first is enough: a huge list stops at
+    # its count instead of checking 10,000 items
     if error is None:
         return
-    where = "/".join(str(p) for p in error.absolute_path) or "definition"
     top = str(error.absolute_path[0]) if error.absolute_path else "definition"
-    raise ValidationError("This view's definition is damaged or not supported (at '{where}').", field=top,
-                          key="views.err_shape", where=where[:60])
+    raise ValidationError("This view's definition is damaged or not supported ({field}). Build it again and save it.",
+                          field=top if top in _SHAPE_FIELDS else "definition", key="views.err_shape")
 
 
 def validate(definition) -> dict:
     """Check a builder definition against the schema; returns a normalised copy or raises ValidationError."""
     definition = _load(definition)
-    _check_shape(definition, BUILDER_SCHEMA)
+    _check_shape(definition, "views")
     record = definition["record"]
     allowed = fields(record)
     filters = []
@@ -244,7 +252,7 @@ def validate_grid(page: str, definition) -> dict:
     if page not in GRID_KEYS:
         raise ValidationError("Unknown record type '{value}'.", field="record", key="views.err_record",
                               value=str(page)[:40])
-    _check_shape(definition, _grid_schema(page))
+    _check_shape(definition, page)
     filters = definition.get("filters") or {}
     for key, value in filters.items():
         if len(json.dumps(value)) > 300:

@@ -143,3 +143,13 @@ def test_the_error_message_is_in_the_users_language(seeded):
     at.run()
     assert not at.exception
     assert re.search(r"Щось пішло не так \(код помилки [A-Z0-9]{6}\)", texts(at))
+
+
+def test_streamlit_never_sends_error_details_to_the_browser():
+    """The second line behind the error-id hook: anything it misses shows Streamlit's generic text only."""
+    import tomllib
+
+    from streamlit import config
+
+    chosen = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())["client"]["showErrorDetails"]
+    assert chosen == config.ShowErrorDetailsConfigOptions.NONE.value
