@@ -63,6 +63,9 @@ def error_text(err, lang: str | None = None) -> str:
     for name, value in params.items():
         if hasattr(value, "key") and hasattr(value, "params"):  # a nested domain error (an import row's problem)
             params[name] = error_text(value, lang)
+    changed = getattr(err, "changed", None)
+    if changed and "fields" in params:  # a conflict names the changed fields by their labels, not column names
+        params["fields"] = ", ".join(translate(lang, f"fields.{name}", str(name)) for name in changed)
     for name, namespace in (("field", "fields"), ("entity", "entities"), ("area", "areas")):
         if params.get(name):  # raw names (first_name, contacts) become the field's or record's label
             params[name] = translate(lang, f"{namespace}.{params[name]}", str(params[name]))

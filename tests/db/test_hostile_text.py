@@ -206,3 +206,21 @@ def test_permission_messages_are_sentences_with_labels(world):
                         "Only an administrator may manage settings.",
                         "You may change only the records you own; this one belongs to someone else.",
                         "Only a manager or an administrator may manage campaigns."]
+
+
+def test_a_conflict_names_the_changed_fields_by_their_labels(world):
+    conn, admin, rep, cid = world
+    records.update(conn, "contacts", cid, 1, {"first_name": "Other", "last_name": "Hand"}, admin)
+    with pytest.raises(DomainError) as err:
+        records.update(conn, "contacts", cid, 1, {"first_name": "Mine"}, admin)
+    text = error_text(err.value, "en")
+    assert "(First name, Last name)" in text and not RAW_NAME.search(text)
+    assert "(Имя, Фамилия)" in error_text(err.value, "ru")
+
+
+def test_a_huge_record_id_is_not_found_not_an_overflow(world):
+    conn, *_ = world
+    for bad in (2**63, 2**70, -1, 0, True):
+        with pytest.raises(DomainError) as err:
+            records.get(conn, "contacts", bad)
+        assert error_text(err.value, "en").startswith("No such contact #")
