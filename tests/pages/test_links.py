@@ -153,3 +153,17 @@ def test_streamlit_never_sends_error_details_to_the_browser():
 
     chosen = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())["client"]["showErrorDetails"]
     assert chosen == config.ShowErrorDetailsConfigOptions.NONE.value
+
+
+@pytest.mark.parametrize("forged", [{"deal_id": "²", "version": 1, "to_stage_id": 1},
+                                    {"deal_id": 2**64, "version": 1, "to_stage_id": 1},
+                                    {"deal_id": None, "version": "x", "to_stage_id": [1]}])
+def test_a_forged_board_move_is_dropped(seeded, forged):
+    """Board events come from the browser too: read like link ids."""
+    path = seeded[0]
+    before = connect(path).execute("SELECT SUM(version) FROM deals").fetchone()[0]
+    at = page("pages/deals.py", path, "admin", state={"deal_move": forged})
+    at.run()
+    assert not at.exception and "error id" not in texts(at)
+    assert "deal_move" not in at.session_state
+    assert connect(path).execute("SELECT SUM(version) FROM deals").fetchone()[0] == before
