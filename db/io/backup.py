@@ -22,7 +22,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from db.core.connection import connect, db_path
+from db.core import records
+from db.core.connection import connect, db_path, write
 from db.core.errors import DomainError, ValidationError
 from db.core.migrations import known_names, migrate
 from db.core.permissions import SYSTEM, Actor, check_write
@@ -47,9 +48,17 @@ def create(conn: sqlite3.Connection, folder: Path, actor: Actor, keep: int | Non
         os.replace(partial, target)  # atomic: the list only ever sees complete backups
     finally:
         _remove(partial)
+    _audit(conn, actor, "create", {"file": target.name})
     if keep:
         prune(folder, keep)
     return target
+
+
+def _audit(conn: sqlite3.Connection, actor: Actor, action: str, after: dict) -> None:
+    """Who backed up or restored what, in the audit log (a restore's row lands in the restored database, and
+    moves the dashboard's change token so no cached figure of the old state is shown)."""
+    with write(conn):
+        records.audit(conn, actor, "backups", 0, action, None, after)
 
 
 def _copy(source: sqlite3.Connection, path: Path) -> None:
@@ -154,6 +163,7 @@ def restore(conn: sqlite3.Connection, source: Path, folder: Path | None, actor: 
             work.backup(conn)
         finally:
             work.close()
+        _audit(conn, actor, "restore", {"file": source.name, "safety": safety.name if safety else None})
     except DomainError:
         raise
     except sqlite3.DatabaseError as exc:
