@@ -75,3 +75,15 @@ def test_bad_links_and_damaged_views_say_so(page, broken):
     text = _main_text(page)
     assert "error id" not in text and not [leak for leak in LEAKS if leak in text]
     shot(page, "damaged_view")
+
+
+def test_admin_backs_up_from_the_page(page, broken):
+    srv, _, email, password, _ = broken
+    sign_in(page, srv.url, email, password)
+    page.goto(srv.url + "/admin")
+    page.get_by_role("tab", name="Backups").click()
+    page.get_by_role("button", name="Back up now").click()
+    page.get_by_text(re.compile(r"Backup crm-\d{8}-\d{6}-\d{6}\.db written\.")).first.wait_for()
+    wait_idle(page)
+    shot(page, "admin_backups")
+    assert "error id" not in _main_text(page)
