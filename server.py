@@ -18,7 +18,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 from streamlit.logger import get_logger
 
-from components import session, warmup
+from components import errors, session, warmup
 from db.core import users
 from db.core.connection import connect
 
@@ -74,5 +74,5 @@ async def lifespan(_app):
 
 
 session.ROUTES_ENABLED = True
-app = st.App("app.py", lifespan=lifespan,
+app = st.App("app.py", lifespan=lifespan, on_script_error=errors.on_script_error,
              routes=[Route("/auth/session", session_route), Route("/auth/logout", logout_route)])

@@ -110,8 +110,11 @@ def render_backups(ctx: PageContext) -> None:
     folder = backup.backup_dir(Path(db_path()))
     st.caption(t("admin.backups_help", folder=esc(folder, limit=400), keep=backup.KEEP_DAYS))
     if st.button(t("admin.backup_now"), icon=":material/backup:", type="primary", key="backup_now"):
-        made = backup.create(ctx.conn, folder)
-        st.success(t("admin.backup_done", name=esc(made.name)))
+        try:
+            made = backup.create(ctx.conn, folder, ctx.actor)
+            st.success(t("admin.backup_done", name=esc(made.name)))
+        except DomainError as err:
+            show_error(err)
     items = backup.list_backups(folder)
     if not items:
         st.info(t("admin.no_backups"))
@@ -127,7 +130,7 @@ def render_backups(ctx: PageContext) -> None:
                 st.warning(t("admin.restore_need_confirm"))
             else:
                 try:
-                    safety = backup.restore(ctx.conn, folder / chosen, folder)
+                    safety = backup.restore(ctx.conn, folder / chosen, folder, ctx.actor)
                     st.success(t("admin.restored", name=esc(chosen), safety=esc(safety.name) if safety else "-"))
                 except DomainError as err:
                     show_error(err)

@@ -43,7 +43,7 @@ def render_import(ctx: PageContext) -> None:
                       for r in planned[:20]], hide_index=True, width="stretch")
         if bad:
             st.error(t("import.fix_first"))
-            st.dataframe([{t("import.line"): r.number, t("import.problem"): "; ".join(r.errors)} for r in bad[:500]],
+            st.dataframe([{t("import.line"): r.number, t("import.problem"): "; ".join(error_text(e) for e in r.errors)} for r in bad[:500]],
                          hide_index=True, width="stretch")
             return
         choices = {}

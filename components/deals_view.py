@@ -9,6 +9,7 @@ import streamlit as st
 
 from components.board import board_data, render_board
 from components.charts import PALETTE, figure
+from components.errors import parse_id
 from components.export import export_buttons
 from components.history import render_history
 from components.i18n import date_format, error_text, moment, money, t
@@ -65,7 +66,13 @@ def render_pipeline_board(ctx: PageContext, query: deals.BoardQuery) -> None:
 
 
 def handle_move(ctx: PageContext, event: dict) -> None:
-    """Apply a drag result; won and lost stages first ask for the amount/date or the reason."""
+    """Apply a drag result; won and lost stages first ask for the amount/date or the reason. The ids come from
+    the browser: read like link ids (components/errors.parse_id), a bad one drops the move."""
+    ids = {k: parse_id(str(event.get(k, ""))) for k in ("deal_id", "to_stage_id", "version")}
+    if None in ids.values():
+        st.session_state.pop("deal_move", None)
+        return
+    event = {**event, **ids}
     stage = next((s for s in rows(ctx.conn, "SELECT id, name, kind FROM stages WHERE id = ?",
                                   (event.get("to_stage_id"),))), None)
     if stage is None:

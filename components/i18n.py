@@ -63,9 +63,16 @@ def error_text(err, lang: str | None = None) -> str:
 
     lang = lang or current_language()
     params = {k: v for k, v in getattr(err, "params", {}).items()}
-    if "field" in params and params["field"]:
-        params["field"] = translate(lang, f"fields.{params['field']}", params["field"])
-    params = {k: v if isinstance(v, int | float) else esc(v, limit=300) for k, v in params.items()}
+    nested = {name: error_text(value, lang) for name, value in params.items()
+              if hasattr(value, "key") and hasattr(value, "params")}  # an import row's problem: already escaped
+    changed = getattr(err, "changed", None)
+    if changed and "fields" in params:  # a conflict names the changed fields by their labels, not column names
+        params["fields"] = ", ".join(translate(lang, f"fields.{name}", str(name)) for name in changed)
+    for name, namespace in (("field", "fields"), ("entity", "entities"), ("area", "areas")):
+        if params.get(name):  # raw names (first_name, contacts) become the field's or record's label
+            params[name] = translate(lang, f"{namespace}.{params[name]}", str(params[name]))
+    params = {k: v if isinstance(v, int | float) else esc(v, limit=300) for k, v in params.items() if k not in nested}
+    params.update(nested)
     return translate(lang, getattr(err, "key", "errors.generic"), getattr(err, "template", str(err)), **params)
 
 

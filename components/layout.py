@@ -14,7 +14,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from components import session
+from components import errors, session
 from components.i18n import LANGUAGES, error_text, t
 from components.text import esc
 from db.core import settings, users
@@ -63,37 +63,51 @@ class PageContext:
 
 
 _MIGRATION = threading.Lock()
-_MIGRATED: set[str] = set()
+_MIGRATED: dict[str, int] = {}  # database file -> its PRAGMA schema_version when last migrated
 
 
-def migrated(path: str) -> None:
+def migrated(path: str, conn: sqlite3.Connection | None = None) -> None:
     """Migrate once per process and database file; the server's warm-up (components/warmup.py) usually has
     done it before the first visit. A plain lock, not ``st.cache_resource``: the warm-up runs outside any
-    script run, and two first visits must not migrate side by side."""
-    with _MIGRATION:
-        if path in _MIGRATED:
+    script run, and two first visits must not migrate side by side. The memo is the file's schema version,
+    so a file replaced under the running process (a restore by another process) is checked again."""
+    own = conn is None
+    conn = conn or connect(path)
+    try:
+        if _MIGRATED.get(path) == _schema_version(conn):
             return
-        conn = connect(path)
-        try:
+        with _MIGRATION:
             migrate(conn)
-        finally:
+            _MIGRATED[path] = _schema_version(conn)
+    finally:
+        if own:
             conn.close()
-        _MIGRATED.add(path)
+
+
+def _schema_version(conn: sqlite3.Connection) -> int:
+    return conn.execute("PRAGMA schema_version").fetchone()[0]
 
 
 def open_db() -> sqlite3.Connection:
     """This run's connection, with a readable stop if the database cannot be used."""
     path = str(db_path())
     try:
-        migrated(path)
-        return connect(path)
+        conn = connect(path)
     except DomainError as err:
+        st.error(error_text(err), icon=":material/error:")
+        st.stop()
+    try:
+        migrated(path, conn)
+        return conn
+    except DomainError as err:
+        conn.close()
         st.error(error_text(err), icon=":material/error:")
         st.stop()
 
 
 def page_setup(key: str, *, layout: str = "wide") -> PageContext:
     """Config, connection, sign-in, sidebar and access check for page ``key`` (see ``PAGES``)."""
+    errors.install()  # from here on an unexpected error shows an error id, never a traceback
     st.set_page_config(page_title=f"{t('nav.' + key)} · CRM", page_icon=":material/handshake:", layout=layout)
     conn = open_db()
     pending = st.session_state.pop("pending_cookie_call", None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components.errors import query_id
 from components.i18n import error_text, t
 from components.layout import PageContext, nav_link
 from components.text import esc
@@ -14,12 +15,12 @@ from db.crm import views
 
 def apply_from_url(ctx: PageContext, page: str) -> None:
     """Before the widgets render: ``?view=ID`` restores the saved filter values (once per view)."""
-    view_id = st.query_params.get("view")
-    if not view_id or not view_id.isdigit() or st.session_state.get(f"{page}_view_applied") == view_id:
+    view_id = query_id("view")
+    if view_id is None or st.session_state.get(f"{page}_view_applied") == str(view_id):
         return
-    st.session_state[f"{page}_view_applied"] = view_id
+    st.session_state[f"{page}_view_applied"] = str(view_id)
     try:
-        view = views.get(ctx.conn, int(view_id), ctx.user["id"])
+        view = views.get(ctx.conn, view_id, ctx.user["id"])
         definition = views.validate_grid(page, view["definition"])
     except DomainError as err:
         st.error(error_text(err))

@@ -46,7 +46,7 @@ def builder(start: dict | None) -> dict:
                                    key="vb_display", format_func=lambda x: t(f"views.display_{x}")) or "table"
     st.caption(t("views.filters"))
     filters = []
-    count = st.session_state.setdefault("vb_filters", len(d.get("filters") or []))
+    count = min(st.session_state.setdefault("vb_filters", len(d.get("filters") or [])), views.MAX_FILTERS)
     for i in range(count):
         seed = (d.get("filters") or [{}] * count)[i] if i < len(d.get("filters") or []) else {}
         f1, f2, f3 = st.columns([2, 1, 2])
@@ -57,7 +57,7 @@ def builder(start: dict | None) -> dict:
         value = f3.text_input(t("views.value"), seed.get("value") or "", key=f"vb_f{i}_value", max_chars=200)
         filters.append({"field": field, "op": op, "value": value})
     b1, b2, _ = st.columns([1, 1, 4])
-    if b1.button(t("views.add_filter"), icon=":material/add:", key="vb_add"):
+    if b1.button(t("views.add_filter"), icon=":material/add:", key="vb_add", disabled=count >= views.MAX_FILTERS):
         st.session_state["vb_filters"] = count + 1
         st.rerun()
     if count and b2.button(t("views.remove_filter"), icon=":material/remove:", key="vb_remove"):
@@ -94,6 +94,9 @@ def render_pinned(ctx: PageContext) -> None:
     cols = st.columns(min(len(pinned), 3))
     for i, v in enumerate(pinned):
         with cols[i % len(cols)].container(border=True):
+            if v["definition"] is None:
+                st.caption(t("views.broken", name=esc(v["name"])))
+                continue
             try:
                 show(views.run(ctx.conn, v["definition"]), v["definition"].get("display", "table"), v["name"],
                      f"pinned_{v['id']}")

@@ -11,14 +11,15 @@ from components.deals_view import (
     render_new_deal,
     render_pipeline_board,
 )
+from components.errors import query_id
 from components.i18n import t
 from components.layout import page_setup
 from components.saved_views import apply_from_url, render_save
 
 ctx = page_setup("deals")
-deal_id = st.query_params.get("id")
-if deal_id and deal_id.isdigit():
-    render_deal(ctx, int(deal_id))
+deal_id = query_id("id", back="pages/deals.py")
+if deal_id is not None:
+    render_deal(ctx, deal_id)
     st.stop()
 
 st.title(t("nav.deals"))

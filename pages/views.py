@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from components.errors import query_id
 from components.export import export_buttons
 from components.i18n import error_text, t
 from components.layout import page_setup
@@ -13,11 +14,11 @@ from db.crm import views
 
 ctx = page_setup("views")
 st.title(t("nav.views"))
-view_id = st.query_params.get("view")
+view_id = query_id("view")
 loaded = None
-if view_id and view_id.isdigit():
+if view_id is not None:
     try:
-        loaded = views.get(ctx.conn, int(view_id), ctx.user["id"])
+        loaded = views.get(ctx.conn, view_id, ctx.user["id"])
         st.subheader(esc(loaded["name"]), anchor=False)
         loaded["definition"] = views.validate(loaded["definition"])  # refuse newer or unknown definitions
     except DomainError as err:

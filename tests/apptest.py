@@ -51,3 +51,10 @@ def shown(markdown: str) -> str:
     """What Streamlit shows for markdown source that went through ``esc``: backslash escapes and the
     invisible WORD JOINER removed."""
     return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown).replace("\u2060", "")
+
+
+def said(err, lang: str = "en") -> str:
+    """A domain error as the user reads it (error_text is markdown with its parameters escaped)."""
+    from components.i18n import error_text
+
+    return shown(error_text(err, lang))

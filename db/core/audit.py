@@ -53,7 +53,7 @@ def revert(conn: sqlite3.Connection, audit_id: int, actor: Actor) -> dict:
     with write(conn):
         entry = one(conn, "SELECT * FROM audit_log WHERE id = ?", (audit_id,))
         if entry is None:
-            raise NotFoundError(entity="audit entry", id=audit_id)
+            raise NotFoundError(entity="audit_log", id=audit_id)
         if entry["action"] != "update" or entry["entity"] not in records.EDITABLE:
             raise ValidationError("Only field changes can be reverted.", field="action", key="audit.err_not_update")
         before, after = json.loads(entry["before"] or "{}"), json.loads(entry["after"] or "{}")

@@ -21,9 +21,14 @@ class DomainError(Exception):
 
     @property
     def message(self) -> str:
+        """English text (logs, CLI); raw names read as words ("first_name" -> "First name"), nested errors as
+        their own message. Pages use ``components.i18n.error_text`` for the user's language."""
+        params = {k: (v.message if isinstance(v, DomainError) else
+                      str(v).replace("_", " ").capitalize() if k in ("field", "entity", "area") and v else v)
+                  for k, v in self.params.items()}
         try:
-            return self.template.format(**self.params)
-        except (KeyError, IndexError):
+            return self.template.format(**params)
+        except (KeyError, IndexError, ValueError):
             return self.template
 
 
@@ -52,8 +57,10 @@ class ConflictError(DomainError):
 
 
 class NotFoundError(DomainError):
-    key = "errors.not_found"
-    template = "{entity} {id} does not exist or was deleted."
+    """``entity`` is a table name (translated through ``entities.<table>``), ``id`` the record id."""
+
+    key = "errors.not_found_record"
+    template = "No such {entity} #{id}: it does not exist or was deleted."
 
 
 class PermissionDenied(DomainError):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from db.core.errors import PermissionDenied
 
 ROLES = ("admin", "manager", "rep")
-ADMIN_TABLES = {"users", "pipelines", "stages", "settings"}
+ADMIN_TABLES = {"users", "pipelines", "stages", "settings", "backups"}
 MANAGER_TABLES = {"campaigns"}
 OWNED_TABLES = {"contacts", "companies", "deals", "activities", "saved_views"}
 
@@ -34,18 +34,24 @@ SYSTEM = Actor(id=None, role="admin", name="system")
 
 
 def check_write(actor: Actor, table: str, row: dict | None, action: str) -> None:
-    """Raise ``PermissionDenied`` unless ``actor`` may apply ``action`` to ``row`` of ``table``."""
+    """Raise ``PermissionDenied`` unless ``actor`` may apply ``action`` to ``row`` of ``table``.
+
+    The message is a sentence about who may (``area`` is translated through ``areas.<table>``); ``action``
+    stays in ``params`` for logs and tests."""
     if actor.role == "admin":
         return
     if table in ADMIN_TABLES:
-        raise PermissionDenied(action=f"{action} {table}", key="errors.permission")
+        raise PermissionDenied("Only an administrator may manage {area}.", key="errors.perm_admin", area=table,
+                               action=action)
     if actor.role == "manager":
         return
     if table in MANAGER_TABLES:
-        raise PermissionDenied(action=f"{action} {table}")
+        raise PermissionDenied("Only a manager or an administrator may manage {area}.", key="errors.perm_manager",
+                               area=table, action=action)
     if table in OWNED_TABLES and row is not None:
         owner_field = "owner_id"
         if row.get(owner_field) not in (actor.id, None):
-            raise PermissionDenied(action=f"{action} a record owned by someone else")
+            raise PermissionDenied("You may change only the records you own; this one belongs to someone else.",
+                                   key="errors.perm_owner", action=action)
     if table == "comments" and row is not None and row.get("author_id") not in (actor.id, None):
-        raise PermissionDenied(action=f"{action} someone else's comment")
+        raise PermissionDenied("You may change only your own comments.", key="errors.perm_comment", action=action)

@@ -13,6 +13,7 @@ import sqlite3
 from db.core.connection import now, one, write
 from db.core.errors import ConflictError, NotFoundError, ValidationError
 from db.core.permissions import Actor, check_write
+from db.core.text import scrub
 
 EDITABLE = {
     "users", "campaigns", "companies", "contacts", "pipelines", "stages", "deals",
@@ -28,16 +29,21 @@ def columns(conn: sqlite3.Connection, table: str) -> frozenset[str]:
     return frozenset(r[0] for r in conn.execute("SELECT name FROM pragma_table_info(?)", (table,)))
 
 
-def _check_fields(conn, table: str, values: dict) -> None:
+def _check_fields(conn, table: str, values: dict) -> dict:
+    """Known columns only; every text value scrubbed (no NUL, control or bidi-override characters, no lone
+    surrogates) whichever entity rule ran before: the one place nothing gets around."""
     allowed = columns(conn, table) - SYSTEM_COLUMNS
     unknown = set(values) - allowed
     if unknown:
         raise ValidationError("Unknown field(s): {names}", field=sorted(unknown)[0], key="errors.unknown_fields",
                               names=", ".join(sorted(unknown)))
+    return {k: scrub(v) if isinstance(v, str) else v for k, v in values.items()}
 
 
 def get(conn: sqlite3.Connection, table: str, record_id: int, *, include_deleted: bool = False) -> dict:
     columns(conn, table)
+    if isinstance(record_id, bool) or not isinstance(record_id, int) or not 0 < record_id < 2**63:
+        raise NotFoundError(entity=table, id=str(record_id)[:20])  # SQLite cannot even bind ids past 2^63
     row = one(conn, f"SELECT * FROM {table} WHERE id = ?", (record_id,))
     if row is None or (row.get("deleted_at") and not include_deleted):
         raise NotFoundError(entity=table, id=record_id)
@@ -64,8 +70,7 @@ def _json(value: dict | None) -> str | None:
 
 def create(conn: sqlite3.Connection, table: str, values: dict, actor: Actor) -> int:
     """Insert one record and audit it; returns the new id."""
-    _check_fields(conn, table, values)
-    values = dict(values)
+    values = _check_fields(conn, table, values)
     if "owner_id" in columns(conn, table) and values.get("owner_id") is None and actor.id is not None:
         values["owner_id"] = actor.id
     check_write(actor, table, values, "create")
@@ -77,7 +82,7 @@ def create(conn: sqlite3.Connection, table: str, values: dict, actor: Actor) -> 
         try:
             cur = conn.execute(sql, [data[n] for n in names])
         except sqlite3.IntegrityError as exc:
-            raise ValidationError("{detail}", field=_field_of(exc), detail=str(exc)) from exc
+            raise _integrity(exc) from exc
         new_id = cur.lastrowid
         audit(conn, actor, table, new_id, "create", None, values)
     return new_id
@@ -89,7 +94,7 @@ def update(conn: sqlite3.Connection, table: str, record_id: int, version: int, c
     Returns the row as saved. Unchanged values are dropped, so an edit that changes nothing
     writes nothing and bumps no version.
     """
-    _check_fields(conn, table, changes)
+    changes = _check_fields(conn, table, changes)
     with write(conn):
         before = get(conn, table, record_id)
         check_write(actor, table, before, "edit")
@@ -104,7 +109,7 @@ def derive(conn: sqlite3.Connection, table: str, record_id: int, changes: dict, 
     """Apply ``changes`` that a data rule derives from another permitted edit (say, a won deal making its
     contact a customer): no permission check of its own, but the same version bump and audit as ``update``,
     so a form opened before it cannot silently undo it."""
-    _check_fields(conn, table, changes)
+    changes = _check_fields(conn, table, changes)
     with write(conn):
         return _save(conn, table, get(conn, table, record_id), changes, actor)
 
@@ -124,7 +129,7 @@ def _save(conn: sqlite3.Connection, table: str, before: dict, changes: dict, act
             [*diff.values(), now(), actor.id, record_id, version],
         )
     except sqlite3.IntegrityError as exc:
-        raise ValidationError("{detail}", field=_field_of(exc), detail=str(exc)) from exc
+        raise _integrity(exc) from exc
     if cur.rowcount == 0:
         raise _conflict(conn, table, record_id, version, get(conn, table, record_id))
     audit(conn, actor, table, record_id, "update",
@@ -197,6 +202,19 @@ def history(conn: sqlite3.Connection, entity: str, entity_id: int, limit: int = 
         d["after"] = json.loads(d["after"]) if d["after"] else {}
         out.append(d)
     return out
+
+
+def _integrity(exc: sqlite3.IntegrityError) -> ValidationError:
+    """A constraint the database enforced, as a sentence naming the field (never SQLite's own text)."""
+    text, field = str(exc), _field_of(exc)
+    for marker, key, template in (
+            ("UNIQUE", "errors.integrity_unique", "Another record already has this {field}."),
+            ("NOT NULL", "errors.integrity_required", "{field} is required."),
+            ("FOREIGN KEY", "errors.integrity_link", "The linked record does not exist any more."),
+            ("CHECK", "errors.integrity_check", "{field} has a value that is not allowed.")):
+        if marker in text:
+            return ValidationError(template, field=field, key=key)
+    return ValidationError("{field} has a value that is not allowed.", field=field, key="errors.integrity_check")
 
 
 def _field_of(exc: sqlite3.IntegrityError) -> str:

@@ -12,6 +12,7 @@ from db.core import records
 from db.core.connection import one, write
 from db.core.errors import ValidationError
 from db.core.permissions import Actor, check_write
+from db.core.text import clean_text
 
 CURRENCIES = ("EUR", "USD", "GBP", "BGN", "UAH", "PLN", "CHF")
 DEFAULTS: dict[str, object] = {
@@ -56,13 +57,10 @@ def _clean(key: str, value):
                                   choices=", ".join(CURRENCIES))
         return value
     if key == "company_name":
-        value = (value or "").strip()
-        if len(value) > 200:
-            raise ValidationError("At most 200 characters.", field=key, key="admin.err_too_long", n=200)
-        return value
+        return clean_text(value, key, 200) or ""
     items, seen = [], set()
     for raw in value or []:
-        item = " ".join(str(raw).split())
+        item = " ".join((clean_text(str(raw), key, 10**6) or "").split())
         if not item or item.casefold() in seen:
             continue
         if len(item) > MAX_ITEM:

@@ -17,7 +17,12 @@ from db.core.connection import one, rows, scalar, write
 from db.core.errors import AuthError, ValidationError
 from db.core.permissions import ROLES, SYSTEM, Actor
 
-EMAIL_RE = re.compile(r"^[^@\s<>\"']{1,64}@[^@\s<>\"']{1,255}\.[^@\s<>\"'.]{2,}$")
+# One address rule for users and contacts: a dot-atom local part (no leading, trailing or double dots) and a
+# domain of labels that neither are empty (a@example..com) nor start or end with a hyphen; a TLD of 2+ characters,
+# not all digits. Unicode letters are allowed (internationalised addresses).
+_ATOM = r"[^@\s<>\"'.,;:()\[\]\\]+"
+_LABEL = r"[^@\s<>\"'.,;:()\[\]\\_-](?:[^@\s<>\"'.,;:()\[\]\\_]{0,61}[^@\s<>\"'.,;:()\[\]\\_-])?"
+EMAIL_RE = re.compile(rf"^(?=[^@]{{1,64}}@)(?=.{{1,320}}$){_ATOM}(?:\.{_ATOM})*@(?:{_LABEL}\.)+(?!\d+$)(?=[^.]{{2,}}$){_LABEL}$")
 LANGUAGES = ("en", "ru", "uk", "bg")
 MIN_PASSWORD = 10
 MAX_FAILED = 5
@@ -51,11 +56,11 @@ def validate_password(password: str) -> str:
 
 
 def _clean_name(name: str) -> str:
-    name = (name or "").strip()
+    from db.core.text import clean_text
+
+    name = " ".join((clean_text(name, "name", 200) or "").split())
     if not name:
         raise ValidationError("Name is required.", field="name", key="errors.name_required")
-    if len(name) > 200:
-        raise ValidationError("Name is too long (200 characters at most).", field="name", key="errors.name_long")
     return name
 
 

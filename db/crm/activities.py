@@ -15,6 +15,7 @@ from db.core import records
 from db.core.connection import now, rows, write
 from db.core.errors import ValidationError
 from db.core.permissions import Actor
+from db.core.text import clean_moment, clean_text
 
 KINDS = ("call", "meeting", "email", "task", "note", "complaint")
 TIMED = ("call", "meeting", "email", "note", "complaint")
@@ -24,13 +25,17 @@ MAX_YEARS_AHEAD = 10
 FMT = "%Y-%m-%d %H:%M:%S"
 
 
+NOTES_LIMIT = 5000
+
+
 def _parse(value, field: str) -> datetime:
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=None)
-    try:
-        return datetime.fromisoformat(str(value)).replace(tzinfo=None)
-    except ValueError:
-        raise ValidationError("Enter a valid date and time.", field=field, key="calendar.err_when") from None
+    """Naive UTC; a time with an offset (+14:00, Z) is converted, not read as if it were UTC."""
+    return clean_moment(value, field)
+
+
+def _notes(text) -> str:
+    """Notes keep their lines; more than NOTES_LIMIT characters is refused at the field, not cut."""
+    return clean_text(text, "notes", NOTES_LIMIT, multiline=True) or ""
 
 
 def validate_times(start, end) -> tuple[datetime, datetime]:
@@ -48,12 +53,9 @@ def validate_times(start, end) -> tuple[datetime, datetime]:
 
 
 def _subject(text: str) -> str:
-    text = " ".join((text or "").split())
+    text = " ".join((clean_text(text, "subject", 200) or "").split())
     if not text:
         raise ValidationError("A subject is required.", field="subject", key="calendar.err_subject")
-    if len(text) > 200:
-        raise ValidationError("The subject is too long (200 characters at most).", field="subject",
-                              key="calendar.err_subject_long")
     return text
 
 
@@ -91,7 +93,7 @@ def create(conn: sqlite3.Connection, values: dict, actor: Actor, *, freq: str | 
     if kind not in KINDS:
         raise ValidationError("Choose a type.", field="kind", key="calendar.err_kind")
     subject = _subject(values.get("subject", ""))
-    notes = (values.get("notes") or "")[:5000]
+    notes = _notes(values.get("notes"))
     start, end = validate_times(values["starts_at"], values["ends_at"])
     occurrences = expand(start, end, freq, _parse(until, "until") if until else None, count)
     base = {k: values.get(k) for k in ("contact_id", "deal_id", "company_id", "owner_id") if values.get(k)}
@@ -131,7 +133,7 @@ def edit(conn: sqlite3.Connection, activity_id: int, version: int, changes: dict
     if "subject" in changes:
         clean["subject"] = _subject(changes["subject"])
     if "notes" in changes:
-        clean["notes"] = (changes["notes"] or "")[:5000]
+        clean["notes"] = _notes(changes["notes"])
     current = records.get(conn, "activities", activity_id)
     with write(conn):
         records.update(conn, "activities", activity_id, version, clean, actor)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import date
 
 from db.core import records
 from db.core.connection import rows, write
 from db.core.errors import ValidationError
 from db.core.permissions import Actor
+from db.core.text import clean_day, clean_number, clean_text
 
 EDITABLE = ("name", "channel", "starts_on", "ends_on", "budget", "spend")
 
@@ -38,22 +38,17 @@ def results(conn: sqlite3.Connection) -> list[dict]:
 def clean(values: dict, channels: list[str], row: int | None = None) -> dict:
     out = {k: v for k, v in values.items() if k in EDITABLE}
     if "name" in out:
-        out["name"] = " ".join(str(out["name"] or "").split())[:200]
+        out["name"] = " ".join((clean_text(out["name"], "campaign_name", 200, row=row) or "").split())
         if not out["name"]:
             raise ValidationError("A campaign name is required.", field="name", row=row, key="campaigns.err_name")
     if "channel" in out and out["channel"] not in channels:
         raise ValidationError("Choose a channel from the list.", field="channel", row=row, key="campaigns.err_channel")
     for key in ("budget", "spend"):
         if key in out:
-            try:
-                out[key] = float(out[key] or 0)
-            except (TypeError, ValueError):
-                raise ValidationError("Enter a number.", field=key, row=row, key="deals.err_number") from None
-            if out[key] < 0:
-                raise ValidationError("Must not be negative.", field=key, row=row, key="campaigns.err_negative")
+            out[key] = clean_number(out[key] or 0, key, low=0, high=1e12, row=row)
     for key in ("starts_on", "ends_on"):
         if out.get(key) is not None:
-            out[key] = date.fromisoformat(str(out[key])[:10]).isoformat()
+            out[key] = clean_day(out[key], key, row=row).isoformat()
     return out
 
 

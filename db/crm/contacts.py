@@ -71,7 +71,8 @@ def clean(values: dict, *, row: int | None = None, region: str | None = None) ->
 
 
 def normalise_phone(raw: str, region: str | None = None, row: int | None = None) -> str:
-    """E.164 (+4930123456); a number without a country code needs the company's country."""
+    """E.164 (+4930123456), with its extension kept (+16502530000 ext. 123); a number without a country code
+    needs the company's country."""
     try:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:
@@ -79,7 +80,8 @@ def normalise_phone(raw: str, region: str | None = None, row: int | None = None)
     if number is None or not phonenumbers.is_possible_number(number):
         raise ValidationError("'{value}' is not a phone number; include the country code, e.g. +49 30 1234567.",
                               field="phone", row=row, key="contacts.err_phone", value=raw[:40])
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return f"{e164} ext. {number.extension}" if number.extension else e164
 
 
 def fts_query(text: str) -> str:

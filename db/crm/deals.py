@@ -10,7 +10,7 @@ from db.core import records
 from db.core.connection import now, one, rows, write
 from db.core.errors import ValidationError
 from db.core.permissions import Actor
-from db.core.text import like
+from db.core.text import clean_day, clean_number, clean_text, like
 
 EXPORT_CAP = 100_000
 PER_COLUMN = 30
@@ -146,10 +146,10 @@ def move(conn: sqlite3.Connection, deal_id: int, to_stage_id: int, version: int,
             if amount is not None:
                 changes["amount"] = _money(amount, "amount")
         elif target["kind"] == "lost":
-            reason = (lost_reason or "").strip()
+            reason = clean_text(lost_reason, "lost_reason", 200)
             if not reason:
                 raise ValidationError("Say why the deal was lost.", field="lost_reason", key="deals.err_reason")
-            changes.update(closed_at=closed_at or stamp, lost_reason=reason[:200])
+            changes.update(closed_at=closed_at or stamp, lost_reason=reason)
         else:
             changes.update(closed_at=None, lost_reason=None)
         saved = records.update(conn, "deals", deal_id, version, changes, actor)
@@ -199,29 +199,21 @@ def _sync_first_win(conn: sqlite3.Connection, deal: dict, actor: Actor) -> None:
 
 
 def _money(value, field: str) -> float:
-    try:
-        amount = float(value)
-    except (TypeError, ValueError):
-        raise ValidationError("Enter a number.", field=field, key="deals.err_number") from None
-    if amount < 0 or amount > 1e12:
-        raise ValidationError("Must be between 0 and 1,000,000,000,000.", field=field, key="deals.err_range")
-    return round(amount, 2)
+    """Finite, 0..10^12 (NaN and infinity refused), rounded to cents."""
+    return round(clean_number(value, field, low=0, high=1e12), 2)
 
 
 def clean(values: dict) -> dict:
     out = dict(values)
     if "title" in out:
-        out["title"] = (out["title"] or "").strip()
+        out["title"] = clean_text(out["title"], "deal_title", 200)
         if not out["title"]:
             raise ValidationError("Title is required.", field="title", key="deals.err_title")
-        if len(out["title"]) > 200:
-            raise ValidationError("Title is too long (200 characters at most).", field="title", key="deals.err_long")
     for field in ("amount", "cost"):
         if field in out and out[field] is not None:
             out[field] = _money(out[field], field)
     if out.get("expected_close"):
-        value = out["expected_close"]
-        day = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+        day = clean_day(out["expected_close"], "expected_close")
         if not 2000 <= day.year <= date.today().year + 20:
             raise ValidationError("Choose a realistic date.", field="expected_close", key="deals.err_date")
         out["expected_close"] = day.isoformat()

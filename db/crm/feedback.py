@@ -9,8 +9,9 @@ from datetime import UTC, datetime
 
 from db.core import records
 from db.core.connection import one, rows, write
-from db.core.errors import ValidationError
+from db.core.errors import DomainError, ValidationError
 from db.core.permissions import Actor
+from db.core.text import clean_moment, clean_text
 
 RANGES = {"csat": (1, 5), "nps": (0, 10)}
 MAX_ROWS = 50_000
@@ -38,25 +39,22 @@ def record(conn: sqlite3.Connection, contact_id: int, kind: str, score, responde
         raise ValidationError("The score must be a whole number from {low} to {high}.", field="score", row=row,
                               key="feedback.err_score", low=low, high=high)
     try:
-        when = datetime.fromisoformat(str(responded_at).strip())
-    except ValueError:
+        when = clean_moment(responded_at, "responded_at", row=row)
+    except ValidationError:
         raise ValidationError("Use a date like 2026-11-23.", field="responded_at", row=row,
                               key="feedback.err_date") from None
-    if when.replace(tzinfo=None) > datetime.now(UTC).replace(tzinfo=None):
+    if when > datetime.now(UTC).replace(tzinfo=None):
         raise ValidationError("The date is in the future.", field="responded_at", row=row, key="feedback.err_future")
-    comment = (comment or "").strip()
-    if len(comment) > 2000:
-        raise ValidationError("The comment is too long (2000 characters at most).", field="comment", row=row,
-                              key="feedback.err_comment")
+    comment = clean_text(comment, "comment", 2000, row=row, multiline=True) or ""
     records.get(conn, "contacts", contact_id)
     return records.create(conn, "feedback", {"contact_id": contact_id, "kind": kind, "score": value,
                                              "responded_at": when.strftime("%Y-%m-%d %H:%M:%S"), "comment": comment},
                           actor)
 
 
-def import_csv(conn: sqlite3.Connection, raw: bytes, actor: Actor) -> tuple[int, list[str]]:
+def import_csv(conn: sqlite3.Connection, raw: bytes, actor: Actor) -> tuple[int, list[ValidationError]]:
     """Import answers (columns: email or contact_id, kind, score, date, comment). All rows or none:
-    returns (imported, problems); with any problem nothing is written."""
+    returns (imported, problems: errors a page shows with error_text); with any problem nothing is written."""
     text = None
     for encoding in ("utf-8-sig", "cp1251", "latin-1"):
         try:
@@ -67,36 +65,41 @@ def import_csv(conn: sqlite3.Connection, raw: bytes, actor: Actor) -> tuple[int,
     reader = csv.DictReader(io.StringIO(text or ""))
     headers = [h.strip().lower() for h in reader.fieldnames or []]
     if len(set(headers)) != len(headers):
-        return 0, ["duplicate column names"]
+        return 0, [ValidationError("Two columns have the same name.", field="file", key="feedback.err_duplicate_columns")]
     missing = {"kind", "score", "date"} - set(headers)
     if missing or not ({"email", "contact_id"} & set(headers)):
-        return 0, [f"missing columns: {', '.join(sorted(missing) or ['email or contact_id'])}"]
+        return 0, [ValidationError("The file needs the columns {names}.", field="file", key="feedback.err_columns",
+                                   names=", ".join(sorted(missing) or ["email or contact_id"]))]
     problems, count = [], 0
     try:
         with write(conn):
             for n, raw_row in enumerate(reader, start=2):
                 if n > MAX_ROWS + 1:
-                    raise ValidationError("too many rows", field="file", key="feedback.err_file")
+                    raise ValidationError("The file has more than {n} rows.", field="file", key="feedback.err_too_many",
+                                          n=f"{MAX_ROWS:,}")
                 row = {k.strip().lower(): (v or "").strip() for k, v in raw_row.items() if k}
                 try:
                     contact = _contact(conn, row, n)
                     record(conn, contact, row["kind"], row["score"], row["date"], row.get("comment", ""), actor, row=n)
                     count += 1
-                except ValidationError as err:
-                    problems.append(f"row {n}: {err.message}")
-                except Exception as err:  # noqa: BLE001 - any bad row is reported, never half-imported
-                    problems.append(f"row {n}: {err}")
+                except DomainError as err:
+                    problems.append(ValidationError("Row {n}: {detail}", field="file", row=n, key="feedback.err_row",
+                                                    n=n, detail=err))
+                except (KeyError, ValueError, TypeError):  # a row that cannot be read at all
+                    problems.append(ValidationError("Row {n} cannot be read; check its columns.", field="file",
+                                                    row=n, key="feedback.err_row_unreadable", n=n))
             if problems:
                 raise ValidationError("rejected", field="file", key="feedback.err_file")
-    except ValidationError:
-        return 0, problems or ["the file was rejected"]
+    except ValidationError as err:
+        return 0, problems or [err]
     return count, []
 
 
 def _contact(conn: sqlite3.Connection, row: dict, n: int) -> int:
     if row.get("contact_id"):
-        if not row["contact_id"].isdigit():
-            raise ValidationError("contact_id must be a number.", field="contact_id", row=n, key="feedback.err_contact")
+        if not (row["contact_id"].isascii() and row["contact_id"].isdigit()):
+            raise ValidationError("The contact id must be a whole number.", field="contact_id", row=n,
+                                  key="feedback.err_contact_id")
         return int(row["contact_id"])
     found = one(conn, "SELECT id FROM contacts WHERE email = ? AND deleted_at IS NULL", (row.get("email", "").lower(),))
     if not found:

@@ -8,13 +8,18 @@ from db.core import records
 from db.core.connection import rows, scalar, write
 from db.core.errors import ValidationError
 from db.core.permissions import Actor
+from db.core.text import clean_number, clean_text
 
 KINDS = ("open", "won", "lost")
 
 
+def _name(name, field: str = "pipeline_name", row: int | None = None) -> str:
+    return " ".join((clean_text(name, field, 100, row=row) or "").split())
+
+
 def create_pipeline(conn: sqlite3.Connection, name: str, kind: str, actor: Actor) -> int:
     """A new pipeline with a minimal, valid set of stages."""
-    name = " ".join((name or "").split())[:100]
+    name = _name(name)
     if not name:
         raise ValidationError("A pipeline name is required.", field="name", key="pipelines.err_name")
     if kind not in ("sales", "recruiting"):
@@ -31,10 +36,11 @@ def create_pipeline(conn: sqlite3.Connection, name: str, kind: str, actor: Actor
 def update_pipeline(conn: sqlite3.Connection, pipeline_id: int, version: int, name: str, position: int,
                     actor: Actor) -> dict:
     """Rename a pipeline or change its place in the list (version-checked)."""
-    name = " ".join((name or "").split())[:100]
+    name = _name(name)
     if not name:
         raise ValidationError("A pipeline name is required.", field="name", key="pipelines.err_name")
-    return records.update(conn, "pipelines", pipeline_id, version, {"name": name, "position": int(position)}, actor)
+    position = int(clean_number(position, "position", low=0, high=10_000))
+    return records.update(conn, "pipelines", pipeline_id, version, {"name": name, "position": position}, actor)
 
 
 def save_stages(conn: sqlite3.Connection, pipeline_id: int, edits: list[tuple[dict, dict]], added: list[dict],
@@ -61,7 +67,7 @@ def save_stages(conn: sqlite3.Connection, pipeline_id: int, edits: list[tuple[di
 def _clean(values: dict, row: int) -> dict:
     out = {k: v for k, v in values.items() if k in ("name", "position", "probability", "kind")}
     if "name" in out:
-        out["name"] = " ".join(str(out["name"] or "").split())[:100]
+        out["name"] = _name(out["name"], "stage_name", row)
         if not out["name"]:
             raise ValidationError("A stage name is required.", field="name", row=row, key="pipelines.err_stage_name")
     if "probability" in out:
@@ -76,5 +82,5 @@ def _clean(values: dict, row: int) -> dict:
     if "kind" in out and out["kind"] not in KINDS:
         raise ValidationError("Kind is open, won or lost.", field="kind", row=row, key="pipelines.err_stage_kind")
     if "position" in out:
-        out["position"] = int(out["position"] or 0)
+        out["position"] = int(clean_number(out["position"] or 0, "position", low=0, high=10_000, row=row))
     return out

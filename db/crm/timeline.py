@@ -9,6 +9,7 @@ from db.core import records
 from db.core.connection import rows
 from db.core.errors import ValidationError
 from db.core.permissions import Actor
+from db.core.text import clean_text
 
 KINDS = ("call", "meeting", "email", "task", "note", "complaint", "feedback", "deal", "comment", "change")
 ADDABLE = ("note", "call", "complaint", "comment")
@@ -59,18 +60,16 @@ def add(conn: sqlite3.Connection, contact_id: int, kind: str, text: str, actor: 
     """Log a note, call or complaint (an activity) or a comment on a contact."""
     if kind not in ADDABLE:
         raise ValidationError("Choose note, call, complaint or comment.", field="kind", key="record.err_kind")
-    text = (text or "").strip()
+    text = clean_text(text, "notes", MAX_TEXT, multiline=True)
     if not text:
         raise ValidationError("Write something first.", field="text", key="record.err_empty")
-    if len(text) > MAX_TEXT:
-        raise ValidationError("At most {n} characters.", field="text", key="record.err_long", n=MAX_TEXT)
     records.get(conn, "contacts", contact_id)
     if kind == "comment":
         return records.create(conn, "comments", {"entity": "contacts", "entity_id": contact_id, "body": text,
                                                  "author_id": actor.id}, actor)
     from db.core.connection import now
 
-    title = (subject or text.splitlines()[0])[:120]
+    title = (clean_text(subject, "subject", 200) or clean_text(text.splitlines()[0], "subject", 10**9))[:120]
     return records.create(conn, "activities", {"kind": kind, "subject": title, "notes": text, "contact_id": contact_id,
                                                "owner_id": actor.id, "starts_at": now(), "done": 1, "done_at": now(),
                                                "duration_min": 5 if kind == "note" else 15}, actor)

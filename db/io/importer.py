@@ -119,7 +119,8 @@ def plan(conn: sqlite3.Connection, headers: list[str], body: list[list[str]], ma
         row = Row(n, {})
         company = values.pop("company", "")
         if len(cells) > len(headers) and any(c.strip() for c in cells[len(headers):]):
-            row.errors.append("more cells than columns")
+            row.errors.append(ValidationError("This line has more cells than the file has columns.", field="file",
+                                              row=n, key="import.err_cells"))
         try:
             cleaned = contacts.clean({k: v for k, v in values.items() if v != ""} | {"first_name":
                                                                                     values.get("first_name", "")},
@@ -129,7 +130,7 @@ def plan(conn: sqlite3.Connection, headers: list[str], body: list[list[str]], ma
                 row.values["_company"] = company
             row.values.update(cleaned)
         except ValidationError as err:
-            row.errors.append(err.message)
+            row.errors.append(err)  # shown with components.i18n.error_text, in the user's language
         out.append(row)
     _find_duplicates(conn, out)
     return out
@@ -191,7 +192,7 @@ def commit(conn: sqlite3.Connection, planned: list[Row], choices: dict[int, str]
                     done["created"] += 1
             except DomainError as err:
                 raise ValidationError("Line {n}: {detail}", field="file", key="import.err_line", n=r.number,
-                                      detail=err.message) from None
+                                      detail=err) from None
             if progress and i % 200 == 0:
                 progress(i / max(len(planned), 1))
     if progress:

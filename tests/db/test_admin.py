@@ -87,9 +87,9 @@ def test_audit_search_filters(conn, admin, rep):
 
 def test_backup_and_restore_round_trip(conn, admin, tmp_path):
     cid = records.create(conn, "contacts", {"first_name": "Before"}, admin)
-    made = backup.create(conn, tmp_path / "b")
+    made = backup.create(conn, tmp_path / "b", admin)
     records.update(conn, "contacts", cid, 1, {"first_name": "After"}, admin)
-    safety = backup.restore(conn, made, tmp_path / "b")
+    safety = backup.restore(conn, made, tmp_path / "b", admin)
     assert records.get(conn, "contacts", cid)["first_name"] == "Before"
     check = sqlite3.connect(safety)
     assert check.execute("SELECT first_name FROM contacts WHERE id = ?", (cid,)).fetchone()[0] == "After"
@@ -100,11 +100,11 @@ def test_restore_refuses_a_damaged_file(conn, admin, tmp_path):
     bad = tmp_path / "crm-20260101-000000.db"
     bad.write_bytes(b"SQLite format 3\x00" + b"\x00" * 200)
     with pytest.raises(ValidationError):
-        backup.restore(conn, bad, tmp_path)
+        backup.restore(conn, bad, tmp_path, admin)
     other = tmp_path / "other.db"
     sqlite3.connect(other).execute("CREATE TABLE x (y)")
     with pytest.raises(ValidationError):
-        backup.restore(conn, other, tmp_path)
+        backup.restore(conn, other, tmp_path, admin)
     assert conn.execute("SELECT first_name FROM contacts").fetchone()[0] == "Keep"
 
 

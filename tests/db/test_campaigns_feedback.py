@@ -3,8 +3,10 @@ import pytest
 from db.core import records
 from db.core.errors import ValidationError
 from db.crm import campaigns, feedback
+from tests.apptest import said as error_text
 
 CHANNELS = ["email", "events"]
+
 
 
 def test_campaign_results_by_hand(conn, admin):
@@ -50,10 +52,12 @@ def test_csv_import_is_all_or_nothing(conn, admin):
     good = b"email,kind,score,date,comment\nana@x.io,csat,5,2026-01-01,ok\nANA@x.io,nps,9,2026-01-02,\n"
     bad = good + b"nobody@x.io,csat,5,2026-01-01,\nana@x.io,csat,9,2026-01-01,\n"
     count, problems = feedback.import_csv(conn, bad, admin)
-    assert count == 0 and len(problems) == 2 and "row 4" in problems[0]
+    assert count == 0 and len(problems) == 2 and error_text(problems[0], "en").startswith("Row 4: ")
     assert conn.execute("SELECT COUNT(*) FROM feedback").fetchone()[0] == 0
     assert feedback.import_csv(conn, good, admin) == (2, [])
-    assert feedback.import_csv(conn, b"email,email,kind,score,date\n", admin)[1] == ["duplicate column names"]
-    assert "missing columns" in feedback.import_csv(conn, b"email,kind\n", admin)[1][0]
+    assert [error_text(p, "en") for p in feedback.import_csv(conn, b"email,email,kind,score,date\n", admin)[1]] == [
+        "Two columns have the same name."]
+    assert error_text(feedback.import_csv(conn, b"email,kind\n", admin)[1][0], "en") == \
+        "The file needs the columns date, score."
     cp1251 = "email,kind,score,date,comment\nana@x.io,csat,4,2026-01-03,Привет\n".encode("cp1251")
     assert feedback.import_csv(conn, cp1251, admin) == (1, [])

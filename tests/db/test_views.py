@@ -88,3 +88,39 @@ def test_grid_views_keep_only_whitelisted_filter_keys(conn, rep):
             views.save(conn, "Bad", "contacts", bad, rep)
     with pytest.raises(ValidationError):
         views.save(conn, "Nope", "users", {"schema": 1, "filters": {}}, rep)
+
+
+@pytest.mark.parametrize("definition,field", [
+    ({"schema": 1, "record": "deals", "limit": -1}, "limit"),  # LIMIT -1 would mean no cap at all
+    ({"schema": 1, "record": "deals", "limit": 10**9}, "limit"),
+    ({"schema": 1, "record": "deals", "limit": True}, "limit"),
+    ({"schema": 0, "record": "deals"}, "schema"),
+    ({"schema": True, "record": "deals"}, "schema"),
+    ({"schema": 1.5, "record": "deals"}, "schema"),
+    ({"schema": 1, "record": "deals", "measure": "sum"}, "measure"),
+    ({"schema": 1, "record": "deals", "filters": [{"field": "owner", "op": "=", "value": "x"}] * 10_000}, "filters"),
+    ({"schema": 1, "record": "deals", "filters": [{"field": "owner", "op": "=", "value": {"$gt": 1}}]}, "filters"),
+    ({"schema": 1, "record": "deals", "display": "<script>"}, "display"),
+    ({"schema": 1, "record": "deals", "extra": 1}, "definition"),
+])
+def test_the_schema_refuses_types_ranges_and_counts(data, definition, field):
+    import time
+
+    started = time.perf_counter()
+    with pytest.raises(ValidationError) as err:
+        views.save(data, "Bad", "views", definition, _actor(data))
+    assert err.value.field == field and err.value.key == "views.err_shape"
+    assert time.perf_counter() - started < 1
+    assert data.execute("SELECT COUNT(*) FROM saved_views").fetchone()[0] == 0
+
+
+def _actor(conn):
+    from db.core.permissions import Actor
+
+    uid, name = conn.execute("SELECT id, name FROM users WHERE role = 'admin'").fetchone()
+    return Actor(uid, "admin", name)
+
+
+def test_the_limit_caps_the_rows(data):
+    assert views.to_sql({"schema": 1, "record": "deals", "group": "owner", "limit": 500})[1][-1] == 500
+    assert views.to_sql({"schema": 1, "record": "deals", "group": "owner"})[1][-1] == 50
