@@ -7,8 +7,9 @@ HttpOnly, SameSite=Lax cookie holding a random session token (only its hash is s
 query at import; the server's start (``lifespan``) does the one-time loading of components/warmup.py.
 
 Behind a TLS proxy: ``CRM_TRUSTED_PROXIES`` names the proxies whose ``X-Forwarded-For``/``-Proto`` are
-believed (uvicorn's proxy-headers middleware does the rewriting; docs/security.md). Unset, none are,
-not even localhost (uvicorn's own default would trust 127.0.0.1).
+believed (uvicorn's proxy-headers middleware does the rewriting, for the routes and the websocket;
+docs/security.md). Unset, none are; bin/start also hands the setting to uvicorn's own copy of that
+middleware (``FORWARDED_ALLOW_IPS``), which would otherwise believe 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -18,10 +19,12 @@ import os
 from contextlib import asynccontextmanager
 
 import streamlit as st
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 from streamlit.logger import get_logger
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from components import session, warmup
 from db.core import users
@@ -103,9 +106,13 @@ async def lifespan(_app):
     yield
 
 
+if os.environ.get("FORWARDED_ALLOW_IPS") is None:
+    _log.warning("FORWARDED_ALLOW_IPS is not set, so uvicorn believes X-Forwarded-* headers from 127.0.0.1 and "
+                 "::1; bin/start sets it from CRM_TRUSTED_PROXIES (docs/security.md)")
 session.ROUTES_ENABLED = True
-# uvicorn reads FORWARDED_ALLOW_IPS when the server starts, after this module is loaded.
-os.environ["FORWARDED_ALLOW_IPS"] = session.forwarded_allow_ips()
+# Our own copy of uvicorn's proxy-headers middleware, trusting CRM_TRUSTED_PROXIES only (a bad value stops the
+# start). uvicorn's outer one is configured before this module is imported (FORWARDED_ALLOW_IPS, set by bin/start).
 app = st.App("app.py", lifespan=lifespan,
+             middleware=[Middleware(ProxyHeadersMiddleware, trusted_hosts=session.trusted_proxies())],
              routes=[Route("/auth/session", session_route, methods=["GET", "POST"]),
                      Route("/auth/logout", logout_route, methods=["GET", "POST"])])

@@ -7,7 +7,8 @@ the HttpOnly cookie without a reload, so the Streamlit session simply carries on
 Behind a reverse proxy the server sees the proxy's address and plain http. ``CRM_TRUSTED_PROXIES``
 (comma-separated addresses or CIDR networks) names the proxies whose ``X-Forwarded-For`` and
 ``X-Forwarded-Proto`` are believed; server.py hands it to uvicorn's proxy-headers middleware, which
-rewrites the client address and scheme for the routes and the websocket alike. Unset: nobody is.
+rewrites the client address and scheme for the routes and the websocket alike (and bin/start to
+uvicorn's outer copy, ``FORWARDED_ALLOW_IPS``). Unset: nobody is.
 """
 
 from __future__ import annotations
@@ -55,7 +56,8 @@ def trusted_proxies(value: str | None = None) -> list[str]:
 
 
 def forwarded_allow_ips(value: str | None = None) -> str:
-    """uvicorn's ``FORWARDED_ALLOW_IPS`` for our setting: empty (trust no proxy) unless one is named."""
+    """uvicorn's ``FORWARDED_ALLOW_IPS`` for our setting: empty (trust no proxy) unless one is named.
+    ``python -m components.session`` prints it (bin/start exports it before the server starts)."""
     return ",".join(trusted_proxies(value))
 
 
@@ -92,3 +94,12 @@ def call_route(url: str) -> None:
     if _caller is None:
         _caller = st.components.v2.component("crm_cookie_route", js=_JS)
     _caller(data={"url": url}, key="cookie-route", on_done_change=lambda: None)
+
+
+if __name__ == "__main__":
+    import sys
+
+    try:
+        print(forwarded_allow_ips())
+    except ValueError as err:
+        sys.exit(str(err))
