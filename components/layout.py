@@ -163,7 +163,8 @@ def _sign_in_screen(conn: sqlite3.Connection) -> None:
     _, middle, _ = st.columns([1, 2, 1])
     with middle:
         st.title(t("auth.app_title"))
-        notice = st.session_state.pop("sign_in_notice", None)
+        # kept until the next sign-in attempt: the cookie route's reply reruns the script right after
+        notice = st.session_state.get("sign_in_notice")
         if notice:
             st.info(t(notice[0], **notice[1]), icon=":material/logout:")
         if users.user_count(conn) == 0:
@@ -181,6 +182,7 @@ def _sign_in_form(conn: sqlite3.Connection) -> None:
     if users.has_demo_users(conn):
         st.caption(t("auth.demo_hint"))
     if submitted:
+        st.session_state.pop("sign_in_notice", None)
         try:
             user = users.authenticate(conn, email, password, session.client_address())
         except DomainError as err:

@@ -84,6 +84,7 @@ def test_revocation_reaches_open_tabs_and_other_browsers(browser, server, e2e_db
         b1.get_by_text(ENDED).first.wait_for()
         assert b1.get_by_role("button", name="Sign in").count() == 1
         shot(b1, "session_ended")
+        assert b1.get_by_text(ENDED).count() == 1  # still there after the cookie route's rerun
         b1.reload()  # and the cookie of browser B no longer signs it in either
         b1.get_by_role("button", name="Sign in").first.wait_for()
         wait_idle(b1)
