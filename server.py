@@ -114,5 +114,5 @@ session.ROUTES_ENABLED = True
 # start). uvicorn's outer one is configured before this module is imported (FORWARDED_ALLOW_IPS, set by bin/start).
 app = st.App("app.py", lifespan=lifespan,
              middleware=[Middleware(ProxyHeadersMiddleware, trusted_hosts=session.trusted_proxies())],
-             routes=[Route("/auth/session", session_route, methods=["GET", "POST"]),
+             routes=[Route("/auth/session", session_route, methods=["POST"]),  # fetch only: no link can sign in
                      Route("/auth/logout", logout_route, methods=["GET", "POST"])])

@@ -144,3 +144,28 @@ def _wrong_password_through(browser, url: str, client: str) -> None:
         page.get_by_text("Wrong email or password").first.wait_for(timeout=20_000)
     finally:
         context.close()
+
+
+def test_a_link_cannot_trade_a_ticket(server, e2e_db):
+    """Login CSRF: /auth/session answers only the app's own POST, not a link (GET: the app's page, no
+    cookie) or a cross-site call (403); the ticket is left unspent by both."""
+    import urllib.error
+    import urllib.request
+
+    conn = connect(e2e_db[0])
+    try:
+        uid = conn.execute("SELECT id FROM users WHERE role = 'rep' ORDER BY id LIMIT 1").fetchone()[0]
+        ticket = users.create_ticket(conn, users.create_session(conn, uid))
+    finally:
+        conn.close()
+    url = f"{server.url}/auth/session?ticket={ticket}"
+    with urllib.request.urlopen(urllib.request.Request(url, method="GET"), timeout=10) as response:
+        assert "crm_session" not in (response.headers.get("Set-Cookie") or "")
+    cross = urllib.request.Request(url, method="POST", headers={"Sec-Fetch-Site": "cross-site"})
+    try:
+        urllib.request.urlopen(cross, timeout=10)
+        raise AssertionError("a cross-site call was answered")
+    except urllib.error.HTTPError as err:
+        assert err.code == 403 and "crm_session" not in (err.headers.get("Set-Cookie") or "")
+    with urllib.request.urlopen(urllib.request.Request(url, method="POST"), timeout=10) as response:
+        assert "crm_session=" in (response.headers.get("Set-Cookie") or "")  # still good for the app itself
