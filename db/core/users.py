@@ -92,8 +92,12 @@ def password_weakness(password: str, *, email: str = "", name: str = "", current
     lowered = password.lower()
     email = (email or "").strip().lower()
     local = email.split("@")[0]
-    personal = [w for w in (email, local, *re.split(r"[\s.\-_]+", (name or "").lower())) if len(w) >= 4]
-    if any(w in lowered for w in personal):
+    # the email and the whole name always refuse; single name parts only through zxcvbn (so "Maria" may
+    # still be a word in a long passphrase, but not most of a short password)
+    whole_name = re.sub(r"[\s.\-_]+", "", (name or "").lower())
+    parts = [p for p in re.split(r"[\s.\-_]+", (name or "").lower()) if len(p) >= 2]
+    if any(len(w) >= 4 and w in re.sub(r"[\s.\-_]+", "", lowered) for w in (email, local, whole_name)) or (
+            len(parts) >= 2 and all(p in lowered for p in parts)):
         return "personal"
     if lowered in RANKED_DICTIONARIES["passwords"] or lowered.strip() in RANKED_DICTIONARIES["passwords"]:
         return "common"
