@@ -5,18 +5,26 @@ password and has the browser fetch ``/auth/session`` with a one-time ticket, whi
 HttpOnly, SameSite=Lax cookie holding a random session token (only its hash is stored).
 ``/auth/logout`` revokes the session on the server and clears the cookie. Nothing here runs a
 query at import; the server's start (``lifespan``) does the one-time loading of components/warmup.py.
+
+Behind a TLS proxy: ``CRM_TRUSTED_PROXIES`` names the proxies whose ``X-Forwarded-For``/``-Proto`` are
+believed (uvicorn's proxy-headers middleware does the rewriting, for the routes and the websocket;
+docs/security.md). Unset, none are; bin/start also hands the setting to uvicorn's own copy of that
+middleware (``FORWARDED_ALLOW_IPS``), which would otherwise believe 127.0.0.1.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 from contextlib import asynccontextmanager
 
 import streamlit as st
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 from streamlit.logger import get_logger
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from components import errors, session, warmup
 from db.core import users
@@ -40,27 +48,52 @@ def _reply(request: Request) -> Response:
     return RedirectResponse(safe_next(target), status_code=303)
 
 
+LOGOUT_WAIT = 10.0  # seconds a sign-out keeps retrying its revocation while another writer holds the lock
+_log = get_logger(__name__)
+
+
+def _cookie_args(request: Request) -> dict:
+    """The cookie's attributes: ``Secure`` when the browser reached us over https (directly, or through
+    a trusted proxy that said so)."""
+    return {"path": "/", "httponly": True, "samesite": "lax", "secure": request.url.scheme == "https"}
+
+
 def session_route(request: Request) -> Response:
-    conn = connect()
-    try:
-        token = users.redeem_ticket(conn, request.query_params.get("ticket"))
-    finally:
-        conn.close()
+    """Trade a one-time ticket for the session cookie; refuse cross-site calls (login CSRF)."""
     response = _reply(request)
+    if request.headers.get("sec-fetch-site", "same-origin") != "same-origin":
+        return Response(status_code=403, headers={"Cache-Control": "no-store"})
+    token = None
+    try:
+        conn = connect()
+        try:
+            token = users.redeem_ticket(conn, request.query_params.get("ticket"))
+        finally:
+            conn.close()
+    except Exception as exc:  # noqa: BLE001 - the tab stays signed in; only the lasting cookie is missed
+        _log.warning("sign-in cookie not issued: %s", exc)
     if token:
-        response.set_cookie(COOKIE, token, max_age=users.SESSION_DAYS * 86400, httponly=True, samesite="lax",
-                            secure=request.url.scheme == "https", path="/")
+        response.set_cookie(COOKIE, token, max_age=users.SESSION_DAYS * 86400, **_cookie_args(request))
     return response
 
 
 def logout_route(request: Request) -> Response:
-    conn = connect()
-    try:
-        users.revoke_session(conn, request.cookies.get(COOKIE))
-    finally:
-        conn.close()
+    """Clear the cookie, always; revoke its session, retrying while the database is busy.
+
+    A revocation that cannot be written at all is logged: the browser is signed out either way, and the
+    session would still end at its expiry or on "sign out on every device"."""
+    token = request.cookies.get(COOKIE)
+    if token:
+        try:
+            conn = connect()
+            try:
+                users.revoke_session(conn, token, wait=LOGOUT_WAIT)
+            finally:
+                conn.close()
+        except Exception as exc:  # noqa: BLE001 - never a 500 here: the cookie must go
+            _log.error("sign-out: the session could not be revoked (%s); the cookie is cleared anyway", exc)
     response = _reply(request)
-    response.delete_cookie(COOKIE, path="/")
+    response.delete_cookie(COOKIE, **_cookie_args(request))
     return response
 
 
@@ -73,6 +106,13 @@ async def lifespan(_app):
     yield
 
 
+if os.environ.get("FORWARDED_ALLOW_IPS") is None:
+    _log.warning("FORWARDED_ALLOW_IPS is not set, so uvicorn believes X-Forwarded-* headers from 127.0.0.1 and "
+                 "::1; bin/start sets it from CRM_TRUSTED_PROXIES (docs/security.md)")
 session.ROUTES_ENABLED = True
+# Our own copy of uvicorn's proxy-headers middleware, trusting CRM_TRUSTED_PROXIES only (a bad value stops the
+# start). uvicorn's outer one is configured before this module is imported (FORWARDED_ALLOW_IPS, set by bin/start).
 app = st.App("app.py", lifespan=lifespan, on_script_error=errors.on_script_error,
-             routes=[Route("/auth/session", session_route), Route("/auth/logout", logout_route)])
+             middleware=[Middleware(ProxyHeadersMiddleware, trusted_hosts=session.trusted_proxies())],
+             routes=[Route("/auth/session", session_route, methods=["POST"]),  # fetch only: no link can sign in
+                     Route("/auth/logout", logout_route, methods=["GET", "POST"])])

@@ -29,6 +29,7 @@ from components import warmup
 from components.layout import PAGES, ROOT
 from db.core.connection import connect
 from db.core.migrations import migrate
+from db.core.users import create_session
 from db.io.seed import seed
 
 CACHE = ROOT / "bench" / ".cache"
@@ -109,11 +110,12 @@ def page_time(script: str, db: Path, runs: int, role: str = "admin", changed: bo
         warmup.warm()
     conn = connect(db)
     uid = conn.execute("SELECT id FROM users WHERE role = ? ORDER BY id LIMIT 1", (role,)).fetchone()[0]
+    token = create_session(conn, uid)  # every run confirms a live server-side session
     conn.close()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     if script != "app.py":
         at.switch_page(script)
-    at.session_state["user_id"] = uid
+    at.session_state["session_token"] = token
     for key, value in (state or {}).items():
         at.session_state[key] = value
     try:

@@ -55,9 +55,7 @@ def render_users(ctx: PageContext) -> None:
         cost = st.number_input(t("admin.hourly_cost"), min_value=0.0, max_value=10_000.0, value=40.0)
         lang = st.selectbox(t("fields.language"), list(LANGUAGES), format_func=LANGUAGES.get)
         if st.form_submit_button(t("admin.add_user"), type="primary"):
-            import secrets
-
-            password = secrets.token_urlsafe(9)
+            password = users.generate_password()
             try:
                 users.create_user(ctx.conn, email=email, name=name, role=role, password=password, hourly_cost=cost,
                                   language=lang, actor=ctx.actor)
@@ -71,9 +69,12 @@ def render_users(ctx: PageContext) -> None:
         who = st.selectbox(t("admin.user"), people, format_func=lambda p: f"{p['name']} <{p['email']}>",
                            key="reset_who")
         if st.button(t("admin.reset_password"), key="reset_password") and who:
-            password = users.reset_password(ctx.conn, who["id"], ctx.actor)
-            st.success(t("admin.password_reset", email=esc(who["email"]),
-                         password=f"`{password}`"))  # text-safe: token_urlsafe in a code span
+            try:
+                password = users.reset_password(ctx.conn, who["id"], ctx.actor)
+                st.success(t("admin.password_reset", email=esc(who["email"]),
+                             password=f"`{password}`"))  # text-safe: a generated password in a code span
+            except DomainError as err:
+                show_error(err)
 
 
 def render_lists(ctx: PageContext) -> None:

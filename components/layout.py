@@ -7,6 +7,7 @@ message when the role may not see the page. Hiding a link is not access control;
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 from dataclasses import dataclass
@@ -47,6 +48,7 @@ PAGES = [
     ("audit", "pages/audit.py", ":material/history:", ADMINS),
 ]
 ROLES = {key: roles for key, _, _, roles in PAGES}
+_log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -129,28 +131,57 @@ def page_setup(key: str, *, layout: str = "wide") -> PageContext:
 
 
 def _signed_in_user(conn: sqlite3.Connection) -> dict | None:
-    """Re-read the user every run so deactivation and role changes take effect at once.
+    """Confirm on every run that this tab's server-side session is still live, and re-read its user.
 
-    A new browser session (a reload) is signed in by its session cookie, if it is still live.
-    """
-    user_id = st.session_state.get("user_id")
-    if user_id is None:
+    One primary-key lookup (``users.session_user``), so a sign-out in another tab, "sign out on every
+    device", a password change or reset and a deactivation reach tabs that are already open at their
+    next interaction: the tab is signed out with a message. A new browser session (a reload) is signed
+    in by its session cookie, if that is still live."""
+    token = st.session_state.get("session_token")
+    if token is None:
         token = session.cookie_token()
-        found = users.session_user(conn, token) if token else None
-        if found is None:
+        # The websocket keeps reporting the cookie it opened with, even after this tab signed out.
+        if token is None or token == st.session_state.get("dead_cookie"):
             return None
-        st.session_state["user_id"], st.session_state["session_token"] = found["id"], token
-        return found
-    user = users.get_user(conn, user_id)
+        user = users.session_user(conn, token)
+        if user is not None:
+            st.session_state["session_token"] = token
+        return user
+    user = users.session_user(conn, token)
     if user is None:
-        st.session_state.pop("user_id", None)
+        _end_tab(token, ("auth.session_ended", {}))
     return user
+
+
+def current_session_token() -> str | None:
+    """This tab's session token (server memory only), e.g. to keep it when the password changes."""
+    return st.session_state.get("session_token")
+
+
+def _end_tab(token: str | None, notice: tuple[str, dict] | None) -> None:
+    """Forget this tab's sign-in (keeping its language), have the browser drop the cookie, start over."""
+    lang = st.session_state.get("lang")
+    for key in list(st.session_state.keys()):
+        del st.session_state[key]
+    if lang:
+        st.session_state["lang"] = lang
+    if token:
+        st.session_state["dead_cookie"] = token
+    if notice:
+        st.session_state["sign_in_notice"] = notice
+    if session.ROUTES_ENABLED:
+        st.session_state["pending_cookie_call"] = session.logout_url()
+    st.rerun()
 
 
 def _sign_in_screen(conn: sqlite3.Connection) -> None:
     _, middle, _ = st.columns([1, 2, 1])
     with middle:
         st.title(t("auth.app_title"))
+        # kept until the next sign-in attempt: the cookie route's reply reruns the script right after
+        notice = st.session_state.get("sign_in_notice")
+        if notice:
+            st.info(t(notice[0], **notice[1]), icon=":material/logout:")  # text-safe: our key, a count
         if users.user_count(conn) == 0:
             _first_admin_form(conn)
         else:
@@ -166,8 +197,9 @@ def _sign_in_form(conn: sqlite3.Connection) -> None:
     if users.has_demo_users(conn):
         st.caption(t("auth.demo_hint"))
     if submitted:
+        st.session_state.pop("sign_in_notice", None)
         try:
-            user = users.authenticate(conn, email, password)
+            user = users.authenticate(conn, email, password, session.client_address())
         except DomainError as err:
             st.error(error_text(err), icon=":material/lock:")
             return
@@ -182,7 +214,7 @@ def _first_admin_form(conn: sqlite3.Connection) -> None:
         st.subheader(t("auth.create_admin"))
         name = st.text_input(t("fields.name"), max_chars=200)
         email = st.text_input(t("auth.email"), max_chars=320)
-        password = st.text_input(t("auth.password"), type="password", help=t("auth.password_help"))
+        password = st.text_input(t("auth.password"), type="password", max_chars=1024, help=t("auth.password_help"))
         submitted = st.form_submit_button(t("auth.create_admin"), type="primary")
     if submitted:
         try:
@@ -195,11 +227,15 @@ def _first_admin_form(conn: sqlite3.Connection) -> None:
 
 
 def _signed_in(conn: sqlite3.Connection, user_id: int) -> None:
-    """Sign this session in, and have the browser fetch a lasting cookie when the routes exist."""
-    st.session_state["user_id"] = user_id
+    """Sign this tab in with a new server-side session; when the cookie routes exist, the browser trades a
+    one-time ticket for a cookie carrying the same session (so a sign-out anywhere in it ends both)."""
+    token = users.create_session(conn, user_id)
+    st.session_state["session_token"] = token
+    st.session_state.pop("dead_cookie", None)
     if session.ROUTES_ENABLED:
-        ticket = users.create_ticket(conn, user_id)
-        st.session_state["pending_cookie_call"] = session.session_url(ticket)
+        ticket = users.create_ticket(conn, token)
+        if ticket:
+            st.session_state["pending_cookie_call"] = session.session_url(ticket)
 
 
 def _sidebar(ctx: PageContext, current: str) -> None:
@@ -248,13 +284,22 @@ def nav_link(ctx: PageContext, key: str, label: str | None = None, icon: str | N
 
 
 def sign_out(conn: sqlite3.Connection) -> None:
-    """Revoke the session on the server, forget this browser session, clear the cookie."""
-    users.revoke_session(conn, st.session_state.get("session_token") or session.cookie_token())
-    for key in list(st.session_state.keys()):
-        del st.session_state[key]
-    if session.ROUTES_ENABLED:
-        st.session_state["pending_cookie_call"] = "/auth/logout"
-    st.rerun()
+    """Revoke the session on the server, forget this browser session, clear the cookie.
+
+    The tab is signed out even when the revocation cannot be written (another writer holds the database
+    for long): that is logged, and the cookie route tries the revocation again."""
+    token = st.session_state.get("session_token") or session.cookie_token()
+    try:
+        users.revoke_session(conn, token, wait=2.0)
+    except DomainError as err:
+        _log.error("sign-out: the session could not be revoked (%s); the tab is signed out anyway", err)
+    _end_tab(token, None)
+
+
+def sign_out_everywhere(conn: sqlite3.Connection, user_id: int) -> None:
+    """End every session of this person, this tab's included, and say how many ended."""
+    n = users.revoke_all_sessions(conn, user_id)
+    _end_tab(st.session_state.get("session_token"), ("account.signed_out_everywhere", {"n": n}))
 
 
 def show_error(err: DomainError) -> None:

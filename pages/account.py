@@ -5,7 +5,8 @@ from zoneinfo import available_timezones
 import streamlit as st
 
 from components.i18n import LANGUAGES, t
-from components.layout import page_setup, show_error
+from components.layout import current_session_token, page_setup, show_error, sign_out_everywhere
+from components.session import client_address
 from components.text import esc
 from db.core import users
 from db.core.errors import DomainError
@@ -17,15 +18,17 @@ st.caption(f"{esc(ctx.user['email'])} · {t('roles.' + ctx.user['role'])}")
 left, right = st.columns(2, gap="large")
 with left.form("password", border=True):
     st.subheader(t("account.change_password"), anchor=False)
-    old = st.text_input(t("fields.old_password"), type="password", key="old_password")
-    new = st.text_input(t("account.new_password"), type="password", help=t("auth.password_help"), key="new_password")
-    again = st.text_input(t("account.repeat_password"), type="password", key="repeat_password")
+    old = st.text_input(t("fields.old_password"), type="password", max_chars=1024, key="old_password")
+    new = st.text_input(t("account.new_password"), type="password", max_chars=1024, help=t("auth.password_help"),
+                        key="new_password")
+    again = st.text_input(t("account.repeat_password"), type="password", max_chars=1024, key="repeat_password")
     if st.form_submit_button(t("account.change_password"), type="primary"):
         if new != again:
             st.error(t("account.err_mismatch"))
         else:
             try:
-                users.change_password(ctx.conn, ctx.user["id"], old, new)
+                users.change_password(ctx.conn, ctx.user["id"], old, new, keep=current_session_token(),
+                                      address=client_address())
                 st.success(t("account.password_changed"))
             except DomainError as err:
                 show_error(err)
@@ -49,6 +52,5 @@ with right.form("preferences", border=True):
 with right.container(border=True):
     st.subheader(t("account.sessions"), anchor=False)
     st.caption(t("account.sessions_help"))
-    if st.button(t("account.sign_out_everywhere"), icon=":material/devices:"):
-        n = users.revoke_all_sessions(ctx.conn, ctx.user["id"])
-        st.success(t("account.signed_out_everywhere", n=n))  # text-safe: a count
+    if st.button(t("account.sign_out_everywhere"), icon=":material/devices:", key="sign_out_everywhere"):
+        sign_out_everywhere(ctx.conn, ctx.user["id"])

@@ -21,6 +21,18 @@ def user_id(db_path: Path, role: str) -> int:
         c.close()
 
 
+def session_for(db_path: Path, uid: int) -> str:
+    """A live server-side session for user ``uid``: every script run checks it, as for a real sign-in."""
+    from db.core.connection import connect
+    from db.core.users import create_session
+
+    c = connect(db_path)
+    try:
+        return create_session(c, uid)
+    finally:
+        c.close()
+
+
 def page(script: str, db_path: Path, role: str | None = "admin", *, query: dict | None = None,
          state: dict | None = None, timeout: float = 30) -> AppTest:
     """An AppTest for ``script`` signed in as the first user with ``role`` (None: signed out). Not yet run."""
@@ -29,7 +41,7 @@ def page(script: str, db_path: Path, role: str | None = "admin", *, query: dict 
     if script != "app.py":
         at.switch_page(script)  # run as a page of the real app, so sidebar links resolve
     if role:
-        at.session_state["user_id"] = user_id(db_path, role)
+        at.session_state["session_token"] = session_for(db_path, user_id(db_path, role))
     for key, value in (state or {}).items():
         at.session_state[key] = value
     for key, value in (query or {}).items():

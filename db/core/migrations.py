@@ -444,6 +444,27 @@ def m0016_deal_cube(db: sqlite_utils.Database) -> None:
     deal_cube.create(db.conn)
 
 
+@migrations(name="0170_sign_in_throttle")
+def m0170_sign_in_throttle(db: sqlite_utils.Database) -> None:
+    """Sign-in throttling and one session per sign-in (docs/security.md).
+
+    ``sign_in_failures`` counts attempts per key (account, account + address, address; only SHA-256 of
+    each key is kept) with the time the next attempt is allowed: growing delays instead of a hard lock.
+    ``sign_in_tickets.sealed`` carries the tab's session token, sealed with the one-time ticket, so the
+    cookie and the tab share one session (revoking it reaches both).
+    """
+    db.execute(
+        """CREATE TABLE sign_in_failures (
+            key_hash TEXT PRIMARY KEY,
+            account_hash TEXT,
+            failures INTEGER NOT NULL,
+            last_at REAL NOT NULL,
+            next_at REAL NOT NULL) WITHOUT ROWID"""
+    )
+    db.execute("CREATE INDEX ix_sign_in_failures_account ON sign_in_failures(account_hash)")
+    db.execute("ALTER TABLE sign_in_tickets ADD COLUMN sealed TEXT")
+
+
 def known_names() -> set[str]:
     return {m.name for m in migrations._migrations}
 

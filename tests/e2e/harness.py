@@ -40,10 +40,13 @@ def free_port() -> int:
 class Server:
     """``streamlit run app.py`` as a child process; stopped by ``stop()``."""
 
-    def __init__(self, db_path: Path, log_path: Path):
+    def __init__(self, db_path: Path, log_path: Path, env: dict | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "CRM_DB": str(db_path), "PYTHONUNBUFFERED": "1"}
+        from components.session import forwarded_allow_ips
+
+        env = {**os.environ, "CRM_DB": str(db_path), "PYTHONUNBUFFERED": "1", **(env or {})}
+        env.setdefault("FORWARDED_ALLOW_IPS", forwarded_allow_ips(env.get("CRM_TRUSTED_PROXIES", "")))  # as bin/start
         self.log = open(log_path, "w")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(ROOT / "server.py"), "--server.port", str(self.port),
