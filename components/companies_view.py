@@ -7,6 +7,7 @@ import streamlit as st
 from components import grid
 from components.history import render_history
 from components.i18n import error_text, money, t
+from components.import_panel import render_import
 from components.layout import PageContext, nav_link, show_error
 from components.saved_views import apply_from_url, render_save
 from components.text import esc
@@ -67,6 +68,7 @@ def render_companies(ctx: PageContext) -> None:
             grid.forget(key)
             st.rerun()
     st.caption(t("contacts.grid_help"))
+    render_import(ctx, "companies")
 
 
 def render_company(ctx: PageContext, company_id: int) -> None:

@@ -9,9 +9,9 @@ import pandas as pd
 import streamlit as st
 
 from components import grid
-from components.contact_import import render_import
 from components.contact_merge import render_duplicates
 from components.i18n import error_text, t
+from components.import_panel import render_import
 from components.layout import PageContext, show_error
 from components.saved_views import apply_from_url, render_save
 from db.core import records, settings
@@ -74,7 +74,7 @@ def render_contacts(ctx: PageContext) -> None:
                              "owner_id", "channel", "campaign_id", "tags"])
     _save_bar(ctx, changes, f"{KEY}_{offset}_{size}")
     _bulk(ctx, changes, options)
-    render_import(ctx)
+    render_import(ctx, "contacts")
     if ctx.actor.is_manager:
         render_duplicates(ctx)
     _export(ctx, query)

@@ -120,6 +120,9 @@ def detect(raw: bytes) -> str:
             continue
         for codec in dict.fromkeys([m.encoding, *m.could_be_from_charset]):  # same text, other names
             name = _canonical(codec)
+            if name.startswith("utf-16") or name.startswith("utf-32"):
+                if b"\x00" not in raw[:4096]:  # text in UTF-16 without a BOM has NUL bytes in every ASCII char
+                    continue
             try:
                 sample = raw[:200_000].decode(name, errors="ignore")
             except LookupError:
@@ -129,6 +132,15 @@ def detect(raw: bytes) -> str:
             scored.append((-(_plausible(sample) + (0.5 if preferred else 0)), m.chaos > best, rank, name))
     if not scored:
         raise ValidationError("This is not a CSV or Excel file.", field="file", key="import.err_binary")
+    # With only a word or two of non-ASCII text the detector may not even propose the Windows code pages our
+    # users write in: judge those by the same plausibility, as second choices on equal footing.
+    for name in ("cp1252", "cp1251"):
+        if name not in {s[3] for s in scored}:
+            try:
+                sample = raw[:200_000].decode(name)
+            except UnicodeDecodeError:
+                continue
+            scored.append((-(_plausible(sample) + 0.5), True, _PREFERRED.index(name), name))
     return min(scored)[3]
 
 

@@ -59,13 +59,15 @@ class Plan:
 
     @property
     def existing(self) -> list[Row]:
-        return [r for r in self.rows if r.duplicate_of and not r.problems and r.same_as is None]
+        return [r for r in self.rows if r.duplicate_of and not r.problems
+                and (r.same_as is None or self.policy == "all")]
 
     def importable(self, skip_bad: bool = False) -> list[Row]:
-        """The rows a commit writes (or offers to update); None of them when any row is bad, unless skipped."""
+        """The rows a commit writes (or offers to update); none when any row is bad, unless those are left out.
+        A repeat of an earlier row is imported on its own only under the "all" policy."""
         if self.bad and not skip_bad:
             return []
-        return [r for r in self.rows if not r.problems and r.same_as is None]
+        return [r for r in self.rows if not r.problems and (r.same_as is None or self.policy == "all")]
 
 
 def _users(conn: sqlite3.Connection) -> dict[str, int]:
@@ -233,14 +235,14 @@ def _contact_fields(ctx: dict, result: Plan, row: Row, raw: dict, columns: dict,
             fields["first_name"] = ""
     if "company" in raw:
         name = " ".join(raw["company"].split())
-        row.company = name
         found = ctx["companies"].get(key(name))
         if found:
+            row.company = found["name"]  # the name it links to, as spelled here
             fields["company_id"] = found["id"]
             if found["country"] and len(found["country"]) == 2:
                 row.values["_region"] = found["country"]
         else:
-            ctx["new"].setdefault(key(name), name)
+            row.company = ctx["new"].setdefault(key(name), name)  # the file's first spelling
     if "campaign" in raw:
         campaign = ctx["campaigns"].get(key(raw["campaign"]))
         if campaign is None:
@@ -269,9 +271,7 @@ def _identity(table: str, row: Row) -> list[str]:
 
 
 def _repeats(result: Plan, mapping: dict) -> None:
-    """Group rows that repeat an earlier row of the file; merge them into it, keep the first, or neither."""
-    if result.policy == "all":
-        return
+    """Mark rows that repeat an earlier row of the file; under "merge" fill the first one from them."""
     seen: dict[str, Row] = {}
     for row in result.rows:
         if row.problems:
@@ -307,7 +307,7 @@ def _merge(into: Row, other: Row, mapping: dict) -> None:
 
 
 def _existing_contacts(conn: sqlite3.Connection, result: Plan) -> None:
-    candidates = [r for r in result.rows if not r.problems and r.same_as is None]
+    candidates = [r for r in result.rows if not r.problems and (r.same_as is None or result.policy == "all")]
     emails = [r.values["email"] for r in candidates if r.values.get("email")]
     phones = [r.values["phone"] for r in candidates if r.values.get("phone")]
     by_email = {r["email"].lower(): r["id"] for r in rows(
@@ -337,7 +337,7 @@ def _existing_companies(conn: sqlite3.Connection, result: Plan) -> None:
     existing = _companies(conn)
     for r in result.rows:
         found = existing.get(key(r.values.get("name") or ""))
-        if found and not r.problems and r.same_as is None:
+        if found and not r.problems and (r.same_as is None or result.policy == "all"):
             r.duplicate_of, r.reason = found["id"], "name"
 
 
@@ -353,7 +353,8 @@ def commit(conn: sqlite3.Connection, planned: Plan, choices: dict[int, str], act
     todo = planned.importable(skip_bad=True)
     done = {"created": 0, "updated": 0, "skipped": 0, "merged": 0, "companies": 0, "notes": 0,
             "left_out": len(planned.bad)}
-    done["merged" if planned.policy == "merge" else "skipped"] += len(planned.repeats)
+    if planned.policy != "all":
+        done["merged" if planned.policy == "merge" else "skipped"] += len(planned.repeats)
     table = planned.table
     stamp = now()
     with write(conn):
