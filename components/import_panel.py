@@ -59,7 +59,7 @@ def _flow(ctx: PageContext, table: str, upload, k: str) -> None:
         encoding = c2.selectbox(t("import.encoding"), [None, *import_read.ENCODINGS], key=f"{k}_enc",
                                 format_func=lambda e: t("import.encoding_auto", name=import_read.label(detected))
                                 if e is None else import_read.label(e), help=t("import.encoding_help"))
-    source = importer.read(raw, name, encoding=encoding)
+    source = _read(raw, name, encoding)
     how = t("import.excel") if source.encoding == importer.EXCEL else t(
         "import.encoding_used", name=import_read.label(source.encoding))
     c1.markdown(t("import.read", n=len(source.rows), columns=len(source.headers), how=how))
@@ -105,6 +105,12 @@ def _flow(ctx: PageContext, table: str, upload, k: str) -> None:
         st.rerun()
 
 
+@st.cache_data(max_entries=4, show_spinner=False)
+def _read(raw: bytes, name: str, encoding: str | None) -> importer.Table:
+    """Parsed once per file and encoding, not on every rerun of the preview's widgets."""
+    return importer.read(raw, name, encoding=encoding)
+
+
 def _columns(table: str, source: importer.Table, k: str) -> dict[str, str | None]:
     """One line per column of the file: an example value and where it goes (a select)."""
     guessed = importer.guess_mapping(source.headers, table)
@@ -133,7 +139,7 @@ def _values(ctx: PageContext, table: str, offered: dict[str, list[dict]], k: str
         if choice == "lifecycle":
             labels = {t(f"contacts.lifecycle_{v}"): v for v in contacts.LIFECYCLES}
         else:
-            known = importer._known(ctx.conn, "channel")
+            known = importer.known_values(ctx.conn, "channel")
             labels = {t("import.keep_value"): "__keep__", t("import.leave_empty"): None, **{v: v for v in known}}
         back = {v: lab for lab, v in labels.items()}
         rows = [{"value": f["value"], "rows": f["rows"], "known": f["known"],

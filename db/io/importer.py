@@ -20,7 +20,7 @@ from db.io.import_map import CHOICES, MULTI, NOTE, REQUIRED, TARGETS, country_co
 from db.io.import_read import EXCEL, MAX_BYTES, MAX_ROWS, Problem, Table, label, read
 
 __all__ = ["EXCEL", "MAX_BYTES", "MAX_ROWS", "NOTE", "TARGETS", "POLICIES", "Plan", "Problem", "Row", "Table",
-           "choice_values", "commit", "guess_mapping", "label", "plan", "read"]
+           "choice_values", "commit", "known_values", "guess_mapping", "label", "plan", "read"]
 
 POLICIES = ("merge", "first", "all")  # rows that repeat an earlier row of the file: merge, keep the first, all
 _CHUNK = 1000
@@ -99,7 +99,7 @@ def choice_values(conn: sqlite3.Connection, table: Table, mapping: dict[str, str
     for choice in sorted(CHOICES & set(mapping.values())):
         if target == "companies" and choice == "channel":
             continue
-        known = _known(conn, choice)
+        known = known_values(conn, choice)
         counts: Counter = Counter()
         for h in [h for h, f in mapping.items() if f == choice]:
             i = table.headers.index(h)
@@ -109,7 +109,8 @@ def choice_values(conn: sqlite3.Connection, table: Table, mapping: dict[str, str
     return out
 
 
-def _known(conn: sqlite3.Connection, choice: str) -> list[str]:
+def known_values(conn: sqlite3.Connection, choice: str) -> list[str]:
+    """The values a choice column allows: the lifecycles, or the admin's channel list."""
     return list(contacts.LIFECYCLES) if choice == "lifecycle" else list(settings.get(conn, "channels"))
 
 
@@ -134,7 +135,7 @@ def plan(conn: sqlite3.Connection, table: Table, mapping: dict[str, str | None],
     ctx = {"users": _users(conn), "companies": _companies(conn) if target == "contacts" else {},
            "campaigns": {key(r["name"]): r["id"] for r in rows(conn, "SELECT id, name FROM campaigns "
                                                                       "WHERE deleted_at IS NULL ORDER BY id DESC")},
-           "known": {c: _known(conn, c) for c in CHOICES}, "new": {}}
+           "known": {c: known_values(conn, c) for c in CHOICES}, "new": {}}
     index = {h: table.headers.index(h) for h in mapping}
     by_line = {p.line: p for p in table.problems}
     for cells, line in zip(table.rows, table.lines, strict=True):
