@@ -81,7 +81,8 @@ def render_company(ctx: PageContext, company_id: int) -> None:
     st.title(esc(company["name"]))
     st.caption(" · ".join(filter(None, [esc(company["industry"] or ""), esc(company["city"] or ""),
                                         esc(company["country"] or ""), esc(company["owner"] or "")])))
-    people, deals_tab, history = st.tabs([t("companies.contacts"), t("nav.deals"), t("history.tab")])
+    people, deals_tab, notes, history = st.tabs([t("companies.contacts"), t("nav.deals"), t("companies.notes"),
+                                                 t("history.tab")])
     with people:
         for p in company["people"]:
             nav_link(ctx, "contacts", label=f"{p['first_name']} {p['last_name']} · {p['title'] or ''}",
@@ -93,6 +94,13 @@ def render_company(ctx: PageContext, company_id: int) -> None:
             nav_link(ctx, "deals", label=f"{d['title']} · {d['stage']} · {money(d['amount'], ctx.lang)}",
                      icon=":material/handshake:", query_params={"id": d["id"]})
         if not company["deals"]:
+            st.caption(t("record.empty"))
+    with notes:  # notes on the company itself, such as the columns an import kept
+        for n in company["notes"]:
+            with st.container(border=True):
+                st.markdown(f"**{esc(n['subject'])}** · {esc(n['created_at'])} · {esc(n['who'] or '')}")
+                st.text(n["notes"])
+        if not company["notes"]:
             st.caption(t("record.empty"))
     with history:
         render_history(ctx, "companies", company_id)

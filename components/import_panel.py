@@ -10,6 +10,7 @@ import streamlit as st
 from components.i18n import error_text, t
 from components.layout import PageContext
 from components.text import esc
+from db.core import users
 from db.core.errors import DomainError
 from db.crm import contacts
 from db.io import import_read, importer
@@ -81,7 +82,7 @@ def _flow(ctx: PageContext, table: str, upload, k: str) -> None:
     _summary(table, planned, k)
     skip_bad = _problems(planned, k)
     choices = _existing(table, planned, k)
-    _preview(table, planned)
+    _preview(table, planned, users.people(ctx.conn, include_inactive=True), ctx.actor.id)
 
     todo = planned.importable(skip_bad=True)
     n = sum(1 for r in todo if not r.duplicate_of or choices.get(r.line, "skip") != "skip")
@@ -122,7 +123,7 @@ def _columns(table: str, source: importer.Table, k: str) -> dict[str, str | None
     rows = [{"column": h, "example": examples[h], "target": _target_label(table, guessed[h])} for h in source.headers]
     edited = st.data_editor(
         rows, key=f"{k}_map", hide_index=True, width="stretch", disabled=["column", "example"],
-        height=min(36 * (len(rows) + 1) + 3, 430),
+        height=min(35 * (len(rows) + 1) + 3, 430),
         column_config={"column": st.column_config.TextColumn(t("import.column"), width="medium"),
                        "example": st.column_config.TextColumn(t("import.example"), width="medium"),
                        "target": st.column_config.SelectboxColumn(t("import.goes_to"), options=list(labels),
@@ -148,7 +149,7 @@ def _values(ctx: PageContext, table: str, offered: dict[str, list[dict]], k: str
             st.markdown(f"**{_target_label(table, choice)}**")
             edited = st.data_editor(
                 rows, key=f"{k}_values_{choice}", hide_index=True, width="stretch",
-                disabled=["value", "rows", "known"], height=min(36 * (len(rows) + 1) + 3, 320),
+                disabled=["value", "rows", "known"], height=min(35 * (len(rows) + 1) + 3, 320),
                 column_config={"value": st.column_config.TextColumn(t("import.value_in_file")),
                                "rows": st.column_config.NumberColumn(t("import.rows"), width="small"),
                                "known": st.column_config.CheckboxColumn(t("import.recognised"), width="small"),
@@ -234,7 +235,8 @@ def _existing(table: str, planned: importer.Plan, k: str) -> dict[int, str]:
     return {r["line"]: actions.get(r["action"], "skip") for r in edited}
 
 
-def _preview(table: str, planned: importer.Plan) -> None:
+def _preview(table: str, planned: importer.Plan, people: dict[int, str], me: int | None) -> None:
+    """The first rows as they will be written (a row without an owner is the importer's)."""
     rows = planned.importable(skip_bad=True)[:PREVIEW_ROWS]
     if not rows:
         return
@@ -255,6 +257,7 @@ def _preview(table: str, planned: importer.Plan) -> None:
             if f == "lifecycle" and value:
                 value = t(f"contacts.lifecycle_{value}")
             item[_target_label(table, f)] = value or ""
+        item[t("contacts.owner")] = people.get(r.values.get("owner_id") or me, "")
         item[t("import.note")] = "; ".join(f"{h}: {v}" for h, v in r.note)[:200]
         data.append(item)
     st.caption(t("import.preview", n=len(rows)))
