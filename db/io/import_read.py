@@ -6,6 +6,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from db.core.errors import ValidationError
 MAX_ROWS = 50_000
 MAX_BYTES = 20 * 1024 * 1024
 EXCEL = "Excel"
+log = logging.getLogger(__name__)
 # Offered when the user overrides the detected encoding (Python codec names; LABELS says how they show).
 ENCODINGS = ("utf-8", "utf-16", "cp1252", "cp1251", "cp1250", "iso8859-1", "iso8859-2", "iso8859-5", "koi8-r",
              "koi8-u", "cp866", "mac-roman", "utf-32")
@@ -69,7 +71,19 @@ def _canonical(encoding: str) -> str:
 
 def read(raw: bytes, filename: str = "", encoding: str | None = None) -> Table:
     """Parse an uploaded file. ``encoding`` overrides detection for text files. Raises ValidationError with
-    a message for people (never an exception's text or a path)."""
+    a message for people (never an exception's text or a path): the file is hostile input, so anything a
+    parser trips over becomes "cannot be read" and is logged for us."""
+    try:
+        return _read(raw, filename, encoding)
+    except ValidationError:
+        raise
+    except Exception:  # noqa: BLE001 - see the docstring; the details go to the log, not the page
+        log.exception("import: unreadable file %r", filename[:100])
+        raise ValidationError("This file cannot be read as CSV or Excel.", field="file",
+                              key="import.err_unreadable") from None
+
+
+def _read(raw: bytes, filename: str, encoding: str | None) -> Table:
     if len(raw) > MAX_BYTES:
         raise ValidationError("The file is larger than 20 MB.", field="file", key="import.err_size")
     if not raw.strip():

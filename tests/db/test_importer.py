@@ -488,3 +488,16 @@ def test_round_trip_of_the_contacts_export_into_an_empty_database(seeded_conn, t
     before, after = everyone(seeded_conn), everyone(target)
     assert len(after) == len(before) > 40 and after == before
     target.close()
+
+
+def test_a_parser_failure_becomes_a_plain_message(monkeypatch):
+    """Whatever a parser trips over in a hostile file, the page gets a sentence, not a traceback."""
+    from db.io import import_read
+
+    def boom(*_args):
+        raise RuntimeError("/srv/app/.venv/lib/python3.11/site-packages/csv.py exploded")
+
+    monkeypatch.setattr(import_read, "_csv", boom)
+    with pytest.raises(ValidationError) as err:
+        importer.read(b"a,b\n1,2\n", "x.csv")
+    assert err.value.key == "import.err_unreadable" and "/" not in err.value.message
