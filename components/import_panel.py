@@ -5,6 +5,8 @@ Every column of the file is shown with where it goes; nothing is dropped without
 
 from __future__ import annotations
 
+import json
+
 import streamlit as st
 
 from components.i18n import error_text, t
@@ -78,7 +80,7 @@ def _flow(ctx: PageContext, table: str, upload, k: str) -> None:
 
     st.markdown("##### " + t("import.step_check"))
     policy = st.session_state.get(f"{k}_policy", "merge")
-    planned = importer.plan(ctx.conn, source, mapping, target=table, values=values, policy=policy, actor=ctx.actor)
+    planned = _plan(ctx, table, source, mapping, values, policy, k)
     _summary(table, planned, k)
     skip_bad = _problems(planned, k)
     choices = _existing(table, planned, k)
@@ -104,6 +106,25 @@ def _flow(ctx: PageContext, table: str, upload, k: str) -> None:
         st.session_state[f"imp_{table}_done"] = done
         st.session_state[f"imp_{table}_round"] = st.session_state.get(f"imp_{table}_round", 0) + 1
         st.rerun()
+
+
+def _plan(ctx: PageContext, table: str, source: importer.Table, mapping: dict, values: dict, policy: str,
+          k: str) -> importer.Plan:
+    """The plan, kept while the file, its mapping, values and policy and the data are unchanged: choosing
+    what to do with a duplicate or leaving bad rows out does not re-check 50 000 rows."""
+    signature = json.dumps([source.encoding, mapping, values, policy, ctx.actor.id, importer.change_token(ctx.conn)],
+                           sort_keys=True, default=str)
+    kept = st.session_state.get(f"{k}_plan")
+    if kept and kept[0] == signature:
+        return kept[1]
+    with st.spinner(t("import.checking", n=len(source.rows))):
+        planned = importer.plan(ctx.conn, source, mapping, target=table, values=values, policy=policy,
+                                actor=ctx.actor)
+    for old in [name for name in st.session_state if str(name).startswith(f"imp_{table}_") and str(name).endswith(
+            "_plan")]:
+        del st.session_state[old]  # one kept plan per panel: an earlier file's may be large
+    st.session_state[f"{k}_plan"] = (signature, planned)
+    return planned
 
 
 @st.cache_data(max_entries=4, show_spinner=False)

@@ -4,6 +4,7 @@ this app's own export and ru/uk/bg spreadsheets; value synonyms for lifecycle an
 
 from __future__ import annotations
 
+import functools
 import re
 
 NOTE = "note"  # kept in the record's import note (the table has no field for it)
@@ -87,13 +88,17 @@ _PREFIXES = {"contacts": ("person ", "contact ", "lead ", "people "), "companies
 _CAMEL = re.compile(r"(?<=[a-zа-яіїєґё])(?=[A-ZА-ЯІЇЄҐЁ])")
 
 
+_QUOTES = re.compile(r"[’'ʼ`]")
+_PUNCT = re.compile(r"[\W_]+")
+
+
+@functools.lru_cache(maxsize=65_536)
 def key(text: str, camel: bool = False) -> str:
     """A value (or, with ``camel``, a header) as a lookup key: case, apostrophes, punctuation and spacing
     ignored; headers also split at camelCase ("emailAddress", "Account.Name", "Ім'я" -> "email address",
     "account name", "ім я"); a company's "GmbH" stays one word."""
     text = (_CAMEL.sub(" ", text or "") if camel else text or "").lower().replace("ё", "е")
-    text = re.sub(r"[’'ʼ`]", " ", text)
-    return " ".join(re.sub(r"[\W_]+", " ", text).split())
+    return " ".join(_PUNCT.sub(" ", _QUOTES.sub(" ", text)).split())
 
 
 def _lookup(table: str) -> dict[str, tuple[str, int]]:

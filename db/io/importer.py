@@ -20,7 +20,7 @@ from db.io.import_map import CHOICES, MULTI, NOTE, REQUIRED, TARGETS, country_co
 from db.io.import_read import EXCEL, MAX_BYTES, MAX_ROWS, Problem, Table, label, read
 
 __all__ = ["EXCEL", "MAX_BYTES", "MAX_ROWS", "NOTE", "TARGETS", "POLICIES", "Plan", "Problem", "Row", "Table",
-           "choice_values", "commit", "known_values", "guess_mapping", "label", "plan", "read"]
+           "change_token", "choice_values", "commit", "known_values", "guess_mapping", "label", "plan", "read"]
 
 POLICIES = ("merge", "first", "all")  # rows that repeat an earlier row of the file: merge, keep the first, all
 _CHUNK = 1000
@@ -91,6 +91,11 @@ def _column_of(mapping: dict, target: str) -> str:
     return next((h for t in names for h, f in mapping.items() if f == t), "")
 
 
+def change_token(conn: sqlite3.Connection) -> int:
+    """Moves on every audited write: a plan made before it may be stale (a preview re-checks then)."""
+    return conn.execute("SELECT COALESCE(MAX(id), 0) FROM audit_log").fetchone()[0]
+
+
 def choice_values(conn: sqlite3.Connection, table: Table, mapping: dict[str, str | None], target: str = "contacts"
                   ) -> dict[str, list[dict]]:
     """The distinct values of each mapped choice column with their row counts and our suggestion:
@@ -135,7 +140,7 @@ def plan(conn: sqlite3.Connection, table: Table, mapping: dict[str, str | None],
     ctx = {"users": _users(conn), "companies": _companies(conn) if target == "contacts" else {},
            "campaigns": {key(r["name"]): r["id"] for r in rows(conn, "SELECT id, name FROM campaigns "
                                                                       "WHERE deleted_at IS NULL ORDER BY id DESC")},
-           "known": {c: known_values(conn, c) for c in CHOICES}, "new": {}}
+           "known": {c: known_values(conn, c) for c in CHOICES}, "new": {}, "suggested": {}}
     index = {h: table.headers.index(h) for h in mapping}
     by_line = {p.line: p for p in table.problems}
     for cells, line in zip(table.rows, table.lines, strict=True):
@@ -176,7 +181,13 @@ def _row(ctx: dict, result: Plan, target: str, line: int, cells: list[str], mapp
             raw[f], columns[f] = cell, h
     for choice in CHOICES & set(raw):
         chosen = values.get(choice, {})
-        mapped = chosen[raw[choice]] if raw[choice] in chosen else suggest(choice, raw[choice], ctx["known"][choice])[0]
+        if raw[choice] in chosen:
+            mapped = chosen[raw[choice]]
+        else:
+            mapped = ctx["suggested"].get((choice, raw[choice]))
+            if mapped is None:
+                mapped = suggest(choice, raw[choice], ctx["known"][choice])[0]
+                ctx["suggested"][(choice, raw[choice])] = mapped
         if mapped != raw[choice] and key(mapped or "") != key(raw[choice]):
             row.note.append((columns[choice], raw[choice]))
         if mapped:
