@@ -229,8 +229,10 @@ def _flag_open_quotes(table: Table, text: str) -> None:
         for col, cell in enumerate(cells):
             if "\n" not in cell and "\r" not in cell:
                 continue
-            inner = cell.splitlines()[1:]
+            inner = [part for part in cell.splitlines()[1:] if part.strip()]
             last = i == len(table.rows) - 1
+            if not inner:
+                continue  # a line break inside a cell, nothing swallowed
             if any(part.count(table.delimiter) >= needed for part in inner) or (last and odd_quotes):
                 column = table.headers[col] if col < len(table.headers) else f"#{col + 1}"
                 table.problems.append(Problem(line, column, ValidationError(

@@ -501,3 +501,12 @@ def test_a_parser_failure_becomes_a_plain_message(monkeypatch):
     with pytest.raises(ValidationError) as err:
         importer.read(b"a,b\n1,2\n", "x.csv")
     assert err.value.key == "import.err_unreadable" and "/" not in err.value.message
+
+
+def test_unterminated_quote_on_the_last_lines(conn):
+    raw = b'First Name,Last Name\nAna,Lee\nBob,"Stone\nCy Moss\n'
+    table = importer.read(raw, "c.csv")
+    assert [(p.line, p.column, p.error.params["first"], p.error.params["end"]) for p in table.problems] == [
+        (3, "Last Name", 4, 4)]
+    table = importer.read(b'First Name,Last Name\nAna,Lee\nBob,"Stone\n', "c.csv")
+    assert not table.problems and table.rows[-1][1].strip() == "Stone"
