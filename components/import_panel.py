@@ -81,9 +81,11 @@ def _flow(ctx: PageContext, table: str, upload, k: str) -> None:
     st.markdown("##### " + t("import.step_check"))
     policy = st.session_state.get(f"{k}_policy", "merge")
     planned = _plan(ctx, table, source, mapping, values, policy, k)
-    _summary(table, planned, k)
+    summary = st.container()  # filled once the duplicate choices below are known
     skip_bad = _problems(planned, k)
     choices = _existing(table, planned, k)
+    with summary:
+        _summary(table, planned, k, choices)
     _preview(table, planned, users.people(ctx.conn, include_inactive=True), ctx.actor.id)
 
     todo = planned.importable(skip_bad=True)
@@ -184,18 +186,19 @@ def _values(ctx: PageContext, table: str, offered: dict[str, list[dict]], k: str
     return out
 
 
-def _summary(table: str, planned: importer.Plan, k: str) -> None:
+def _summary(table: str, planned: importer.Plan, k: str, choices: dict[int, str]) -> None:
     ready = len(planned.importable(skip_bad=True))
     cells = [(t("import.m_ready"), ready), (t("import.m_problems"), len(planned.bad)),
              (t("import.m_repeats"), len(planned.repeats)), (t(f"import.m_existing_{table}"), len(planned.existing))]
+    new = planned.companies_to_create(choices)
     if table == "contacts":
-        cells.append((t("import.m_new_companies"), len(planned.new_companies)))
+        cells.append((t("import.m_new_companies"), len(new)))
     for col, (label_, value) in zip(st.columns(len(cells), border=True), cells, strict=True):
         col.metric(label_, f"{value:,}".replace(",", " "))
-    if planned.new_companies:
-        shown = ", ".join(esc(n) for n in planned.new_companies[:8])
-        more = t("import.and_more", n=len(planned.new_companies) - 8) if len(planned.new_companies) > 8 else ""
-        st.markdown(t("import.new_companies", n=len(planned.new_companies), names=shown + more))
+    if new:
+        shown = ", ".join(esc(n) for n in new[:8])
+        more = t("import.and_more", n=len(new) - 8) if len(new) > 8 else ""
+        st.markdown(t("import.new_companies", n=len(new), names=shown + more))
     if planned.kept:
         st.info(t(f"import.kept_{table}", n=len(planned.kept),
                   names=", ".join(esc(h) for h in planned.kept[:30])), icon=":material/sticky_note_2:")

@@ -62,6 +62,11 @@ class Plan:
         return [r for r in self.rows if r.duplicate_of and not r.problems
                 and (r.same_as is None or self.policy == "all")]
 
+    def companies_to_create(self, choices: dict[int, str]) -> list[str]:
+        """The new companies a commit with these duplicate choices creates (rows skipped create none)."""
+        return list(dict.fromkeys(r.company for r in self.importable(skip_bad=True) if r.company in self.new_companies
+                                  and (not r.duplicate_of or choices.get(r.line, "skip") != "skip")))
+
     def importable(self, skip_bad: bool = False) -> list[Row]:
         """The rows a commit writes (or offers to update); none when any row is bad, unless those are left out.
         A repeat of an earlier row is imported on its own only under the "all" policy."""
@@ -152,8 +157,9 @@ def plan(conn: sqlite3.Connection, table: Table, mapping: dict[str, str | None],
                 "This line has {cells} cells but the header has {columns}.", field="file", key="import.err_cells",
                 cells=len(cells), columns=len(table.headers))))
         result.rows.append(row)
-    result.new_companies = list(ctx["new"].values())
     _repeats(result, mapping)
+    result.new_companies = list(dict.fromkeys(r.company for r in result.importable(skip_bad=True)
+                                              if r.company and key(r.company) in ctx["new"]))
     if target == "contacts":
         _existing_contacts(conn, result)
     else:
@@ -369,18 +375,18 @@ def commit(conn: sqlite3.Connection, planned: Plan, choices: dict[int, str], act
         done["merged" if planned.policy == "merge" else "skipped"] += len(planned.repeats)
     table = planned.table
     stamp = now()
+    creates, updates, notes = [], [], []
+    for r in todo:
+        choice = choices.get(r.line, "skip") if r.duplicate_of else "create"
+        if choice == "skip":
+            done["skipped"] += 1
+        elif choice == "update":
+            updates.append(r)
+        else:
+            creates.append(r)
     with write(conn):
         if table == "contacts":
-            done["companies"] = _link_companies(conn, todo, actor)
-        creates, updates, notes = [], [], []
-        for r in todo:
-            choice = choices.get(r.line, "skip") if r.duplicate_of else "create"
-            if choice == "skip":
-                done["skipped"] += 1
-            elif choice == "update":
-                updates.append(r)
-            else:
-                creates.append(r)
+            done["companies"] = _link_companies(conn, creates + updates, actor)
         base = {"lifecycle": "lead"}
         for start in range(0, len(creates), _CHUNK):
             chunk = creates[start:start + _CHUNK]

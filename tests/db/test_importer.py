@@ -510,3 +510,15 @@ def test_unterminated_quote_on_the_last_lines(conn):
         (3, "Last Name", 4, 4)]
     table = importer.read(b'First Name,Last Name\nAna,Lee\nBob,"Stone\n', "c.csv")
     assert not table.problems and table.rows[-1][1].strip() == "Stone"
+
+
+def test_no_company_is_created_for_skipped_or_bad_rows(conn, admin):
+    records.create(conn, "contacts", {"first_name": "Ana", "email": "ana@x.io"}, admin)
+    raw = _csv([["First Name", "Email", "Company"], ["Ana", "ana@x.io", "Skipped Co"], ["", "bad@x.io", "Bad Co"],
+                ["Bob", "bob@x.io", "Kept Co"]])
+    planned, _ = _plan(conn, raw)
+    assert planned.new_companies == ["Skipped Co", "Kept Co"]  # Skipped Co only if its row is imported:
+    assert planned.companies_to_create({}) == ["Kept Co"] and len(planned.companies_to_create({2: "update"})) == 2
+    done = importer.commit(conn, planned, {2: "skip"}, admin, skip_bad=True)
+    assert done["companies"] == 1
+    assert [r[0] for r in conn.execute("SELECT name FROM companies")] == ["Kept Co"]
