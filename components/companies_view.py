@@ -8,6 +8,7 @@ from components import grid
 from components.export import export_buttons
 from components.history import render_history
 from components.i18n import error_text, money, t
+from components.import_panel import render_import
 from components.layout import PageContext, nav_link, show_error
 from components.new_record import render_created, render_new_button
 from components.saved_views import apply_from_url, render_save
@@ -74,6 +75,7 @@ def render_companies(ctx: PageContext) -> None:
             grid.forget(key)
             st.rerun()
     st.caption(t("contacts.grid_help"))
+    render_import(ctx, "companies")
     with st.expander(t("export.title"), icon=":material/download:"):
         if total > companies.EXPORT_CAP:
             st.warning(t("export.capped", n=companies.EXPORT_CAP))
@@ -90,7 +92,8 @@ def render_company(ctx: PageContext, company_id: int) -> None:
     st.title(esc(company["name"]))
     st.caption(" · ".join(filter(None, [esc(company["industry"] or ""), esc(company["city"] or ""),
                                         esc(company["country"] or ""), esc(company["owner"] or "")])))
-    people, deals_tab, history = st.tabs([t("companies.contacts"), t("nav.deals"), t("history.tab")])
+    people, deals_tab, notes, history = st.tabs([t("companies.contacts"), t("nav.deals"), t("companies.notes"),
+                                                 t("history.tab")])
     with people:
         for p in company["people"]:
             nav_link(ctx, "contacts", label=" · ".join(filter(None, [f"{esc(p['first_name'])} {esc(p['last_name'])}", esc(p["title"])])),
@@ -102,6 +105,13 @@ def render_company(ctx: PageContext, company_id: int) -> None:
             nav_link(ctx, "deals", label=f"{esc(d['title'])} · {esc(d['stage'])} · {money(d['amount'], ctx.lang)}",
                      icon=":material/handshake:", query_params={"id": d["id"]})
         if not company["deals"]:
+            st.caption(t("record.empty"))
+    with notes:  # notes on the company itself, such as the columns an import kept
+        for n in company["notes"]:
+            with st.container(border=True):
+                st.markdown(f"**{esc(n['subject'])}** · {esc(n['created_at'])} · {esc(n['who'] or '')}")
+                st.text(n["notes"])
+        if not company["notes"]:
             st.caption(t("record.empty"))
     with history:
         render_history(ctx, "companies", company_id)

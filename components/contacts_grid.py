@@ -7,10 +7,10 @@ from datetime import date
 import streamlit as st
 
 from components import grid
-from components.contact_import import render_import
 from components.contact_merge import render_duplicates
 from components.export import export_buttons
 from components.i18n import date_format, error_text, t
+from components.import_panel import render_import
 from components.layout import PageContext, show_error
 from components.new_record import render_created, render_new_button
 from components.saved_views import apply_from_url, render_save
@@ -78,7 +78,7 @@ def render_contacts(ctx: PageContext) -> None:
                              "owner_id", "channel", "campaign_id", "tags"], empty=t("contacts.none_found"))
     _save_bar(ctx, changes, f"{KEY}_{offset}_{size}")
     _bulk(ctx, changes, options)
-    render_import(ctx)
+    render_import(ctx, "contacts")
     if ctx.actor.is_manager:
         render_duplicates(ctx)
     _export(ctx, query, total)

@@ -56,14 +56,15 @@ def t(key: str, default: str | None = None, **params) -> str:
     return translate(current_language(), key, default, **params)
 
 
-def error_text(err, lang: str | None = None) -> str:
+def error_text(err, lang: str | None = None, *, plain: bool = False) -> str:
     """A domain error in the user's language (its English text is the fallback), ready for markdown
-    (st.error): its parameters can carry user text (a name, a value), so each goes through ``esc``."""
+    (st.error): its parameters can carry user text (a name, a value), so each goes through ``esc``.
+    ``plain=True`` for places that show text as it is (table cells)."""
     from components.text import esc
 
     lang = lang or current_language()
     params = {k: v for k, v in getattr(err, "params", {}).items()}
-    nested = {name: error_text(value, lang) for name, value in params.items()
+    nested = {name: error_text(value, lang, plain=plain) for name, value in params.items()
               if hasattr(value, "key") and hasattr(value, "params")}  # an import row's problem: already escaped
     changed = getattr(err, "changed", None)
     if changed and "fields" in params:  # a conflict names the changed fields by their labels, not column names
@@ -71,7 +72,8 @@ def error_text(err, lang: str | None = None) -> str:
     for name, namespace in (("field", "fields"), ("entity", "entities"), ("area", "areas")):
         if params.get(name):  # raw names (first_name, contacts) become the field's or record's label
             params[name] = translate(lang, f"{namespace}.{params[name]}", str(params[name]))
-    params = {k: v if isinstance(v, int | float) else esc(v, limit=300) for k, v in params.items() if k not in nested}
+    params = {k: v if isinstance(v, int | float) or plain else esc(v, limit=300) for k, v in params.items()
+              if k not in nested}
     params.update(nested)
     return translate(lang, getattr(err, "key", "errors.generic"), getattr(err, "template", str(err)), **params)
 

@@ -44,7 +44,7 @@ with right.container(border=True):
         count, problems = feedback.import_csv(ctx.conn, upload.getvalue(), ctx.actor)
         if problems:
             st.error(t("feedback.import_failed", n=len(problems)))
-            st.dataframe({t("feedback.problem"): [error_text(p) for p in problems[:500]]}, hide_index=True, width="stretch")
+            st.dataframe({t("feedback.problem"): [error_text(p, plain=True) for p in problems[:500]]}, hide_index=True, width="stretch")
         else:
             st.success(t("feedback.imported", n=count))  # text-safe: a count
 with st.expander(t("feedback.export"), icon=":material/download:"):

@@ -112,4 +112,8 @@ def detail(conn: sqlite3.Connection, company_id: int) -> dict:
     company["deals"] = rows(conn, "SELECT d.id, d.title, d.amount, s.name AS stage, s.kind FROM deals d JOIN stages s "
                                   "ON s.id = d.stage_id WHERE d.company_id = ? AND d.deleted_at IS NULL "
                                   "ORDER BY d.created_at DESC LIMIT 200", (company_id,))
+    company["notes"] = rows(conn, "SELECT a.id, a.subject, a.notes, a.created_at, u.name AS who FROM activities a "
+                                  "LEFT JOIN users u ON u.id = a.owner_id WHERE a.company_id = ? AND a.contact_id IS NULL "
+                                  "AND a.kind = 'note' AND a.deleted_at IS NULL ORDER BY a.id DESC LIMIT 50",
+                            (company_id,))
     return company

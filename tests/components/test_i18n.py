@@ -112,3 +112,10 @@ def test_error_parameters_are_shown_as_text():
     assert r"\!\[x\]\(http\:" in text and r"\*\*B\*\*" in text and "![x]" not in text
     assert error_text(ValidationError("At most {n:,} characters.", key="no.such", n=20_000), "en") == \
         "At most 20,000 characters."
+
+
+def test_error_text_for_table_cells_is_plain():
+    """Table cells show text as it is: the plain form carries the value without markdown escapes."""
+    err = ValidationError("'{value}' is not a valid email address.", key="errors.email_invalid", value="a*b@x")
+    assert error_text(err, "en", plain=True) == "'a*b@x' is not a valid email address."
+    assert "\\*" in error_text(err, "en")

@@ -22,7 +22,24 @@ def test_company_record_lists_people_and_deals(seeded):
     cid = c.execute("SELECT company_id FROM contacts WHERE company_id IS NOT NULL LIMIT 1").fetchone()[0]
     at = page("pages/companies.py", seeded[0], "rep", query={"id": cid})
     at.run()
-    assert not at.exception and len(at.tabs) == 3
+    assert not at.exception and len(at.tabs) == 4
+
+
+def test_company_record_shows_the_columns_an_import_kept(seeded):
+    """A company import keeps columns with no company field in a note; the record's Notes tab shows it."""
+    from db.core.permissions import Actor
+    from db.io import importer
+
+    c = connect(seeded[0])
+    admin_id = c.execute("SELECT id FROM users WHERE role = 'admin' LIMIT 1").fetchone()[0]
+    table = importer.read(b"Name,AnnualRevenue,Rating\nNoted Import Co,1200000,Hot\n", "Account.csv")
+    planned = importer.plan(c, table, importer.guess_mapping(table.headers, "companies"), target="companies")
+    importer.commit(c, planned, {}, Actor(admin_id, "admin"), note_subject="Imported from Account.csv")
+    cid = c.execute("SELECT id FROM companies WHERE name = 'Noted Import Co'").fetchone()[0]
+    at = page("pages/companies.py", seeded[0], "admin", query={"id": cid})
+    at.run()
+    assert not at.exception
+    assert "AnnualRevenue: 1200000\nRating: Hot" in [x.value for x in at.text]
 
 
 def test_company_validation_and_figures(conn, admin):

@@ -1,0 +1,290 @@
+"""The import panel (contacts page, companies page): upload, encoding, columns, values, check, import.
+
+Every column of the file is shown with where it goes; nothing is dropped without the user seeing it.
+"""
+
+from __future__ import annotations
+
+import json
+
+import streamlit as st
+
+from components.i18n import error_text, t
+from components.layout import PageContext
+from components.text import esc
+from db.core import users
+from db.core.errors import DomainError
+from db.crm import contacts
+from db.io import import_read, importer
+from db.io.import_map import NOTE, TARGETS
+
+PREVIEW_ROWS = 20
+PROBLEM_ROWS = 500
+SHOWN_PROBLEMS = 8
+
+
+def _target_label(table: str, target: str | None) -> str:
+    if target is None:
+        return t("import.skip")
+    if target == NOTE:
+        return t("import.keep_note")
+    return t(f"import.{table}_{target}")
+
+
+def render_import(ctx: PageContext, table: str = "contacts") -> None:
+    """The whole flow in one expander; a finished import resets the uploader and says what was done."""
+    with st.expander(t(f"import.title_{table}"), icon=":material/upload_file:"):
+        done = st.session_state.pop(f"imp_{table}_done", None)
+        if done:
+            parts = [t(f"import.done_{k}", n=done[k]) for k in ("updated", "skipped", "merged", "companies", "notes",
+                                                               "left_out") if done.get(k)]
+            st.success(", ".join([t("import.done", created=done["created"]), *parts]) + ".",  # text-safe: counts
+                       icon=":material/check_circle:")
+        round_ = st.session_state.get(f"imp_{table}_round", 0)
+        upload = st.file_uploader(t("import.file"), type=["csv", "tsv", "txt", "xlsx", "xlsm"],
+                                  key=f"imp_{table}_file_{round_}", help=t("import.file_help"))
+        if upload is None:
+            st.caption(t("import.help"))
+            return
+        try:
+            _flow(ctx, table, upload, f"imp_{table}_{upload.file_id}")
+        except DomainError as err:
+            st.error(error_text(err), icon=":material/error:")
+
+
+def _flow(ctx: PageContext, table: str, upload, k: str) -> None:
+    raw, name = upload.getvalue(), upload.name
+    excel = raw[:4] == b"PK\x03\x04" or name.lower().endswith((".xlsx", ".xlsm"))
+    encoding = None
+    c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+    if not excel and raw.strip() and len(raw) <= import_read.MAX_BYTES and raw[:4] != b"\xd0\xcf\x11\xe0":
+        detected = import_read.detect(raw)
+        encoding = c2.selectbox(t("import.encoding"), [None, *import_read.ENCODINGS], key=f"{k}_enc",
+                                format_func=lambda e: t("import.encoding_auto", name=import_read.label(detected))
+                                if e is None else import_read.label(e), help=t("import.encoding_help"))
+    source = _read(raw, name, encoding)
+    how = t("import.excel") if source.encoding == importer.EXCEL else t(
+        "import.encoding_used", name=import_read.label(source.encoding))
+    c1.markdown(t("import.read", n=len(source.rows), columns=len(source.headers), how=how))  # text-safe: our labels
+
+    st.markdown("##### " + t("import.step_columns"))
+    st.caption(t(f"import.columns_help_{table}"))
+    mapping = _columns(table, source, k)
+
+    values = {}
+    offered = importer.choice_values(ctx.conn, source, mapping, table)
+    if offered:
+        st.markdown("##### " + t("import.step_values"))
+        st.caption(t("import.values_help"))
+        values = _values(ctx, table, offered, k)
+
+    st.markdown("##### " + t("import.step_check"))
+    policy = st.session_state.get(f"{k}_policy", "merge")
+    planned = _plan(ctx, table, source, mapping, values, policy, k)
+    summary = st.container()  # filled once the duplicate choices below are known
+    skip_bad = _problems(planned, k)
+    choices = _existing(table, planned, k)
+    with summary:
+        _summary(table, planned, k, choices)
+    _preview(table, planned, users.people(ctx.conn, include_inactive=True), ctx.actor.id)
+
+    todo = planned.importable(skip_bad=True)
+    n = sum(1 for r in todo if not r.duplicate_of or choices.get(r.line, "skip") != "skip")
+    blocked = bool(planned.bad) and not skip_bad
+    if not todo:
+        st.info(t("import.nothing_to_import"), icon=":material/info:")
+        return
+    if st.button(t(f"import.go_{table}", n=n), type="primary", key=f"{k}_go", disabled=blocked,  # text-safe: a count
+                 icon=":material/upload:"):
+        bar = st.progress(0.0, text=t("import.working"))
+        try:
+            done = importer.commit(ctx.conn, planned, choices, ctx.actor, skip_bad=skip_bad,
+                                   note_subject=t("import.note_subject", file=name[:120]),
+                                   progress=lambda p: bar.progress(min(p, 1.0), text=t("import.working")))
+        except DomainError as err:
+            bar.empty()
+            st.error(t("import.nothing") + " " + error_text(err), icon=":material/error:")
+            return
+        st.session_state[f"imp_{table}_done"] = done
+        st.session_state[f"imp_{table}_round"] = st.session_state.get(f"imp_{table}_round", 0) + 1
+        st.rerun()
+
+
+def _plan(ctx: PageContext, table: str, source: importer.Table, mapping: dict, values: dict, policy: str,
+          k: str) -> importer.Plan:
+    """The plan, kept while the file, its mapping, values and policy and the data are unchanged: choosing
+    what to do with a duplicate or leaving bad rows out does not re-check 50 000 rows."""
+    signature = json.dumps([source.encoding, mapping, values, policy, ctx.actor.id, importer.change_token(ctx.conn)],
+                           sort_keys=True, default=str)
+    kept = st.session_state.get(f"{k}_plan")
+    if kept and kept[0] == signature:
+        return kept[1]
+    with st.spinner(t("import.checking", n=len(source.rows))):
+        planned = importer.plan(ctx.conn, source, mapping, target=table, values=values, policy=policy,
+                                actor=ctx.actor)
+    for old in [name for name in st.session_state if str(name).startswith(f"imp_{table}_") and str(name).endswith(
+            "_plan")]:
+        del st.session_state[old]  # one kept plan per panel: an earlier file's may be large
+    st.session_state[f"{k}_plan"] = (signature, planned)
+    return planned
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _read(raw: bytes, name: str, encoding: str | None) -> importer.Table:
+    """Parsed once per file and encoding, not on every rerun of the preview's widgets."""
+    return importer.read(raw, name, encoding=encoding)
+
+
+def _columns(table: str, source: importer.Table, k: str) -> dict[str, str | None]:
+    """One line per column of the file: an example value and where it goes (a select)."""
+    guessed = importer.guess_mapping(source.headers, table)
+    options = [None, NOTE, *[f for f in TARGETS[table] if f != NOTE]]
+    labels = {_target_label(table, f): f for f in options}
+    examples = {}
+    for i, h in enumerate(source.headers):
+        examples[h] = next((c[i].strip()[:60] for c in source.rows[:200] if i < len(c) and c[i].strip()), "")
+    rows = [{"column": h, "example": examples[h], "target": _target_label(table, guessed[h])} for h in source.headers]
+    edited = st.data_editor(
+        rows, key=f"{k}_map", hide_index=True, width="stretch", disabled=["column", "example"],
+        height=min(35 * (len(rows) + 1) + 3, 430),
+        column_config={"column": st.column_config.TextColumn(t("import.column"), width="medium"),
+                       "example": st.column_config.TextColumn(t("import.example"), width="medium"),
+                       "target": st.column_config.SelectboxColumn(t("import.goes_to"), options=list(labels),
+                                                                  required=True, width="medium")})
+    return {r["column"]: labels.get(r["target"], guessed[r["column"]]) for r in edited}
+
+
+def _values(ctx: PageContext, table: str, offered: dict[str, list[dict]], k: str) -> dict[str, dict]:
+    """Per choice column: every value of the file, how many rows have it and what it becomes."""
+    out = {}
+    cols = st.columns(len(offered))
+    for col, (choice, found) in zip(cols, offered.items(), strict=True):
+        found = found[:200]
+        if choice == "lifecycle":
+            labels = {t(f"contacts.lifecycle_{v}"): v for v in contacts.LIFECYCLES}
+        else:
+            known = importer.known_values(ctx.conn, "channel")
+            labels = {t("import.keep_value"): "__keep__", t("import.leave_empty"): None, **{v: v for v in known}}
+        back = {v: lab for lab, v in labels.items()}
+        rows = [{"value": f["value"], "rows": f["rows"], "known": f["known"],
+                 "target": back.get(f["suggested"], t("import.keep_value"))} for f in found]
+        with col:
+            st.markdown(f"**{_target_label(table, choice)}**")  # text-safe: a translated field label
+            edited = st.data_editor(
+                rows, key=f"{k}_values_{choice}", hide_index=True, width="stretch",
+                disabled=["value", "rows", "known"], height=min(35 * (len(rows) + 1) + 3, 320),
+                column_config={"value": st.column_config.TextColumn(t("import.value_in_file")),
+                               "rows": st.column_config.NumberColumn(t("import.rows"), width="small"),
+                               "known": st.column_config.CheckboxColumn(t("import.recognised"), width="small"),
+                               "target": st.column_config.SelectboxColumn(t("import.becomes"), options=list(labels),
+                                                                          required=True)})
+        chosen = {}
+        for r in edited:
+            value = labels.get(r["target"], "__keep__")
+            chosen[r["value"]] = r["value"] if value == "__keep__" else value
+        out[choice] = chosen
+    return out
+
+
+def _summary(table: str, planned: importer.Plan, k: str, choices: dict[int, str]) -> None:
+    ready = len(planned.importable(skip_bad=True))
+    cells = [(t("import.m_ready"), ready), (t("import.m_problems"), len(planned.bad)),
+             (t("import.m_repeats"), len(planned.repeats)), (t(f"import.m_existing_{table}"), len(planned.existing))]
+    new = planned.companies_to_create(choices)
+    if table == "contacts":
+        cells.append((t("import.m_new_companies"), len(new)))
+    for col, (label_, value) in zip(st.columns(len(cells), border=True), cells, strict=True):
+        col.metric(label_, f"{value:,}".replace(",", " "))  # text-safe: translated labels, counts
+    if new:
+        shown = ", ".join(esc(n) for n in new[:8])
+        more = t("import.and_more", n=len(new) - 8) if len(new) > 8 else ""
+        st.markdown(t("import.new_companies", n=len(new), names=shown + more))
+    if planned.kept:
+        st.info(t(f"import.kept_{table}", n=len(planned.kept),
+                  names=", ".join(esc(h) for h in planned.kept[:30])), icon=":material/sticky_note_2:")
+    if planned.skipped:
+        st.caption(t("import.skipped", names=", ".join(esc(h) for h in planned.skipped[:30])))
+    if planned.unknown_owners:
+        st.warning(t("import.unknown_owners", n=sum(planned.unknown_owners.values()),
+                     names=", ".join(esc(o) for o in list(planned.unknown_owners)[:10])),
+                   icon=":material/person:")  # text-safe: names escaped, a count
+    if planned.unknown_campaigns:
+        st.warning(t("import.unknown_campaigns", n=sum(planned.unknown_campaigns.values()),
+                     names=", ".join(esc(o) for o in list(planned.unknown_campaigns)[:10])),
+                   icon=":material/campaign:")  # text-safe: names escaped, a count
+    if planned.repeats:
+        st.radio(t("import.repeats", n=len(planned.repeats)), importer.POLICIES, key=f"{k}_policy", horizontal=True,
+                 format_func=lambda p: t(f"import.policy_{p}"), help=t(f"import.repeats_help_{table}"))
+
+
+def _problems(planned: importer.Plan, k: str) -> bool:
+    """Every problem at its line and column (the first ones as readable lines, all in a table); the choice
+    to leave those rows out."""
+    if not planned.bad:
+        return False
+    found = [p for r in planned.bad for p in r.problems]
+    st.error(t("import.problems", n=len(planned.bad)), icon=":material/error:")
+    for p in found[:SHOWN_PROBLEMS]:
+        where = t("import.at", line=p.line, column=esc(p.column)) if p.column else t("import.at_line", line=p.line)
+        st.markdown(f"- **{where}** {error_text(p.error)}")  # text-safe: escaped column, escaped message
+    if len(found) > SHOWN_PROBLEMS:
+        st.dataframe([{t("import.line"): p.line, t("import.column"): p.column, t("import.problem"): error_text(p.error, plain=True)}
+                      for p in found[:PROBLEM_ROWS]], hide_index=True, width="stretch", height=280,
+                     column_config={t("import.problem"): st.column_config.TextColumn(width="large")})
+    return st.toggle(t("import.skip_bad", n=len(planned.bad)), key=f"{k}_skip_bad")
+
+
+def _existing(table: str, planned: importer.Plan, k: str) -> dict[int, str]:
+    """Rows that match a record already here: skip (default), update it, or create another."""
+    found = planned.existing
+    if not found:
+        return {}
+    st.markdown(t(f"import.existing_help_{table}", n=len(found)))
+    link = f"/{table}?id="
+
+    def who(r: importer.Row) -> str:
+        if table == "companies":
+            return r.values.get("name") or ""
+        return f"{r.values.get('first_name') or ''} {r.values.get('last_name') or ''}".strip()
+
+    actions = {t(f"import.action_{a}"): a for a in ("skip", "update", "create")}
+    edited = st.data_editor(
+        [{"line": r.line, "name": who(r), "match": t(f"import.match_{r.reason}"), "existing": f"{link}{r.duplicate_of}",
+          "action": t("import.action_skip")} for r in found[:PROBLEM_ROWS]],
+        key=f"{k}_dupes", hide_index=True, width="stretch", disabled=["line", "name", "match", "existing"],
+        column_config={"line": st.column_config.NumberColumn(t("import.line"), width="small"),
+                       "name": st.column_config.TextColumn(t("import.name")),
+                       "match": st.column_config.TextColumn(t("import.match")),
+                       "existing": st.column_config.LinkColumn(t("import.existing"), display_text="↗", width="small"),
+                       "action": st.column_config.SelectboxColumn(t("import.action"), options=list(actions),
+                                                                  required=True)})
+    return {r["line"]: actions.get(r["action"], "skip") for r in edited}
+
+
+def _preview(table: str, planned: importer.Plan, people: dict[int, str], me: int | None) -> None:
+    """The first rows as they will be written (a row without an owner is the importer's)."""
+    rows = planned.importable(skip_bad=True)[:PREVIEW_ROWS]
+    if not rows:
+        return
+    fields = [f for f in TARGETS[table] if f not in (NOTE, "full_name", "full_name_lf", "owner", "company",
+                                                      "campaign")]
+    if table == "contacts":
+        fields = [f for f in fields if f not in ("first_name", "last_name", "country")]
+    data = []
+    for r in rows:
+        item = {t("import.line"): r.line}
+        if table == "contacts":
+            item[t("import.name")] = f"{r.values.get('first_name') or ''} {r.values.get('last_name') or ''}".strip()
+            item[t("import.contacts_company")] = r.company
+        for f in fields:
+            if f in ("first_name", "last_name"):
+                continue
+            value = r.values.get(f)
+            if f == "lifecycle" and value:
+                value = t(f"contacts.lifecycle_{value}")
+            item[_target_label(table, f)] = value or ""
+        item[t("contacts.owner")] = people.get(r.values.get("owner_id") or me, "")
+        item[t("import.note")] = "; ".join(f"{h}: {v}" for h, v in r.note)[:200]
+        data.append(item)
+    st.caption(t("import.preview", n=len(rows)))
+    st.dataframe(data, hide_index=True, width="stretch")
