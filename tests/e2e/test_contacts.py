@@ -63,7 +63,7 @@ def test_upload_a_csv_and_see_the_rows(signed_in, db, tmp_path):
     _upload(page, tmp_path, "people.csv",
             b"Given Name,Surname,E-mail Address\nUploaded,Person,uploaded.person@import.io\n"
             b"Second,Person,second.person@import.io\n")
-    page.get_by_role("button", name="Import 2 rows").click()
+    page.get_by_role("button", name="Import 2 contacts").click()
     wait_idle(page)
     imported = 0
     for _ in range(80):
@@ -80,7 +80,7 @@ def test_a_bad_csv_gives_the_message_and_changes_nothing(signed_in, db, tmp_path
     before = db.execute("SELECT COUNT(*) FROM contacts").fetchone()[0]
     open_page(page, "Contacts")
     _upload(page, tmp_path, "bad.csv", b"First Name,Email\n,missing.name@import.io\nOk,not-an-email\n")
-    page.get_by_text("Nothing can be imported until these rows are fixed").first.wait_for()
+    page.get_by_text("Rows with problems: 2").first.wait_for()
     shot(page, "contacts_import_bad")
-    assert page.get_by_role("button", name="Import 2 rows").count() == 0
+    assert page.get_by_role("button", name="Import 0 contacts").count() == 0
     assert db.execute("SELECT COUNT(*) FROM contacts").fetchone()[0] == before

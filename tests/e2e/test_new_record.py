@@ -11,7 +11,7 @@ def test_new_contact_dialog(signed_in, db):
     open_page(page, "Contacts")
     page.get_by_role("button", name="New contact").click()
     dialog = page.get_by_role("dialog")
-    dialog.get_by_label("First name *").fill("Quentin")
+    dialog.get_by_label("First name *").fill("Quennelzyx")
     dialog.get_by_label("Email").fill("not-an-email")
     dialog.get_by_role("button", name="Create").click()
     wait_idle(page)
@@ -21,10 +21,10 @@ def test_new_contact_dialog(signed_in, db):
     wait_idle(page)
     dialog.get_by_text("This looks like an existing record").wait_for()
     shot(page, "new_contact_lookalike")
-    assert db.execute("SELECT COUNT(*) FROM contacts WHERE first_name = 'Quentin'").fetchone()[0] == 0
+    assert db.execute("SELECT COUNT(*) FROM contacts WHERE first_name = 'Quennelzyx'").fetchone()[0] == 0
     dialog.get_by_role("button", name="Create").click()  # create anyway
     wait_idle(page)
     page.get_by_text("Contact created.").wait_for()
     shot(page, "new_contact_created")
-    assert eventually(page, lambda: db.execute("SELECT COUNT(*) FROM contacts WHERE first_name = 'Quentin' AND "
+    assert eventually(page, lambda: db.execute("SELECT COUNT(*) FROM contacts WHERE first_name = 'Quennelzyx' AND "
                                                "email = ?", (existing.lower(),)).fetchone()[0]) == 1
