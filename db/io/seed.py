@@ -110,6 +110,13 @@ PHONE_PREFIX = {"en_US": "+1 415", "de_DE": "+49 30", "fr_FR": "+33 1", "es_ES":
 TRANSLIT = str.maketrans({c: "" for c in " '’.,-«»"})
 
 
+def _phone(rnd: random.Random, loc: str) -> str:
+    """A valid number in E.164, as the data layer stores phones (French numbers have nine digits after +33)."""
+    rest = f"{rnd.randint(10, 99)}{rnd.randint(10, 99)}{rnd.randint(10, 99)}{rnd.randint(10, 99)}" \
+        if loc == "fr_FR" else f"{rnd.randint(200, 999)}{rnd.randint(1000, 9999)}"
+    return (PHONE_PREFIX[loc] + rest).replace(" ", "")
+
+
 def _email_local(first: str, last: str, n: int) -> str:
     import unicodedata
     base = f"{first}.{last}".lower().translate(TRANSLIT)
@@ -210,7 +217,7 @@ def _contacts(conn, rnd, size: Scale, names: Names, rep_ids, company_ids, campai
         channel = rnd.choices(CHANNELS, weights=(20, 20, 15, 12, 8, 15, 10))[0]
         day = created.date().isoformat()
         camp_id = next((c[0] for c in campaigns if c[1] == channel and c[2] <= day < c[3]), None)
-        phone = f"{PHONE_PREFIX[loc]} {rnd.randint(100, 999)} {rnd.randint(1000, 9999)}"
+        phone = _phone(rnd, loc)
         tags = ",".join(rnd.sample(("vip", "newsletter", "webinar", "trial", "partner"), rnd.choice((0, 0, 1, 2))))
         batch.append((first, last, f"{_email_local(first, last, i)}@example.com", phone,
                       rnd.choice(("CEO", "CTO", "Buyer", "Head of Sales", "Office Manager", "Engineer")),

@@ -48,3 +48,16 @@ def test_unhappy_customers_churn_more(tmp_path):
         "SELECT ct.lifecycle, AVG(f.score) FROM feedback f JOIN contacts ct ON ct.id = f.contact_id "
         "WHERE f.kind = 'nps' GROUP BY ct.lifecycle").fetchall())
     assert avg["churned"] < avg["customer"] - 1
+
+
+def test_demo_phones_are_valid_and_stored_as_the_data_layer_stores_them(seeded_conn):
+    """Demo data obeys the grid's rule, so exporting it and importing it back loses nothing."""
+    import phonenumbers
+
+    from db.crm.contacts import normalise_phone
+
+    phones = [r[0] for r in seeded_conn.execute("SELECT phone FROM contacts WHERE phone IS NOT NULL AND phone != ''")]
+    assert phones
+    for phone in phones:
+        assert phonenumbers.is_valid_number(phonenumbers.parse(phone)), phone
+        assert normalise_phone(phone) == phone
