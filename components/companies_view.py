@@ -10,7 +10,7 @@ from components.history import render_history
 from components.i18n import error_text, money, t
 from components.import_panel import render_import
 from components.layout import PageContext, nav_link, show_error
-from components.new_record import render_created, render_new_button
+from components.new_record import page_header
 from components.saved_views import apply_from_url, render_save
 from components.text import esc
 from db.core.errors import ConflictError, DomainError, ValidationError
@@ -20,11 +20,7 @@ KEY = "companies_grid"
 
 
 def render_companies(ctx: PageContext) -> None:
-    head, button = st.columns([4, 1], vertical_alignment="bottom")
-    head.title(t("nav.companies"))
-    with button:
-        render_new_button(ctx, "company")
-    render_created("company")
+    page_header(ctx, t("nav.companies"), "company")
     apply_from_url(ctx, "companies")
     c1, c2, c3 = st.columns([3, 1.2, 1])
     search = c1.text_input(t("companies.search"), key="co_search", max_chars=100, placeholder=t("companies.search_hint"))

@@ -12,7 +12,7 @@ from components.export import export_buttons
 from components.i18n import date_format, error_text, t
 from components.import_panel import render_import
 from components.layout import PageContext, show_error
-from components.new_record import render_created, render_new_button
+from components.new_record import page_header
 from components.saved_views import apply_from_url, render_save
 from db.core import records, settings
 from db.core.errors import ConflictError, DomainError, ValidationError
@@ -53,11 +53,7 @@ def filters(ctx: PageContext, options: dict) -> contacts.Query:
 
 
 def render_contacts(ctx: PageContext) -> None:
-    head, button = st.columns([4, 1], vertical_alignment="bottom")
-    head.title(t("nav.contacts"))
-    with button:
-        render_new_button(ctx, "contact")
-    render_created("contact")
+    page_header(ctx, t("nav.contacts"), "contact")
     apply_from_url(ctx, "contacts")
     options = contacts.choices(ctx.conn)
     query = filters(ctx, options)

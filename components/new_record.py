@@ -148,3 +148,12 @@ def render_new_button(ctx: PageContext, kind: str) -> None:
         _close()
         form = contact_form if kind == "contact" else company_form
         st.dialog(t(f"new.{kind}"), width="large", on_dismiss=_close)(form)(ctx)
+
+
+def page_header(ctx: PageContext, title: str, kind: str) -> None:
+    """A list page's title with its New button on the right, and the confirmation after a creation."""
+    head, button = st.columns([4, 1], vertical_alignment="bottom")
+    head.title(title)  # text-safe: a t() title from the caller
+    with button:
+        render_new_button(ctx, kind)
+    render_created(kind)
