@@ -15,8 +15,10 @@ from db.core.connection import rows, write
 from db.core.errors import DomainError, ValidationError
 from db.core.permissions import Actor
 from db.crm import contacts
+from db.io import bulk
 
 MAX_ROWS = 50_000
+CHUNK = 5000  # records per create_many call: progress moves between chunks
 MAX_BYTES = 20 * 1024 * 1024
 ENCODINGS = ("utf-8-sig", "cp1251", "latin-1")
 TARGETS = ("first_name", "last_name", "email", "phone", "title", "company", "channel", "tags", "lifecycle")
@@ -174,6 +176,7 @@ def commit(conn: sqlite3.Connection, planned: list[Row], choices: dict[int, str]
         raise ValidationError("{n} rows have problems; fix the file and try again.", field="file",
                               key="import.err_rows_bad", n=len(bad))
     done = {"created": 0, "updated": 0, "skipped": 0}
+    creates: list[Row] = []
     with write(conn):
         for i, r in enumerate(planned):
             values = {k: v for k, v in r.values.items() if not k.startswith("_")}
@@ -187,13 +190,25 @@ def commit(conn: sqlite3.Connection, planned: list[Row], choices: dict[int, str]
                                    {k: v for k, v in values.items() if v not in (None, "")}, actor)
                     done["updated"] += 1
                 else:
-                    records.create(conn, "contacts", {"lifecycle": "lead", **values}, actor)
-                    done["created"] += 1
+                    creates.append(r)
             except DomainError as err:
                 raise ValidationError("Line {n}: {detail}", field="file", key="import.err_line", n=r.number,
                                       detail=err.message) from None
             if progress and i % 200 == 0:
-                progress(i / max(len(planned), 1))
+                progress(i / max(len(planned), 1) / 2)
+        for start in range(0, len(creates), CHUNK):
+            chunk = creates[start:start + CHUNK]
+            try:
+                bulk.create_many(conn, "contacts", [{"lifecycle": "lead", **{k: v for k, v in r.values.items()
+                                                                            if not k.startswith("_")}}
+                                                    for r in chunk], actor)
+            except DomainError as err:
+                line = chunk[err.row - 1].number if getattr(err, "row", None) else chunk[0].number
+                raise ValidationError("Line {n}: {detail}", field="file", key="import.err_line", n=line,
+                                      detail=err.message) from None
+            done["created"] += len(chunk)
+            if progress:
+                progress(0.5 + (start + len(chunk)) / len(creates) / 2)
     if progress:
         progress(1.0)
     return done
