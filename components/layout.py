@@ -17,7 +17,7 @@ import streamlit as st
 from components import session
 from components.i18n import LANGUAGES, error_text, t
 from db.core import settings, users
-from db.core.connection import connect, db_path
+from db.core.connection import connect, db_path, on_wait
 from db.core.errors import DomainError
 from db.core.migrations import migrate
 from db.core.permissions import Actor
@@ -85,10 +85,17 @@ def open_db() -> sqlite3.Connection:
     path = str(db_path())
     try:
         migrated(path)
-        return connect(path)
+        conn = connect(path)
     except DomainError as err:
         st.error(error_text(err), icon=":material/error:")
         st.stop()
+    on_wait(_waiting_notice)
+    return conn
+
+
+def _waiting_notice() -> None:
+    """Shown when a save waits for someone else's long write (an import): it is not an error, it will save."""
+    st.toast(t("errors.db_waiting"), icon=":material/hourglass_top:")
 
 
 def page_setup(key: str, *, layout: str = "wide") -> PageContext:
