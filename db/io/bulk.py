@@ -1,9 +1,16 @@
 """Many new records at once: what ``records.create`` does for each, in a few set-based statements.
 
-An import of 10,000 contacts through ``records.create`` held the write lock for seconds (one schema
-pragma, one insert and one audit insert per row, each a Python round trip), and every other save in the
-team waited behind it. ``create_many`` checks fields and permissions in Python, then writes the records
-and their audit rows with two ``executemany`` calls, so the lock is held for the writing only.
+An import of 10,000 contacts through ``records.create`` held the write lock for seconds, and every other
+save in the team waited behind it. Where the time went, and what ``create_many`` does instead:
+
+- one INSERT per row: a table with triggers needs a statement journal, so every row's statement copied
+  the original of each page it touched (the row's page and a leaf of each of 12 indexes) before changing
+  it: ~50 us a row. The rows are staged in a TEMP table (no triggers, no indexes) and inserted with ONE
+  ``INSERT ... SELECT``, which journals each page once: ~4x less CPU for the contacts insert;
+- the search index: an FTS5 insert made from a trigger flushes a new index segment per row (10.5 rows
+  written per contact); the trigger stands aside (``fts_deferred``, migration 0180) and one statement
+  indexes the new contacts;
+- Python per row (a schema pragma per call, permission and field checks): done once per batch or cheaply.
 """
 
 from __future__ import annotations
@@ -13,7 +20,12 @@ import sqlite3
 from db.core import records
 from db.core.connection import now, write
 from db.core.errors import ValidationError
+from db.core.migrations import CONTACTS_FTS_INSERT
 from db.core.permissions import Actor, check_write
+
+# Tables whose per-row search-index trigger stands aside while create_many inserts (see migration 0180),
+# and the one statement that indexes the new rows instead (bound: first id, last id).
+DEFERRED_FTS = {"contacts": CONTACTS_FTS_INSERT + " WHERE contacts.id BETWEEN ? AND ?"}
 
 
 def create_many(conn: sqlite3.Connection, table: str, values: list[dict], actor: Actor) -> list[int]:
@@ -55,16 +67,25 @@ def create_many(conn: sqlite3.Connection, table: str, values: list[dict], actor:
         try:
             base = conn.execute(f"SELECT COALESCE(MAX(rowid), 0) FROM {table}").fetchone()[0]
             ids = list(range(base + 1, base + 1 + len(prepared)))
-            sql = (f"INSERT INTO {table} (id, {', '.join(fields)}, created_at, updated_at, updated_by, version) "
-                   f"VALUES ({', '.join('?' * (len(fields) + 5))})")
+            width = len(fields) + 5
+            stage = ", ".join(f"c{i}" for i in range(width))
+            conn.execute("DROP TABLE IF EXISTS temp.create_many_rows")
+            conn.execute(f"CREATE TEMP TABLE create_many_rows ({stage})")  # untyped: values stay as bound
+            conn.executemany(f"INSERT INTO temp.create_many_rows VALUES ({', '.join('?' * width)})", (
+                (new_id, *[r[n] if n in r else defaults[n] for n in fields], stamp, stamp, actor.id, 1)
+                for new_id, r in zip(ids, prepared, strict=True)))
+            into = f"INSERT INTO {table} (id, {', '.join(fields)}, created_at, updated_at, updated_by, version) "
+            index = DEFERRED_FTS.get(table)
+            if index:
+                conn.execute("INSERT INTO fts_deferred (tbl) VALUES (?)", (table,))
             try:
-                conn.executemany(sql, (
-                    (new_id, *[r[n] if n in r else defaults[n] for n in fields], stamp, stamp, actor.id, 1)
-                    for new_id, r in zip(ids, prepared, strict=True)))
+                conn.execute(into + f"SELECT {stage} FROM temp.create_many_rows ORDER BY c0")
             except sqlite3.IntegrityError as exc:
-                done = conn.execute(f"SELECT COUNT(*) FROM {table} WHERE rowid > ?", (base,)).fetchone()[0]
-                raise ValidationError("{detail}", field=records._field_of(exc), row=done + 1,
-                                      detail=str(exc)) from exc
+                raise _which_row(conn, table, into, stage, base, exc) from exc
+            conn.execute("DROP TABLE temp.create_many_rows")
+            if index:
+                conn.execute(index, (ids[0], ids[-1]))
+                conn.execute("DELETE FROM fts_deferred WHERE tbl = ?", (table,))
             conn.executemany(
                 "INSERT INTO audit_log (at, user_id, entity, entity_id, action, before, after) "
                 "VALUES (?, ?, ?, ?, 'create', NULL, ?)",
@@ -76,6 +97,20 @@ def create_many(conn: sqlite3.Connection, table: str, values: list[dict], actor:
             raise
         conn.execute("RELEASE create_many")
     return ids
+
+
+def _which_row(conn: sqlite3.Connection, table: str, into: str, stage: str, base: int,
+               exc: sqlite3.IntegrityError) -> ValidationError:
+    """The set-based insert failed as a whole (nothing of it stays): insert row by row to find the first
+    record that fails, and name it. Runs only on failure; the caller's savepoint then undoes these rows."""
+    params = ", ".join("?" * len(stage.split(", ")))
+    rows = conn.execute(f"SELECT {stage} FROM temp.create_many_rows ORDER BY c0").fetchall()
+    try:
+        conn.executemany(into + f"VALUES ({params})", [tuple(r) for r in rows])
+    except sqlite3.IntegrityError as first:
+        exc = first
+    done = conn.execute(f"SELECT COUNT(*) FROM {table} WHERE rowid > ?", (base,)).fetchone()[0]
+    return ValidationError("{detail}", field=records._field_of(exc), row=done + 1, detail=str(exc))
 
 
 def _defaults(conn: sqlite3.Connection, table: str, fields: list[str]) -> dict:

@@ -176,7 +176,8 @@ def commit(conn: sqlite3.Connection, planned: list[Row], choices: dict[int, str]
         raise ValidationError("{n} rows have problems; fix the file and try again.", field="file",
                               key="import.err_rows_bad", n=len(bad))
     done = {"created": 0, "updated": 0, "skipped": 0}
-    creates: list[Row] = []
+    creates: list[dict] = []  # written together by create_many, after the updates
+    lines: list[int] = []  # the file line of each of them, for an error message
     with write(conn):
         for i, r in enumerate(planned):
             values = {k: v for k, v in r.values.items() if not k.startswith("_")}
@@ -190,7 +191,8 @@ def commit(conn: sqlite3.Connection, planned: list[Row], choices: dict[int, str]
                                    {k: v for k, v in values.items() if v not in (None, "")}, actor)
                     done["updated"] += 1
                 else:
-                    creates.append(r)
+                    creates.append({"lifecycle": "lead", **values})
+                    lines.append(r.number)
             except DomainError as err:
                 raise ValidationError("Line {n}: {detail}", field="file", key="import.err_line", n=r.number,
                                       detail=err.message) from None
@@ -199,11 +201,9 @@ def commit(conn: sqlite3.Connection, planned: list[Row], choices: dict[int, str]
         for start in range(0, len(creates), CHUNK):
             chunk = creates[start:start + CHUNK]
             try:
-                bulk.create_many(conn, "contacts", [{"lifecycle": "lead", **{k: v for k, v in r.values.items()
-                                                                            if not k.startswith("_")}}
-                                                    for r in chunk], actor)
+                bulk.create_many(conn, "contacts", chunk, actor)
             except DomainError as err:
-                line = chunk[err.row - 1].number if getattr(err, "row", None) else chunk[0].number
+                line = lines[start + err.row - 1] if getattr(err, "row", None) else lines[start]
                 raise ValidationError("Line {n}: {detail}", field="file", key="import.err_line", n=line,
                                       detail=err.message) from None
             done["created"] += len(chunk)

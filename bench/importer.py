@@ -1,0 +1,196 @@
+"""Contact import at scale: how long the commit holds the write lock, and what one contact insert writes.
+
+Usage: ``.venv/bin/python -m bench.importer [--rows 10000,100000] [--scale small] [--per-row] [--breakdown]``.
+Each run imports into a fresh copy of the cached seeded database (``bench/.cache/<scale>.db``, built on
+first use; ``BENCH_SMALL=/path.db`` reuses another). The file is built in memory as an export from another
+CRM would be (names, unique emails and phones, a third at existing companies, titles, tags) and goes
+through ``importer.plan`` (validation and duplicates, before any lock) and ``importer.commit`` (one
+``BEGIN IMMEDIATE`` transaction: its time is the time everyone else's saves wait). ``--per-row`` also
+times the previous commit, ``records.create`` per row in one transaction. While each commit runs, another
+connection saves one contact and the bench prints how long that save waited. ``--breakdown`` times the
+pieces of the set-based insert on scratch copies: with every trigger and index, without the FTS trigger,
+without the secondary indexes. Prints; asserts nothing. The file reader's 50,000-row cap is not involved
+(the bench calls ``plan`` directly), so 100,000 rows measure the write path only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from bench.pages import database
+from db.core import records
+from db.core.connection import connect, write
+from db.core.permissions import Actor
+from db.crm import contacts
+from db.io import importer
+
+HEADERS = ["First Name", "Last Name", "Email", "Mobile Phone", "Account Name", "Job Title", "Tags", "Lead Source"]
+
+
+def source(conn, n: int) -> list[list[str]]:
+    """``n`` rows of a plausible export: unique emails and phones, every third row at an existing company."""
+    companies = [r[0] for r in conn.execute("SELECT name FROM companies WHERE deleted_at IS NULL LIMIT 200")]
+    titles = ["CEO", "Head of Sales", "Buyer", "", "Engineer", "Office manager"]
+    return [[f"Anna{i}", f"Berg-{i % 997}", f"anna.berg{i}@import{i % 50}.example", f"+49 30 {5_000_000 + i}",
+             companies[i % len(companies)] if i % 3 == 0 else "", titles[i % len(titles)],
+             "imported,fair 2026" if i % 2 else "", "trade fair" if i % 4 else "website"] for i in range(n)]
+
+
+def admin_of(conn) -> Actor:
+    return Actor(conn.execute("SELECT id FROM users WHERE role = 'admin' ORDER BY id").fetchone()[0], "admin")
+
+
+def per_row_commit(conn, planned, actor) -> None:
+    """The commit before create_many: one records.create (pragma, insert, audit insert) per row."""
+    with write(conn):
+        for r in planned:
+            records.create(conn, "contacts", {"lifecycle": "lead", **{k: v for k, v in r.values.items()
+                                                                      if not k.startswith("_")}}, actor)
+
+
+class Saver(threading.Thread):
+    """Another session: once the import holds the write lock, save one contact and time the wait."""
+
+    def __init__(self, path: Path, lock_taken: threading.Event):
+        super().__init__()
+        self.path, self.lock_taken, self.waited, self.error = path, lock_taken, None, None
+
+    def run(self) -> None:
+        c = connect(self.path)
+        row = c.execute("SELECT id, version, owner_id FROM contacts WHERE deleted_at IS NULL LIMIT 1").fetchone()
+        if not self.lock_taken.wait(60):
+            return
+        started = time.perf_counter()
+        try:
+            contacts.update(c, row["id"], row["version"], {"title": "Saved during the import"}, admin_of(c))
+        except Exception as exc:  # noqa: BLE001 - the bench reports whatever a user would have seen
+            self.error = exc
+        self.waited = time.perf_counter() - started
+        c.close()
+
+
+def import_once(template: Path, n: int, per_row: bool) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bench.db"
+        shutil.copy(template, path)
+        conn = connect(path)
+        actor = admin_of(conn)
+        body = source(conn, n)
+        started = time.perf_counter()
+        planned = importer.plan(conn, HEADERS, body, importer.guess_mapping(HEADERS))
+        plan_s = time.perf_counter() - started
+        assert not any(r.errors or r.duplicate_of for r in planned)
+        taken = threading.Event()
+        saver = Saver(path, taken)
+        saver.start()
+        changes = conn.total_changes
+        cpu = time.process_time()
+        started = time.perf_counter()
+        if per_row:
+            conn.execute("BEGIN IMMEDIATE")  # write() joins it: the same single transaction as before
+            taken.set()
+            per_row_commit(conn, planned, actor)
+            conn.execute("COMMIT")
+        else:
+            importer.commit(conn, planned, {}, actor, lambda _: taken.set())
+        commit_s = time.perf_counter() - started
+        commit_cpu = time.process_time() - cpu
+        written = conn.total_changes - changes
+        saver.join()
+        conn.close()
+    staged = 0 if per_row else n  # create_many's TEMP staging rows: counted by total_changes, not in the file
+    return {"plan": plan_s, "commit": commit_s, "cpu": commit_cpu, "per_contact": (written - staged) / n,
+            "waited": saver.waited, "error": saver.error}
+
+
+def one_insert(template: Path) -> dict:
+    """Rows written by one contact created alone (its own transaction), by table where SQLite tells."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "one.db"
+        shutil.copy(template, path)
+        conn = connect(path)
+        tables = ["contacts", "audit_log", "contacts_fts_content", "contacts_fts_docsize", "contacts_fts_data",
+                  "contacts_fts_idx", "customer_months", "kpi_cube", "deal_cube", "serve_costs"]
+        counts = {t: conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in tables}
+        before = conn.total_changes
+        company = conn.execute("SELECT id FROM companies LIMIT 1").fetchone()[0]
+        contacts.create(conn, {"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.org",
+                               "phone": "+49 30 1234567", "company_id": company, "tags": "vip"}, admin_of(conn))
+        total = conn.total_changes - before
+        grown = {t: conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] - counts[t] for t in tables}
+        conn.close()
+    return {"total_changes": total, "new rows": {t: d for t, d in grown.items() if d}}
+
+
+def breakdown(template: Path, n: int) -> list[tuple[str, float]]:
+    """The contact insert alone (executemany, as create_many runs it) with and without its costly parts."""
+    variants = [("contacts insert, every trigger and index", []),
+                ("  without the FTS trigger", ["DROP TRIGGER contacts_fts_insert"]),
+                ("  without the 12 secondary indexes", "indexes"),
+                ("  without both", ["DROP TRIGGER contacts_fts_insert", "indexes"])]
+    out = []
+    for label, drops in variants:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "parts.db"
+            shutil.copy(template, path)
+            conn = connect(path)
+            for drop in ([drops] if isinstance(drops, str) else drops):
+                if drop == "indexes":
+                    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND "
+                                                "tbl_name = 'contacts' AND sql IS NOT NULL").fetchall():
+                        conn.execute(f"DROP INDEX {name}")
+                else:
+                    conn.execute(drop)
+            rows = [(f"Anna{i}", f"Berg-{i % 997}", f"anna.berg{i}@import{i % 50}.example", f"+4930{5_000_000 + i}",
+                     "imported,fair") for i in range(n)]
+            conn.execute("BEGIN IMMEDIATE")
+            started = time.perf_counter()
+            conn.executemany("INSERT INTO contacts (first_name, last_name, email, phone, tags) VALUES (?, ?, ?, ?, ?)",
+                             rows)
+            conn.execute("COMMIT")
+            out.append((label, time.perf_counter() - started))
+            conn.close()
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", default="10000,100000")
+    parser.add_argument("--scale", default="small")
+    parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--per-row", action="store_true", help="also time the previous row-by-row commit")
+    parser.add_argument("--breakdown", action="store_true", help="time the insert without FTS / indexes")
+    args = parser.parse_args(argv)
+    template = database(args.scale)
+    sizes = [int(n) for n in args.rows.split(",") if n]
+    one = one_insert(template)
+    print(f"\n{args.scale} scale. One contact created alone: total_changes {one['total_changes']}, "
+          f"new rows {one['new rows']}")
+    print("\ncommit s is the time the write lock is held (wall clock; CPU s beside it: this machine's 2 cores are "
+          "shared).\nchanges/contact: sqlite3 total_changes per imported contact, rows staged in TEMP not counted.")
+    print(f"\n{'rows':>8} {'commit path':<12} {'plan s':>7} {'commit s':>9} {'CPU s':>6} {'changes/contact':>16} "
+          f"{'other save waited s':>20}")
+    for n in sizes:
+        for per_row in ([True, False] if args.per_row else [False]):
+            for _ in range(args.runs):
+                got = import_once(template, n, per_row)
+                waited = "failed: " + str(got["error"]) if got["error"] else f"{got['waited']:.2f}"
+                print(f"{n:>8} {'per row' if per_row else 'create_many':<12} {got['plan']:>7.2f} "
+                      f"{got['commit']:>9.2f} {got['cpu']:>6.2f} {got['per_contact']:>16.2f} {waited:>20}  "
+                      f"(load {os.getloadavg()[0]:.1f})", flush=True)
+    if args.breakdown:
+        for n in sizes:
+            print(f"\nwhere the time goes, {n} rows (executemany, seconds):")
+            for label, seconds in breakdown(template, n):
+                print(f"  {label:<45} {seconds:>7.2f}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
