@@ -113,3 +113,43 @@ def test_only_editable_tables(conn, admin):
     with pytest.raises(ValueError):
         bulk.create_many(conn, "audit_log", [{"entity": "x"}], admin)
     assert bulk.create_many(conn, "contacts", [], admin) == []
+
+
+def test_on_a_seeded_database_rollups_and_search_match_too(seeded, tmp_path, frozen_clock):
+    """Rollup triggers (kpi_cube, serve_costs, customer_months, deal_cube) and the search index end up the same."""
+    import shutil
+
+    paths = [tmp_path / "one.db", tmp_path / "many.db"]
+    for p in paths:
+        shutil.copy(seeded[0], p)
+    one, many = connect(paths[0]), connect(paths[1])
+    admin = Actor(one.execute("SELECT id FROM users WHERE role = 'admin'").fetchone()[0], "admin")
+    customers = [r[0] for r in one.execute("SELECT id FROM contacts WHERE acquired_at IS NOT NULL ORDER BY id LIMIT 6")]
+    company = one.execute("SELECT id FROM companies ORDER BY id LIMIT 1").fetchone()[0]
+    batches = [
+        ("companies", [{"name": "Bulk Co", "country": "DE"}, {"name": HOSTILE}]),
+        ("contacts", [{"first_name": "Zed", "last_name": "Quark", "email": "zed@q.io", "company_id": company,
+                       "tags": "x,y"}, {"first_name": "Ünal", "phone": "+4930999111"}]),
+        ("activities", [{"kind": "call", "subject": f"Call {i}", "contact_id": c, "done": 1, "duration_min": 30 + i,
+                         "starts_at": "2026-11-02 10:00:00", "done_at": "2026-11-02 10:30:00", "notes": HOSTILE}
+                        for i, c in enumerate(customers)]
+         + [{"kind": "task", "subject": "Open", "contact_id": customers[0], "due_at": "2026-12-01 09:00:00"}]),
+    ]
+    rolled = "SELECT (SELECT TOTAL(cost) FROM serve_costs), (SELECT TOTAL(cost) FROM kpi_cube)"
+    before = _dump(many, rolled)
+    for table, values in batches:
+        with write(one):
+            expected = [records.create(one, table, v, admin) for v in values]
+        with write(many):
+            assert bulk.create_many(many, table, values, admin) == expected
+    for table in ("companies", "contacts", "activities", "audit_log", "kpi_cube", "serve_costs", "customer_months",
+                  "deal_cube"):
+        sql = f"SELECT * FROM {table}"  # some rollups are WITHOUT ROWID: compare as sorted sets of rows
+        assert sorted(_dump(many, sql), key=repr) == sorted(_dump(one, sql), key=repr), table
+    assert _dump(many, rolled)[0][0] > before[0][0] and _dump(many, rolled)[0][1] > before[0][1]  # triggers did work
+    search = "SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ? ORDER BY rowid"
+    for words in ('"zed"*', '"quark"*', '"4930999111"*', f'"{HOSTILE.split()[0][1:7]}"*', '"x"*'):
+        assert _dump(many, search.replace("?", "'" + words + "'")) == _dump(one, search.replace("?", "'" + words + "'"))
+    assert _dump(many, search.replace("?", "'\"zed\"*'")) != []
+    assert many.execute("SELECT COUNT(*) FROM fts_deferred").fetchone()[0] == 0
+    many.execute("INSERT INTO contacts_fts (contacts_fts) VALUES ('integrity-check')")
