@@ -8,8 +8,9 @@ through ``importer.plan`` (validation and duplicates, before any lock) and ``imp
 ``BEGIN IMMEDIATE`` transaction: its time is the time everyone else's saves wait). ``--per-row`` also
 times the previous commit, ``records.create`` per row in one transaction. While each commit runs, another
 connection saves one contact and the bench prints how long that save waited. ``--breakdown`` times the
-pieces of the set-based insert on scratch copies: with every trigger and index, without the FTS trigger,
-without the secondary indexes. Prints; asserts nothing. The file reader's 50,000-row cap is not involved
+contact insert the old way (one INSERT per row, as the per-row path and the seed do) on scratch copies:
+with every trigger and index, without the FTS trigger, without the secondary indexes. ``--preload N``
+first imports N contacts (untimed), to time an import into a database as big as a large team's. Prints; asserts nothing. The file reader's 50,000-row cap is not involved
 (the bench calls ``plan`` directly), so 100,000 rows measure the write path only.
 """
 
@@ -28,7 +29,7 @@ from db.core import records
 from db.core.connection import connect, write
 from db.core.permissions import Actor
 from db.crm import contacts
-from db.io import importer
+from db.io import bulk, importer
 
 HEADERS = ["First Name", "Last Name", "Email", "Mobile Phone", "Account Name", "Job Title", "Tags", "Lead Source"]
 
@@ -73,6 +74,20 @@ class Saver(threading.Thread):
             self.error = exc
         self.waited = time.perf_counter() - started
         c.close()
+
+
+def preload(template: Path, n: int, folder: Path) -> Path:
+    """A copy of ``template`` that already holds ``n`` more contacts (imported untimed): the indexes and the
+    search index an import adds to are then as big as a large team's."""
+    path = folder / f"preloaded-{n}.db"
+    shutil.copy(template, path)
+    conn = connect(path)
+    body = [[f"Pre{i}", f"Load-{i % 991}", f"pre{i}@preload{i % 70}.example", f"+44 20 {7_000_000 + i}", "", "",
+             "", ""] for i in range(n)]
+    importer.commit(conn, importer.plan(conn, HEADERS, body, importer.guess_mapping(HEADERS)), {}, admin_of(conn))
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    return path
 
 
 def import_once(template: Path, n: int, per_row: bool) -> dict:
@@ -128,33 +143,44 @@ def one_insert(template: Path) -> dict:
     return {"total_changes": total, "new rows": {t: d for t, d in grown.items() if d}}
 
 
-def breakdown(template: Path, n: int) -> list[tuple[str, float]]:
-    """The contact insert alone (executemany, as create_many runs it) with and without its costly parts."""
-    variants = [("contacts insert, every trigger and index", []),
-                ("  without the FTS trigger", ["DROP TRIGGER contacts_fts_insert"]),
-                ("  without the 12 secondary indexes", "indexes"),
-                ("  without both", ["DROP TRIGGER contacts_fts_insert", "indexes"])]
+def breakdown(template: Path, n: int) -> list[tuple[str, float, float]]:
+    """The contact insert alone, on scratch copies: one INSERT per row (the old path, and the seed's) with
+    and without its costly parts, then create_many's way (one INSERT ... SELECT, one FTS statement)."""
+    fts_off = ["INSERT INTO fts_deferred (tbl) VALUES ('contacts')"]
+    variants = [("one INSERT per row, every trigger and index", [], False),
+                ("  without the FTS trigger", fts_off, False),
+                ("  without the 12 secondary indexes", ["indexes"], False),
+                ("  without both", fts_off + ["indexes"], False),
+                ("one INSERT ... SELECT + one FTS statement", fts_off, True)]
     out = []
-    for label, drops in variants:
+    for label, setup, set_based in variants:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "parts.db"
             shutil.copy(template, path)
             conn = connect(path)
-            for drop in ([drops] if isinstance(drops, str) else drops):
-                if drop == "indexes":
-                    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND "
-                                                "tbl_name = 'contacts' AND sql IS NOT NULL").fetchall():
-                        conn.execute(f"DROP INDEX {name}")
-                else:
-                    conn.execute(drop)
-            rows = [(f"Anna{i}", f"Berg-{i % 997}", f"anna.berg{i}@import{i % 50}.example", f"+4930{5_000_000 + i}",
-                     "imported,fair") for i in range(n)]
+            if "indexes" in setup:
+                for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND "
+                                            "tbl_name = 'contacts' AND sql IS NOT NULL").fetchall():
+                    conn.execute(f"DROP INDEX {name}")
+            base = conn.execute("SELECT MAX(id) FROM contacts").fetchone()[0]
+            rows = [(base + 1 + i, f"Anna{i}", f"Berg-{i % 997}", f"anna.berg{i}@import{i % 50}.example",
+                     f"+4930{5_000_000 + i}", "imported,fair") for i in range(n)]
+            insert = "INSERT INTO contacts (id, first_name, last_name, email, phone, tags) "
             conn.execute("BEGIN IMMEDIATE")
-            started = time.perf_counter()
-            conn.executemany("INSERT INTO contacts (first_name, last_name, email, phone, tags) VALUES (?, ?, ?, ?, ?)",
-                             rows)
+            for sql in setup:
+                if sql != "indexes":
+                    conn.execute(sql)
+            started, cpu = time.perf_counter(), time.process_time()
+            if set_based:
+                conn.execute("CREATE TEMP TABLE staged (a, b, c, d, e, f)")
+                conn.executemany("INSERT INTO temp.staged VALUES (?, ?, ?, ?, ?, ?)", rows)
+                conn.execute(insert + "SELECT * FROM temp.staged ORDER BY a")
+                conn.execute(bulk.DEFERRED_FTS["contacts"], (base + 1, base + n))
+            else:
+                conn.executemany(insert + "VALUES (?, ?, ?, ?, ?, ?)", rows)
+            conn.execute("DELETE FROM fts_deferred")
             conn.execute("COMMIT")
-            out.append((label, time.perf_counter() - started))
+            out.append((label, time.perf_counter() - started, time.process_time() - cpu))
             conn.close()
     return out
 
@@ -166,11 +192,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--per-row", action="store_true", help="also time the previous row-by-row commit")
     parser.add_argument("--breakdown", action="store_true", help="time the insert without FTS / indexes")
+    parser.add_argument("--preload", type=int, default=0, help="first import this many contacts, untimed")
     args = parser.parse_args(argv)
     template = database(args.scale)
+    scratch = tempfile.TemporaryDirectory()
+    if args.preload:
+        template = preload(template, args.preload, Path(scratch.name))
     sizes = [int(n) for n in args.rows.split(",") if n]
     one = one_insert(template)
-    print(f"\n{args.scale} scale. One contact created alone: total_changes {one['total_changes']}, "
+    contacts_now = connect(template).execute("SELECT COUNT(*) FROM contacts").fetchone()[0]
+    print(f"\n{args.scale} scale, {contacts_now:,} contacts before the import. One contact created alone: total_changes {one['total_changes']}, "
           f"new rows {one['new rows']}")
     print("\ncommit s is the time the write lock is held (wall clock; CPU s beside it: this machine's 2 cores are "
           "shared).\nchanges/contact: sqlite3 total_changes per imported contact, rows staged in TEMP not counted.")
@@ -186,9 +217,10 @@ def main(argv: list[str] | None = None) -> int:
                       f"(load {os.getloadavg()[0]:.1f})", flush=True)
     if args.breakdown:
         for n in sizes:
-            print(f"\nwhere the time goes, {n} rows (executemany, seconds):")
-            for label, seconds in breakdown(template, n):
-                print(f"  {label:<45} {seconds:>7.2f}", flush=True)
+            print(f"\nwhere the time goes: inserting {n} contacts (seconds, wall / CPU)")
+            for label, seconds, cpu in breakdown(template, n):
+                print(f"  {label:<45} {seconds:>7.2f} / {cpu:>5.2f}", flush=True)
+    scratch.cleanup()
     return 0
 
 

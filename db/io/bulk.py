@@ -92,8 +92,11 @@ def create_many(conn: sqlite3.Connection, table: str, values: list[dict], actor:
                 ((stamp, actor.id, table, new_id, records._json(r)) for new_id, r in zip(ids, prepared, strict=True)))
         except BaseException:
             if conn.in_transaction:  # SQLite may have rolled the whole transaction back itself (disk full)
-                conn.execute("ROLLBACK TO create_many")
-                conn.execute("RELEASE create_many")
+                try:
+                    conn.execute("ROLLBACK TO create_many")
+                    conn.execute("RELEASE create_many")
+                except sqlite3.Error:
+                    pass  # the caller's write() rolls everything back and raises the original error
             raise
         conn.execute("RELEASE create_many")
     return ids
@@ -105,12 +108,13 @@ def _which_row(conn: sqlite3.Connection, table: str, into: str, stage: str, base
     record that fails, and name it. Runs only on failure; the caller's savepoint then undoes these rows."""
     params = ", ".join("?" * len(stage.split(", ")))
     rows = conn.execute(f"SELECT {stage} FROM temp.create_many_rows ORDER BY c0").fetchall()
+    row = None
     try:
         conn.executemany(into + f"VALUES ({params})", [tuple(r) for r in rows])
     except sqlite3.IntegrityError as first:
         exc = first
-    done = conn.execute(f"SELECT COUNT(*) FROM {table} WHERE rowid > ?", (base,)).fetchone()[0]
-    return ValidationError("{detail}", field=records._field_of(exc), row=done + 1, detail=str(exc))
+        row = conn.execute(f"SELECT COUNT(*) FROM {table} WHERE rowid > ?", (base,)).fetchone()[0] + 1
+    return ValidationError("{detail}", field=records._field_of(exc), row=row, detail=str(exc))
 
 
 def _defaults(conn: sqlite3.Connection, table: str, fields: list[str]) -> dict:
