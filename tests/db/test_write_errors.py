@@ -117,3 +117,21 @@ def test_messages_are_plain_in_every_language(kind):
 
 def test_every_connection_waits_as_long_as_the_policy_says(conn):
     assert conn.execute("PRAGMA busy_timeout").fetchone()[0] == connection.BUSY_TIMEOUT_MS >= 30_000
+
+
+def test_transactions_begin_and_end_only_in_write():
+    """write() is the one place that maps SQLite's failures and never hides them: no other code may open,
+    commit or roll back a transaction itself (create_many's savepoint lives inside write())."""
+    import re
+
+    from tests.conftest import ROOT
+
+    pattern = re.compile(r"""execute\(\s*f?["'](BEGIN|COMMIT|ROLLBACK(?!\s+TO)|END)\b""", re.IGNORECASE)
+    offenders = []
+    for folder in ("db", "components", "pages"):
+        for path in (ROOT / folder).rglob("*.py"):
+            if path.relative_to(ROOT).as_posix() == "db/core/connection.py":
+                continue
+            text = path.read_text(encoding="utf-8")
+            offenders += [f"{path.relative_to(ROOT)}: {m.group(0)}" for m in pattern.finditer(text)]
+    assert not offenders, offenders
