@@ -151,7 +151,10 @@ def _begin(conn: sqlite3.Connection) -> None:
         except sqlite3.OperationalError as exc:
             if _code(exc) not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
                 raise
-            notice()
+            try:
+                notice()
+            except Exception:  # noqa: BLE001 - a failed notice must not cost the save
+                log.exception("the waiting notice failed")
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS - NOTICE_AFTER_MS}")
             conn.execute("BEGIN IMMEDIATE")
         finally:

@@ -135,3 +135,31 @@ def test_transactions_begin_and_end_only_in_write():
             text = path.read_text(encoding="utf-8")
             offenders += [f"{path.relative_to(ROOT)}: {m.group(0)}" for m in pattern.finditer(text)]
     assert not offenders, offenders
+
+
+def test_a_failing_waiting_notice_does_not_cost_the_save(conn, admin, db_file):
+    import threading
+    import time
+
+    holder, taken = connect(db_file), threading.Event()
+
+    def hold():
+        holder.execute("BEGIN IMMEDIATE")
+        taken.set()
+        time.sleep(0.8)
+        holder.execute("COMMIT")
+
+    def broken_notice():
+        raise RuntimeError("the page went away")
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    assert taken.wait(5)
+    connection.on_wait(broken_notice)
+    try:
+        assert records.create(conn, "contacts", {"first_name": "Saved anyway"}, admin) == 1
+    finally:
+        connection.on_wait(None)
+        thread.join()
+        holder.close()
+    assert conn.execute("PRAGMA busy_timeout").fetchone()[0] == connection.BUSY_TIMEOUT_MS
