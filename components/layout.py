@@ -85,23 +85,17 @@ def open_db() -> sqlite3.Connection:
     path = str(db_path())
     try:
         migrated(path)
-        conn = connect(path)
+        return connect(path)
     except DomainError as err:
         st.error(error_text(err), icon=":material/error:")
         st.stop()
-    on_wait(_waiting_notice)
-    return conn
-
-
-def _waiting_notice() -> None:
-    """Shown when a save waits for someone else's long write (an import): it is not an error, it will save."""
-    st.toast(t("errors.db_waiting"), icon=":material/hourglass_top:")
 
 
 def page_setup(key: str, *, layout: str = "wide") -> PageContext:
     """Config, connection, sign-in, sidebar and access check for page ``key`` (see ``PAGES``)."""
     st.set_page_config(page_title=f"{t('nav.' + key)} · CRM", page_icon=":material/handshake:", layout=layout)
     conn = open_db()
+    on_wait(_waiting_notice)  # a save that must wait for another writer (an import) says so, not an error
     pending = st.session_state.pop("pending_cookie_call", None)
     if pending:
         session.call_route(pending)
@@ -246,3 +240,8 @@ def sign_out(conn: sqlite3.Connection) -> None:
 def show_error(err: DomainError) -> None:
     """A domain error as a readable message in the user's language."""
     st.error(error_text(err), icon=":material/error:")
+
+
+def _waiting_notice() -> None:
+    """Shown when a save waits for someone else's long write (an import): it is not an error, it will save."""
+    st.toast(t("errors.db_waiting"), icon=":material/hourglass_top:")
