@@ -42,7 +42,8 @@ CONTACTS = [  # different fields per record: missing ones take the column defaul
     {"first_name": HOSTILE, "title": "CEO", "lifecycle": "prospect", "company_id": 2, "email": None},
     {"first_name": "Cy", "owner_id": 3, "channel": "email", "tags": ""},
     {"first_name": "Дарья", "last_name": "Иванова", "company_id": 3},
-]
+    {"first_name": "Eve", "title": "Bidi\u202e and bell\x07 and NUL-free\ttab", "tags": "a"},  # whatever the
+]  # write path does to text (records.create's field checks), create_many must do the same
 
 
 @pytest.mark.parametrize("role", ["admin", "manager"])
@@ -55,13 +56,13 @@ def test_rows_and_audit_equal_what_records_create_writes(tmp_path, frozen_clock,
             expected_ids[table] = [records.create(one, table, v, actor) for v in values]
         with write(many):
             assert bulk.create_many(many, table, values, actor) == expected_ids[table]
-    assert expected_ids["contacts"] == [1, 2, 3, 4, 5]
+    assert expected_ids["contacts"] == [1, 2, 3, 4, 5, 6]
     for sql in ("SELECT * FROM companies ORDER BY id", "SELECT * FROM contacts ORDER BY id",
                 "SELECT * FROM audit_log ORDER BY id",
                 "SELECT rowid, name, email, phone, company, tags FROM contacts_fts ORDER BY rowid"):
         assert _dump(many, sql) == _dump(one, sql), sql
     assert _dump(many, "SELECT owner_id FROM contacts ORDER BY id") == [(actor.id,), (actor.id,), (actor.id,), (3,),
-                                                                          (actor.id,)]
+                                                                          (actor.id,), (actor.id,)]
     assert many.execute("SELECT COUNT(*) FROM audit_log WHERE action = 'create' AND entity = 'contacts'"
                         ).fetchone()[0] == len(CONTACTS)
 
@@ -77,6 +78,18 @@ def test_a_failure_part_way_leaves_nothing_of_the_call(conn, admin):
     assert (_dump(conn, "SELECT * FROM contacts"), _dump(conn, "SELECT * FROM audit_log")) == before
     assert conn.execute("SELECT COUNT(*) FROM contacts_fts").fetchone()[0] == 1
     assert not conn.in_transaction
+
+
+@pytest.mark.parametrize("bad", [{"first_name": "Bad", "lifecycle": "bogus"}, {"first_name": None},
+                                 {"first_name": "Orphan", "company_id": 999}])
+def test_a_refused_record_reads_as_records_create_says_it(conn, admin, bad):
+    with pytest.raises(ValidationError) as one:
+        records.create(conn, "contacts", bad, admin)
+    with pytest.raises(ValidationError) as many:
+        bulk.create_many(conn, "contacts", [{"first_name": "Fine"}, bad], admin)
+    assert (many.value.key, many.value.message, many.value.field) == (one.value.key, one.value.message,
+                                                                       one.value.field)
+    assert many.value.row == 2
 
 
 def test_a_caught_failure_keeps_the_callers_other_writes_and_nothing_of_the_batch(conn, admin):

@@ -1,10 +1,15 @@
 """An import in another process: a save made during it waits and succeeds, and a kill -9 part-way through
-leaves no imported row and an intact database. Real processes, real files, real SQLite locks."""
+leaves no imported row and an intact database. Real processes, real files, real SQLite locks.
+
+The test sees that the import is inside its transaction the way another session would: its own
+``BEGIN IMMEDIATE`` finds the write lock taken (and, before a kill, the WAL has grown by the import's
+uncommitted pages)."""
 
 from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -15,40 +20,43 @@ from db.core.permissions import Actor
 from db.crm import contacts
 from tests.conftest import ROOT
 
-# Imports ``n`` contacts through importer.commit (one transaction, create_many in chunks) and prints
-# "inside" once its progress reaches ``at`` (0: the write lock is taken; 0.5 + k / chunks / 2: chunk k written).
 WORKER = r"""
-import sys, time
+import sys
 from db.core.connection import connect
 from db.core.permissions import Actor
-from db.io import importer
+from tests.db.import_support import import_csv, people_csv
 
-path, n, at = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
-conn = connect(path)
+conn = connect(sys.argv[1])
 admin = Actor(conn.execute("SELECT id FROM users WHERE role = 'admin' ORDER BY id").fetchone()[0], "admin")
-planned = [importer.Row(i + 2, {"first_name": f"Imp{i}", "last_name": "Bulk", "email": f"imp{i}@bulk.example",
-                                "phone": f"+4930{5000000 + i}", "tags": "import"}) for i in range(n)]
-told = False
-
-def progress(x):
-    global told
-    if not told and x >= at:
-        told = True
-        print("inside", flush=True)
-
-started = time.perf_counter()
-importer.commit(conn, planned, {}, admin, progress)
-print(f"done {time.perf_counter() - started:.2f}", flush=True)
+print(import_csv(conn, people_csv(int(sys.argv[2])), admin), flush=True)
 """
 
 
-def _start(path, n: int, at: float) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-c", WORKER, str(path), str(n), str(at)], cwd=ROOT,
+def _start(path, n: int) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", WORKER, str(path), str(n)], cwd=ROOT,
                             env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
-    line = proc.stdout.readline().strip()
-    assert line == "inside", (line, proc.stderr.read() if proc.poll() is not None else "")
-    return proc
+
+
+def _lock_taken(path) -> bool:
+    """Whether another connection holds the write lock right now (never waits, never keeps it)."""
+    probe = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        probe.execute("BEGIN IMMEDIATE")
+        probe.execute("ROLLBACK")
+        return False
+    except sqlite3.OperationalError:
+        return True
+    finally:
+        probe.close()
+
+
+def _wait_until(proc, ready, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not ready():
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "the import never got there"
+        time.sleep(0.005)
 
 
 def _imported(c) -> int:
@@ -56,13 +64,14 @@ def _imported(c) -> int:
 
 
 def test_a_save_during_an_import_waits_and_succeeds(seeded, seeded_conn):
-    conn = seeded_conn
-    user = conn.execute("SELECT id, role FROM users WHERE role = 'rep' ORDER BY id").fetchone()
+    conn, path = seeded_conn, seeded[0]
+    user = conn.execute("SELECT id FROM users WHERE role = 'rep' ORDER BY id").fetchone()
     rep = Actor(user["id"], "rep")
     mine = conn.execute("SELECT id, version FROM contacts WHERE owner_id = ? AND deleted_at IS NULL",
                         (rep.id,)).fetchone()
     told = []
-    proc = _start(seeded[0], 40_000, 0.0)  # holds the write lock from here until it commits (~1 s)
+    proc = _start(path, 40_000)
+    _wait_until(proc, lambda: _lock_taken(path))  # the import's transaction has begun
     connection.on_wait(lambda: told.append(time.perf_counter()))
     try:
         started = time.perf_counter()
@@ -75,7 +84,7 @@ def test_a_save_during_an_import_waits_and_succeeds(seeded, seeded_conn):
     assert saved["title"] == "Saved during the import" and saved["version"] == mine["version"] + 1
     assert len(told) == 1 and waited > connection.NOTICE_AFTER_MS / 1000  # it waited, was told once, then saved
     assert _imported(conn) == 40_000
-    print(f"save waited {waited:.2f} s for the import ({out.strip()} s)")
+    print(f"save waited {waited:.2f} s for the import ({out.strip()})")
 
 
 def test_kill_9_mid_import_leaves_nothing_and_an_intact_database(seeded):
@@ -85,11 +94,12 @@ def test_kill_9_mid_import_leaves_nothing_and_an_intact_database(seeded):
     c.close()
     wal = path.with_name(path.name + "-wal")
     wal_before = wal.stat().st_size if wal.exists() else 0
-    proc = _start(path, 16_000, 0.75)  # after 2 of 4 chunks: 10,000 contacts written, not committed
+    proc = _start(path, 30_000)
+    # inside the transaction, with uncommitted pages already written to the WAL
+    _wait_until(proc, lambda: wal.exists() and wal.stat().st_size > wal_before + 1_000_000 and _lock_taken(path))
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=10)
     assert proc.returncode == -signal.SIGKILL
-    assert wal.stat().st_size > wal_before + 1_000_000  # uncommitted pages had reached the disk
     c = connect(path)
     try:
         assert c.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

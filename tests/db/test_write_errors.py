@@ -22,7 +22,8 @@ from db.core.errors import (
     DatabaseWriteFailed,
     DomainError,
 )
-from db.io import bulk, importer
+from db.io import bulk
+from tests.db.import_support import import_csv, people_csv
 
 
 def _state(c) -> tuple:
@@ -49,8 +50,7 @@ def test_disk_full_raises_the_real_error_and_saves_nothing(conn, admin, how):
                 bulk.create_many(conn, "contacts", [{"first_name": f"P{i}", "tags": "t" * 300} for i in range(3000)],
                                  admin)
         else:
-            planned = [importer.Row(n, {"first_name": f"P{n}", "title": "t" * 300}) for n in range(2, 3002)]
-            importer.commit(conn, planned, {}, admin)
+            import_csv(conn, people_csv(3000), admin)
     assert isinstance(err.value.__cause__, sqlite3.OperationalError)
     assert "disk is full" in str(err.value.__cause__)  # the original error, not "cannot rollback"
     assert not conn.in_transaction
