@@ -19,7 +19,7 @@ from components import errors, session
 from components.i18n import LANGUAGES, error_text, t
 from components.text import esc
 from db.core import settings, users
-from db.core.connection import connect, db_path
+from db.core.connection import connect, db_path, on_wait
 from db.core.errors import DomainError
 from db.core.migrations import migrate
 from db.core.permissions import Actor
@@ -112,6 +112,7 @@ def page_setup(key: str, *, layout: str = "wide") -> PageContext:
     errors.install()  # from here on an unexpected error shows an error id, never a traceback
     st.set_page_config(page_title=f"{t('nav.' + key)} · CRM", page_icon=":material/handshake:", layout=layout)
     conn = open_db()
+    on_wait(_waiting_notice)  # a save that must wait for another writer (an import) says so, not an error
     pending = st.session_state.pop("pending_cookie_call", None)
     if pending:
         session.call_route(pending)
@@ -305,3 +306,8 @@ def sign_out_everywhere(conn: sqlite3.Connection, user_id: int) -> None:
 def show_error(err: DomainError) -> None:
     """A domain error as a readable message in the user's language."""
     st.error(error_text(err), icon=":material/error:")
+
+
+def _waiting_notice() -> None:
+    """Shown when a save waits for someone else's long write (an import): it is not an error, it will save."""
+    st.toast(t("errors.db_waiting"), icon=":material/hourglass_top:")

@@ -74,10 +74,52 @@ class AuthError(DomainError):
 
 
 class DatabaseUnavailable(DomainError):
-    """The database file cannot be opened or written; the message says what to do."""
+    """The database file cannot be opened or written.
+
+    The user reads a plain message in their language (no server path, no setup advice: they cannot act on
+    either); ``path`` and ``reason`` ride along for the server log and the command line, where ``str(err)``
+    shows them."""
 
     key = "errors.db_unavailable"
-    template = "Cannot open the database at {path}: {reason}. Set CRM_DB to a writable file path and restart."
+    template = ("The database cannot be opened right now. Try again in a minute; if it keeps happening, tell "
+                "your administrator.")
+
+    def __init__(self, template: str | None = None, *, path: str = "", reason: str = "", **params):
+        self.path = path
+        self.reason = reason
+        super().__init__(template, **params)
+
+    def __str__(self) -> str:
+        detail = ": ".join(p for p in (self.path, self.reason) if p)
+        return f"{self.message} [{detail}]" if detail else self.message
+
+
+class DatabaseBusy(DatabaseUnavailable):
+    """Another change held the write lock for longer than a save waits (``connection.BUSY_TIMEOUT_MS``)."""
+
+    key = "errors.db_busy"
+    template = ("Another large change, such as an import, is still being saved. Nothing was saved; try again in "
+                "a minute.")
+
+
+class DatabaseFull(DatabaseUnavailable):
+    """The disk (or the database's size limit) is full; SQLite has undone the change."""
+
+    key = "errors.db_full"
+    template = "The server has run out of disk space, so nothing was saved. Tell your administrator."
+
+
+class DatabaseReadOnly(DatabaseUnavailable):
+    key = "errors.db_read_only"
+    template = "The database is read-only at the moment, so nothing was saved. Tell your administrator."
+
+
+class DatabaseWriteFailed(DatabaseUnavailable):
+    """Any other failure of the database while saving (I/O error, damaged file, transaction lost)."""
+
+    key = "errors.db_write_failed"
+    template = ("The database could not save the change, so nothing was saved. Try again; if it keeps "
+                "happening, tell your administrator.")
 
 
 class SchemaTooNew(DomainError):

@@ -465,6 +465,29 @@ def m0170_sign_in_throttle(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE sign_in_tickets ADD COLUMN sealed TEXT")
 
 
+# The search row of every contact, for a set-based (re)index: the 0010 trigger's row with NEW. -> contacts.
+CONTACTS_FTS_INSERT = ("INSERT INTO contacts_fts (rowid, name, email, phone, company, tags) "
+                       + _FTS_ROW.replace("NEW.", "contacts.") + " FROM contacts")
+
+
+@migrations(name="0180_contacts_fts_bulk")
+def m0180_contacts_fts_bulk(db: sqlite_utils.Database) -> None:
+    """Let a bulk insert index its new contacts in one statement instead of one FTS insert per row.
+
+    An FTS5 write made from a trigger runs as a nested statement, and FTS5 flushes its pending terms at
+    every statement savepoint: each imported contact became its own tiny index segment (10.5 rows written
+    per contact, half of a 10,000-row import's time under the write lock). ``db.io.bulk.create_many``
+    marks the table in ``fts_deferred`` inside its own savepoint, inserts the rows (the trigger stands
+    aside), indexes them with one INSERT ... SELECT and removes the mark before its savepoint ends: no
+    other connection ever sees a mark, and a crash or rollback takes it away with the rows.
+    """
+    db.execute("CREATE TABLE fts_deferred (tbl TEXT PRIMARY KEY) WITHOUT ROWID")
+    db.execute("DROP TRIGGER contacts_fts_insert")
+    db.execute(f"CREATE TRIGGER contacts_fts_insert AFTER INSERT ON contacts "
+               f"WHEN NOT EXISTS (SELECT 1 FROM fts_deferred WHERE tbl = 'contacts') BEGIN "
+               f"INSERT INTO contacts_fts (rowid, name, email, phone, company, tags) {_FTS_ROW}; END")
+
+
 def known_names() -> set[str]:
     return {m.name for m in migrations._migrations}
 

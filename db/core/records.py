@@ -60,12 +60,16 @@ def audit(conn, actor: Actor, entity: str, entity_id: int, action: str, before: 
 SECRET_FIELDS = {"password_hash"}
 
 
+_ENCODE = json.JSONEncoder(ensure_ascii=False, default=str).encode  # json.dumps' own settings, built once
+
+
 def _json(value: dict | None) -> str | None:
     """Audit payload; secrets are never copied into the log."""
     if value is None:
         return None
-    shown = {k: ("[redacted]" if k in SECRET_FIELDS else v) for k, v in value.items()}
-    return json.dumps(shown, ensure_ascii=False, default=str)
+    if SECRET_FIELDS.isdisjoint(value):
+        return _ENCODE(value)
+    return _ENCODE({k: ("[redacted]" if k in SECRET_FIELDS else v) for k, v in value.items()})
 
 
 def create(conn: sqlite3.Connection, table: str, values: dict, actor: Actor) -> int:

@@ -1,14 +1,130 @@
-"""Create many records at once, inside the caller's open ``with write(conn):`` block."""
+"""Many new records at once: what ``records.create`` does for each, in a few set-based statements.
+
+An import of 10,000 contacts through ``records.create`` held the write lock for seconds, and every other
+save in the team waited behind it. Where the time went, and what ``create_many`` does instead:
+
+- one INSERT per row: a table with triggers needs a statement journal, so every row's statement copied
+  the original of each page it touched (the row's page and a leaf of each of 12 indexes) before changing
+  it: ~50 us a row. The rows are staged in a TEMP table (no triggers, no indexes) and inserted with ONE
+  ``INSERT ... SELECT``, which journals each page once: ~4x less CPU for the contacts insert;
+- the search index: an FTS5 insert made from a trigger flushes a new index segment per row (10.5 rows
+  written per contact); the trigger stands aside (``fts_deferred``, migration 0180) and one statement
+  indexes the new contacts;
+- Python per row (a schema pragma per call, permission and field checks): done once per batch or cheaply.
+"""
 
 from __future__ import annotations
 
 import sqlite3
 
 from db.core import records
-from db.core.permissions import Actor
+from db.core.connection import now, write
+from db.core.errors import ValidationError
+from db.core.migrations import CONTACTS_FTS_INSERT
+from db.core.permissions import Actor, check_write
+from db.core.text import scrub
+
+# Tables whose per-row search-index trigger stands aside while create_many inserts (see migration 0180),
+# and the one statement that indexes the new rows instead (bound: first id, last id).
+DEFERRED_FTS = {"contacts": CONTACTS_FTS_INSERT + " WHERE contacts.id BETWEEN ? AND ?"}
 
 
 def create_many(conn: sqlite3.Connection, table: str, values: list[dict], actor: Actor) -> list[int]:
-    """The same as ``records.create`` for each dict (audit, permissions, versions); a placeholder loop that
-    the fast version from the bulk branch replaces."""
-    return [records.create(conn, table, v, actor) for v in values]
+    """Insert one record per dict of ``values`` into ``table`` and audit each; returns the new ids in order.
+
+    The same result as ``records.create(conn, table, v, actor)`` for each ``v`` in turn: the same ids,
+    column defaults for missing fields, owner defaulted to ``actor``, ``version`` 1, ``created_at`` /
+    ``updated_at`` / ``updated_by``, the permission check per record and one ``create`` audit row per
+    record with the same payload; only the timestamps are one instant for the whole batch.
+
+    Call it inside the caller's ``with write(conn):`` block: it joins that transaction (it opens one only
+    when called outside any) and never commits. It is all or nothing by itself too (a savepoint): on any
+    error no record of this call remains, and the error is raised (a ``ValidationError`` whose ``row`` is
+    the 1-based position in ``values`` for a constraint failure, as ``records.create`` raises for one).
+    """
+    if not values:
+        return []
+    cols = records.columns(conn, table)
+    allowed = cols - records.SYSTEM_COLUMNS
+    has_owner = "owner_id" in cols
+    prepared: list[dict] = []
+    names: dict[str, None] = {}  # every field any record sets, in first-seen order
+    for position, given in enumerate(values, start=1):
+        unknown = set(given) - allowed
+        if unknown:
+            raise ValidationError("Unknown field(s): {names}", field=sorted(unknown)[0], row=position,
+                                  key="errors.unknown_fields", names=", ".join(sorted(unknown)))
+        record = {k: scrub(v) if isinstance(v, str) else v for k, v in given.items()}
+        if has_owner and record.get("owner_id") is None and actor.id is not None:
+            record["owner_id"] = actor.id
+        check_write(actor, table, record, "create")
+        prepared.append(record)
+        names.update(dict.fromkeys(record))
+    fields = list(names)
+    defaults = _defaults(conn, table, fields)
+    stamp = now()
+    with write(conn):
+        conn.execute("SAVEPOINT create_many")
+        try:
+            base = conn.execute(f"SELECT COALESCE(MAX(rowid), 0) FROM {table}").fetchone()[0]
+            ids = list(range(base + 1, base + 1 + len(prepared)))
+            width = len(fields) + 5
+            stage = ", ".join(f"c{i}" for i in range(width))
+            conn.execute("DROP TABLE IF EXISTS temp.create_many_rows")
+            conn.execute(f"CREATE TEMP TABLE create_many_rows ({stage})")  # untyped: values stay as bound
+            conn.executemany(f"INSERT INTO temp.create_many_rows VALUES ({', '.join('?' * width)})", (
+                (new_id, *[r[n] if n in r else defaults[n] for n in fields], stamp, stamp, actor.id, 1)
+                for new_id, r in zip(ids, prepared, strict=True)))
+            into = f"INSERT INTO {table} (id, {', '.join(fields)}, created_at, updated_at, updated_by, version) "
+            index = DEFERRED_FTS.get(table)
+            if index:
+                conn.execute("INSERT INTO fts_deferred (tbl) VALUES (?)", (table,))
+            try:
+                conn.execute(into + f"SELECT {stage} FROM temp.create_many_rows ORDER BY c0")
+            except sqlite3.IntegrityError as exc:
+                raise _which_row(conn, table, into, stage, base, exc) from exc
+            conn.execute("DROP TABLE temp.create_many_rows")
+            if index:
+                conn.execute(index, (ids[0], ids[-1]))
+                conn.execute("DELETE FROM fts_deferred WHERE tbl = ?", (table,))
+            conn.executemany(
+                "INSERT INTO audit_log (at, user_id, entity, entity_id, action, before, after) "
+                "VALUES (?, ?, ?, ?, 'create', NULL, ?)",
+                ((stamp, actor.id, table, new_id, records._json(r)) for new_id, r in zip(ids, prepared, strict=True)))
+        except BaseException:
+            if conn.in_transaction:  # SQLite may have rolled the whole transaction back itself (disk full)
+                try:
+                    conn.execute("ROLLBACK TO create_many")
+                    conn.execute("RELEASE create_many")
+                except sqlite3.Error:
+                    pass  # the caller's write() rolls everything back and raises the original error
+            raise
+        conn.execute("RELEASE create_many")
+    return ids
+
+
+def _which_row(conn: sqlite3.Connection, table: str, into: str, stage: str, base: int,
+               exc: sqlite3.IntegrityError) -> ValidationError:
+    """The set-based insert failed as a whole (nothing of it stays): insert row by row to find the first
+    record that fails, and name it. Runs only on failure; the caller's savepoint then undoes these rows."""
+    params = ", ".join("?" * len(stage.split(", ")))
+    rows = conn.execute(f"SELECT {stage} FROM temp.create_many_rows ORDER BY c0").fetchall()
+    row = None
+    try:
+        conn.executemany(into + f"VALUES ({params})", [tuple(r) for r in rows])
+    except sqlite3.IntegrityError as first:
+        exc = first
+        row = conn.execute(f"SELECT COUNT(*) FROM {table} WHERE rowid > ?", (base,)).fetchone()[0] + 1
+    err = records._integrity(exc)
+    err.row = row
+    return err
+
+
+def _defaults(conn: sqlite3.Connection, table: str, fields: list[str]) -> dict:
+    """Each field's column default (what SQLite stores when an INSERT leaves the column out), so records
+    that set different fields can share one statement. The expressions come from the schema, not callers."""
+    out = {}
+    for name, default in conn.execute("SELECT name, dflt_value FROM pragma_table_info(?)", (table,)):
+        if name in fields:
+            out[name] = None if default is None else conn.execute(f"SELECT {default}").fetchone()[0]
+    return out

@@ -23,7 +23,7 @@ __all__ = ["EXCEL", "MAX_BYTES", "MAX_ROWS", "NOTE", "TARGETS", "POLICIES", "Pla
            "change_token", "choice_values", "commit", "known_values", "guess_mapping", "label", "plan", "read"]
 
 POLICIES = ("merge", "first", "all")  # rows that repeat an earlier row of the file: merge, keep the first, all
-_CHUNK = 1000
+_CHUNK = 5000  # records per bulk statement (db/io/bulk.py)
 
 
 @dataclass
@@ -391,7 +391,7 @@ def commit(conn: sqlite3.Connection, planned: Plan, choices: dict[int, str], act
         for start in range(0, len(creates), _CHUNK):
             chunk = creates[start:start + _CHUNK]
             ids = _guarded(lambda chunk=chunk: bulk.create_many(conn, table, [{**base, **r.values} for r in chunk],
-                                                                actor), chunk[0].line)
+                                                                actor), [r.line for r in chunk])
             notes += [(new_id, r) for new_id, r in zip(ids, chunk, strict=True) if r.note]
             done["created"] += len(ids)
             if progress:
@@ -400,7 +400,7 @@ def commit(conn: sqlite3.Connection, planned: Plan, choices: dict[int, str], act
             current = records.get(conn, table, r.duplicate_of)
             changes = {k: v for k, v in r.values.items() if v not in (None, "")}
             _guarded(lambda r=r, current=current, changes=changes: records.update(
-                conn, table, r.duplicate_of, current["version"], changes, actor), r.line)
+                conn, table, r.duplicate_of, current["version"], changes, actor), [r.line])
             done["updated"] += 1
             if r.note:
                 notes.append((r.duplicate_of, r))
@@ -410,20 +410,21 @@ def commit(conn: sqlite3.Connection, planned: Plan, choices: dict[int, str], act
                        "ends_at": stamp, "done": 1, "done_at": stamp, "duration_min": 0} for record_id, r in notes]
         for start in range(0, len(activities), _CHUNK):
             done["notes"] += len(_guarded(lambda start=start: bulk.create_many(
-                conn, "activities", activities[start:start + _CHUNK], actor), notes[start][1].line))
+                conn, "activities", activities[start:start + _CHUNK], actor),
+                [r.line for _, r in notes[start:start + _CHUNK]]))
     if progress:
         progress(1.0)
     return done
 
 
-def _guarded(action: Callable, line: int):
-    """Run one write; a domain error becomes a message at the line it concerns (nothing is written)."""
+def _guarded(action: Callable, lines: list[int]):
+    """Run one write of the records from ``lines`` of the file; a domain error becomes a message at the line
+    it concerns (a bulk write names the failing record by its position in the batch). Nothing is written."""
     try:
         return action()
-    except ValidationError as err:
-        raise ValidationError("Line {n}: {detail}", field="file", key="import.err_line",
-                              n=err.row or line, detail=err.message) from None
     except DomainError as err:
+        row = getattr(err, "row", None)
+        line = lines[row - 1] if isinstance(err, ValidationError) and row and row <= len(lines) else lines[0]
         raise ValidationError("Line {n}: {detail}", field="file", key="import.err_line", n=line,
                               detail=err.message) from None
 
