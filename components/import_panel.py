@@ -9,7 +9,7 @@ import json
 
 import streamlit as st
 
-from components.i18n import error_text, t
+from components.i18n import error_text, number, t
 from components.layout import PageContext
 from components.text import esc
 from db.core import users
@@ -41,8 +41,9 @@ def render_import(ctx: PageContext, table: str = "contacts") -> None:
             st.success(", ".join([t("import.done", created=done["created"]), *parts]) + ".",  # text-safe: counts
                        icon=":material/check_circle:")
         round_ = st.session_state.get(f"imp_{table}_round", 0)
+        limits = t("import.file_help", mb=import_read.MAX_MB, rows=number(import_read.MAX_ROWS, ctx.lang))
         upload = st.file_uploader(t("import.file"), type=["csv", "tsv", "txt", "xlsx", "xlsm"],
-                                  key=f"imp_{table}_file_{round_}", help=t("import.file_help"))
+                                  key=f"imp_{table}_file_{round_}", help=limits)
         if upload is None:
             st.caption(t("import.help"))
             return

@@ -15,8 +15,9 @@ from datetime import date, datetime, time
 from db.core.errors import ValidationError
 from db.io.export import restore
 
-MAX_ROWS = 50_000
-MAX_BYTES = 20 * 1024 * 1024
+MAX_ROWS = 100_000
+MAX_MB = 50  # as .streamlit/config.toml's server.maxUploadSize
+MAX_BYTES = MAX_MB * 1024 * 1024
 EXCEL = "Excel"
 log = logging.getLogger(__name__)
 # Offered when the user overrides the detected encoding (Python codec names; LABELS says how they show).
@@ -85,7 +86,7 @@ def read(raw: bytes, filename: str = "", encoding: str | None = None) -> Table:
 
 def _read(raw: bytes, filename: str, encoding: str | None) -> Table:
     if len(raw) > MAX_BYTES:
-        raise ValidationError("The file is larger than 20 MB.", field="file", key="import.err_size")
+        raise ValidationError("The file is larger than {mb} MB.", field="file", key="import.err_size", mb=MAX_MB)
     if not raw.strip():
         raise ValidationError("The file is empty.", field="file", key="import.err_empty")
     if raw[:4] == b"PK\x03\x04" or filename.lower().endswith((".xlsx", ".xlsm")):

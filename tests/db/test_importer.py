@@ -4,6 +4,7 @@ companies matched and created, nothing dropped, Excel formulas, the export's CSV
 import csv
 import io
 import time
+from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
@@ -510,3 +511,14 @@ def test_no_company_is_created_for_skipped_or_bad_rows(conn, admin):
     done = importer.commit(conn, planned, {2: "skip"}, admin, skip_bad=True)
     assert done["companies"] == 1
     assert [r[0] for r in conn.execute("SELECT name FROM companies")] == ["Kept Co"]
+
+
+def test_the_upload_limit_and_the_import_limit_agree():
+    """The page refuses nothing the importer would take: a 100,000-row file fits both limits."""
+    import tomllib
+
+    from db.io import import_read
+
+    config = tomllib.loads((Path(__file__).resolve().parents[2] / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["maxUploadSize"] == import_read.MAX_MB
+    assert import_read.MAX_ROWS >= 100_000
