@@ -68,11 +68,13 @@ def test_a_killed_backup_is_never_listed(seeded, tmp_path):
             "print('ready', flush=True)\n"
             "while True:\n"
             "    made = backup.create(c, Path(sys.argv[1]), SYSTEM, keep=None)\n"
-            "    previous and previous.unlink(); previous = made\n")
+            "    previous and previous.unlink(); previous = made\n"
+            "    print('made', flush=True)\n")
     for delay in (0.005, 0.03, 0.08):
         proc = subprocess.Popen([sys.executable, "-c", code, str(folder)], cwd=ROOT, stdout=subprocess.PIPE)
         assert proc.stdout.readline() == b"ready\n"
-        time.sleep(delay)
+        assert proc.stdout.readline() == b"made\n"  # one complete backup exists whatever the machine's load
+        time.sleep(delay)  # then kill at a moment inside a later backup (or between two)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         proc.stdout.close()
