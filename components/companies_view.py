@@ -130,7 +130,7 @@ def render_company(ctx: PageContext, company_id: int) -> None:
 def _company_figures(ctx: PageContext, company_id: int) -> None:
     f = customer_kpi.company_figures(ctx.conn, company_id)
     shown = [("kpi.revenue", money(f["revenue"], ctx.lang), t("kpi.revenue_help")),
-             ("companies.open_deals", f"{number(f['open_deals'], ctx.lang)} · {money(f['pipeline'], ctx.lang)}",
+             ("companies.open_deals", (f"{number(f['open_deals'], ctx.lang)} · {money(f['pipeline'], ctx.lang)}" if f["open_deals"] else "0"),
               t("companies.open_deals_help")),
              ("companies.contacts", number(f["contacts"], ctx.lang), None),
              ("companies.last_activity", day(f["last_activity"], ctx.lang), t("companies.last_activity_help")),

@@ -93,7 +93,7 @@ def render_next_step(ctx: PageContext, key: str, link: dict) -> None:
     with st.container(border=True, key=f"{key}_next_step"):
         left, right = st.columns([4, 1], vertical_alignment="center")
         left.markdown(step_line(step, zone(ctx), ctx.lang))
-        if not st.session_state.get(f"{key}_ns_open"):
+        if not st.session_state.get(f"{key}_ns_open") or st.session_state.get(f"{key}_ns_offered"):
             if right.button(t("followup.schedule"), key=f"{key}_ns_button", icon=":material/event:",
                             type="secondary" if step else "primary", width="stretch"):
                 open_form(key, prefill(ctx))
@@ -102,32 +102,48 @@ def render_next_step(ctx: PageContext, key: str, link: dict) -> None:
             render_plan_form(ctx, key, link)
 
 
-def render_plan_form(ctx: PageContext, key: str, link: dict) -> int | None:
-    """Kind, subject, day and time (the person's zone), assignee; saves one activity linked to ``link``."""
+def render_offered(ctx: PageContext, key: str, link: dict) -> None:
+    """The plan form when it was offered by ``offer_next_step``: call this where the user logged the call, so the
+    offer appears where they are looking, not at the top of a scrolled page (the header keeps its button)."""
+    if st.session_state.get(f"{key}_ns_open") and st.session_state.get(f"{key}_ns_offered"):
+        with st.container(border=True, key=f"{key}_ns_offer"):
+            render_plan_form(ctx, key, link, narrow=True)
+
+
+def render_plan_form(ctx: PageContext, key: str, link: dict, *, narrow: bool = False) -> int | None:
+    """Kind, subject, day and time (the person's zone), assignee; saves one activity linked to ``link``.
+    ``narrow``: the fields stacked, for a side column."""
     if st.session_state.get(f"{key}_ns_offered"):
         st.success(t("followup.offered"), icon=":material/check:")
     people = assignable(ctx)
     if st.session_state.get(f"{key}_ns_owner") not in people:
         st.session_state[f"{key}_ns_owner"] = ctx.user["id"]
     with st.form(f"{key}_ns_form", border=False):
-        c1, c2 = st.columns([1, 2])
+        if narrow:
+            c1 = c2 = st.container()
+            c3, c4 = st.columns(2)
+            c5 = st.container()
+        else:
+            c1, c2 = st.columns([1, 2])
+            c3, c4, c5 = st.columns([1, 1, 1.4])
         kind = c1.selectbox(t("followup.kind"), activities.PLANNED, key=f"{key}_ns_kind",
                             format_func=lambda k: t(f"kinds.{k}"))
         subject = c2.text_input(t("followup.subject"), key=f"{key}_ns_subject", max_chars=200)
-        c3, c4, c5 = st.columns([1, 1, 1.4])
         day = c3.date_input(t("followup.day"), key=f"{key}_ns_day", format=date_format(), min_value=date(2000, 1, 1))
         at = c4.time_input(t("followup.time"), key=f"{key}_ns_at", step=900)
         owner = c5.selectbox(t("followup.assignee"), list(people), key=f"{key}_ns_owner",
                              format_func=lambda u: people.get(u, ""), disabled=len(people) == 1)
         st.caption(t("followup.zone", zone=esc(zone(ctx))))
-        b1, b2, _ = st.columns([1, 1, 2])
-        save = b1.form_submit_button(t("followup.save"), type="primary", icon=":material/event_available:",
-                                     width="stretch")
+        b1, b2, _ = st.columns([3, 2, 0.01] if narrow else [1, 1, 2])
+        save = b1.form_submit_button(t("followup.save"), type="primary", width="stretch",
+                                     icon=None if narrow else ":material/event_available:")
         cancel = b2.form_submit_button(t("followup.cancel"), width="stretch")
     if cancel:
         close_form(key)
         st.rerun()
-    if save:
+    if save and (day is None or at is None):
+        st.error(t("followup.err_when"))
+    elif save:
         try:
             new_id = activities.schedule_next(ctx.conn, kind=kind, subject=subject or "",
                                               wall=datetime.combine(day, at), tz=zone(ctx), owner_id=owner,
@@ -146,6 +162,7 @@ def render_log_form(ctx: PageContext, key: str, *, contact_id: int | None = None
                     company_id: int | None = None) -> None:
     """Log a note, call, meeting, complaint or comment on a contact or a company; after a call or a meeting the
     plan form of record ``key`` opens pre-filled (the next step is offered, not forced)."""
+    render_offered(ctx, key, {"contact_id": contact_id} if contact_id is not None else {"company_id": company_id})
     with st.form(f"{key}_log", clear_on_submit=True, border=True):
         st.subheader(t("record.log"), anchor=False)
         kind = st.segmented_control(t("record.kind"), timeline.ADDABLE, default="note",

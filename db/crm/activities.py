@@ -266,14 +266,21 @@ def next_step(conn: sqlite3.Connection, *, at: str | None = None, **link) -> dic
     field, value = next((k, v) for k, v in link.items() if k in LINKS)
     at = at or now()
     marks = ",".join("?" * len(PLANNED))
+    # A company's next step is also one planned with its people or on its deals.
+    which, head = f"a.{field} = ?", [value]
+    if field == "company_id":
+        which = ("a.id IN (SELECT id FROM activities WHERE company_id = ? UNION SELECT a2.id FROM activities a2 JOIN "
+                 "contacts c2 ON c2.id = a2.contact_id WHERE c2.company_id = ? UNION SELECT a3.id FROM activities a3 "
+                 "JOIN deals d3 ON d3.id = a3.deal_id WHERE d3.company_id = ?)")
+        head = [value] * 3
     sql = ("SELECT a.id, a.version, a.kind, a.subject, COALESCE(a.due_at, a.starts_at) AS at, a.owner_id, "
            "u.name AS owner FROM activities a LEFT JOIN users u ON u.id = a.owner_id "
-           f"WHERE a.{field} = ? AND a.done = 0 AND a.deleted_at IS NULL AND a.kind IN ({marks}) "
+           f"WHERE {which} AND a.done = 0 AND a.deleted_at IS NULL AND a.kind IN ({marks}) "
            "AND COALESCE(a.due_at, a.starts_at) IS NOT NULL ")
     ahead = rows(conn, sql + "AND COALESCE(a.due_at, a.starts_at) >= ? ORDER BY at LIMIT 1",
-                 [value, *PLANNED, at])
+                 [*head, *PLANNED, at])
     if ahead:
         return {**ahead[0], "overdue": False}
     late = rows(conn, sql + "AND COALESCE(a.due_at, a.starts_at) < ? ORDER BY at DESC LIMIT 1",
-                [value, *PLANNED, at])
+                [*head, *PLANNED, at])
     return {**late[0], "overdue": True} if late else None

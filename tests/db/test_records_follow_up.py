@@ -141,3 +141,21 @@ def test_logging_on_a_company_needs_the_company(conn, admin, world):
         timeline.add(conn, None, "note", "x", admin, company_id=999999)
     cid = timeline.add(conn, None, "comment", "A comment on the company", admin, company_id=world["co"])
     assert records.get(conn, "comments", cid)["entity"] == "companies"
+
+
+def test_a_company_next_step_includes_its_people_and_deals(conn, admin, world):
+    deal = records.create(conn, "deals", {"title": "D", "company_id": world["co"], "pipeline_id": world["pipeline"],
+                                          "stage_id": world["stage"], "amount": 1}, admin)
+
+    def plan(day, **link):
+        return activities.schedule_next(conn, kind="call", subject=day, wall=datetime.fromisoformat(day), tz="UTC",
+                                        owner_id=admin.id, actor=admin, **link)
+
+    plan("2030-01-05 10:00", contact_id=world["eve"])  # another company's person
+    assert activities.next_step(conn, company_id=world["co"], at="2030-01-01 00:00:00") is None
+    on_deal = plan("2030-01-04 10:00", deal_id=deal)
+    assert activities.next_step(conn, company_id=world["co"], at="2030-01-01 00:00:00")["id"] == on_deal
+    with_bo = plan("2030-01-03 10:00", contact_id=world["bo"])
+    assert activities.next_step(conn, company_id=world["co"], at="2030-01-01 00:00:00")["id"] == with_bo
+    own = plan("2030-01-02 10:00", company_id=world["co"])
+    assert activities.next_step(conn, company_id=world["co"], at="2030-01-01 00:00:00")["id"] == own
