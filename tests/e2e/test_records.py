@@ -84,3 +84,19 @@ def test_record_screenshots(signed_in, server, db):
     wait_idle(page)
     page.get_by_role("button", name="Save next step").wait_for()
     shot(page, "record_company_plan_form")
+
+
+def test_grid_has_read_only_mail_and_call_columns_beside_the_editable_ones(signed_in, db):
+    from tests.e2e.harness import open_page
+
+    page = signed_in
+    open_page(page, "Contacts")
+    page.locator("#glide-cell-6-0").wait_for(state="attached")
+    page.wait_for_timeout(800)
+    # Column order: row marker, ✓, ↗, first name, last name, email, ✉, phone, ☎ (the canvas's accessible copy).
+    cells = [page.locator(f"#glide-cell-{c}-0").inner_text().strip() for c in (5, 6, 7, 8)]
+    email, phone = cells[0], cells[2]
+    # The accessible copy carries the link's href (the canvas paints ✉ / ☎).
+    assert "@" in email and cells[1] == f"mailto:{quote(email, safe='@')}"
+    assert cells[3] == (f"tel:{phone}" if phone.startswith("+") else "")
+    shot(page, "contacts_grid_links")
