@@ -138,7 +138,7 @@ def _company_figures(ctx: PageContext, company_id: int) -> None:
              ("kpi.nps", number(f["nps"], ctx.lang, 0) if f["nps"] is not None else "—", t("companies.nps_help"))]
     cols = st.columns(3) + st.columns(3)
     for col, (label, value, help_text) in zip(cols, shown, strict=False):
-        col.metric(t(label), value, help=help_text, border=True)
+        col.metric(t(label), value, help=help_text, border=True)  # text-safe: numbers and our own t() strings
 
 
 def _company_timeline(ctx: PageContext, company_id: int) -> None:
@@ -160,4 +160,4 @@ def _company_timeline(ctx: PageContext, company_id: int) -> None:
         if b2.button(t("companies.older"), key=f"{page_key}_next", disabled=not more, icon=":material/chevron_right:"):
             st.session_state[page_key] = page_no + 1
             st.rerun()
-        b3.caption(t("companies.page", n=page_no + 1))
+        b3.caption(t("companies.page", n=page_no + 1))  # text-safe: a page number

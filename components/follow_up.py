@@ -92,7 +92,7 @@ def render_next_step(ctx: PageContext, key: str, link: dict) -> None:
     step = activities.next_step(ctx.conn, **link)
     with st.container(border=True, key=f"{key}_next_step"):
         left, right = st.columns([4, 1], vertical_alignment="center")
-        left.markdown(step_line(step, zone(ctx), ctx.lang))
+        left.markdown(step_line(step, zone(ctx), ctx.lang))  # text-safe: step_line escapes the subject and owner
         if not st.session_state.get(f"{key}_ns_open") or st.session_state.get(f"{key}_ns_offered"):
             if right.button(t("followup.schedule"), key=f"{key}_ns_button", icon=":material/event:",
                             type="secondary" if step else "primary", width="stretch"):
