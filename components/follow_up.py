@@ -80,6 +80,8 @@ def step_line(step: dict | None, tz: str, lang: str) -> str:
     when = moment(activities.utc_to_local(step["at"], tz), lang)
     line = (f"{ICONS.get(step['kind'], '')} **{t('followup.next')}** · {t('kinds.' + step['kind'])} · "
             f"{esc(step['subject'])} · {when}")
+    if step.get("contact"):  # on a company: with whom
+        line += f" · {t('followup.with', name=esc(step['contact']))}"
     if step.get("owner"):
         line += f" · {esc(step['owner'])}"
     if step["overdue"]:

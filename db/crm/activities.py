@@ -273,9 +273,11 @@ def next_step(conn: sqlite3.Connection, *, at: str | None = None, **link) -> dic
                  "contacts c2 ON c2.id = a2.contact_id WHERE c2.company_id = ? UNION SELECT a3.id FROM activities a3 "
                  "JOIN deals d3 ON d3.id = a3.deal_id WHERE d3.company_id = ?)")
         head = [value] * 3
+    person = ("NULL" if field == "contact_id" else
+              "NULLIF(TRIM(COALESCE(c.first_name, '') || ' ' || COALESCE(c.last_name, '')), '')")
     sql = ("SELECT a.id, a.version, a.kind, a.subject, COALESCE(a.due_at, a.starts_at) AS at, a.owner_id, "
-           "u.name AS owner FROM activities a LEFT JOIN users u ON u.id = a.owner_id "
-           f"WHERE {which} AND a.done = 0 AND a.deleted_at IS NULL AND a.kind IN ({marks}) "
+           f"u.name AS owner, {person} AS contact FROM activities a LEFT JOIN users u ON u.id = a.owner_id "
+           f"LEFT JOIN contacts c ON c.id = a.contact_id WHERE {which} AND a.done = 0 AND a.deleted_at IS NULL AND a.kind IN ({marks}) "
            "AND COALESCE(a.due_at, a.starts_at) IS NOT NULL ")
     ahead = rows(conn, sql + "AND COALESCE(a.due_at, a.starts_at) >= ? ORDER BY at LIMIT 1",
                  [*head, *PLANNED, at])

@@ -156,6 +156,7 @@ def test_a_company_next_step_includes_its_people_and_deals(conn, admin, world):
     on_deal = plan("2030-01-04 10:00", deal_id=deal)
     assert activities.next_step(conn, company_id=world["co"], at="2030-01-01 00:00:00")["id"] == on_deal
     with_bo = plan("2030-01-03 10:00", contact_id=world["bo"])
-    assert activities.next_step(conn, company_id=world["co"], at="2030-01-01 00:00:00")["id"] == with_bo
+    step = activities.next_step(conn, company_id=world["co"], at="2030-01-01 00:00:00")
+    assert step["id"] == with_bo and step["contact"] == "Bo"  # the company record says with whom
     own = plan("2030-01-02 10:00", company_id=world["co"])
     assert activities.next_step(conn, company_id=world["co"], at="2030-01-01 00:00:00")["id"] == own
