@@ -5,16 +5,19 @@ from __future__ import annotations
 import streamlit as st
 
 from components import grid
+from components.contact_record import render_entries
 from components.export import export_buttons
+from components.follow_up import render_log_form, render_next_step
 from components.history import render_history
-from components.i18n import error_text, money, t
+from components.i18n import day, error_text, money, number, percent, t
 from components.import_panel import render_import
 from components.layout import PageContext, nav_link, show_error
 from components.new_record import page_header
 from components.saved_views import apply_from_url, render_save
 from components.text import esc
+from db.analytics import customer_kpi
 from db.core.errors import ConflictError, DomainError, ValidationError
-from db.crm import companies, contacts
+from db.crm import companies, contacts, timeline
 
 KEY = "companies_grid"
 
@@ -79,6 +82,8 @@ def render_companies(ctx: PageContext) -> None:
 
 
 def render_company(ctx: PageContext, company_id: int) -> None:
+    """The company record, like the customer record: figures, next step, one timeline with logging, the people,
+    deals, notes and history."""
     nav_link(ctx, "companies", label=t("companies.back"), icon=":material/arrow_back:")
     try:
         company = companies.detail(ctx.conn, company_id)
@@ -88,8 +93,17 @@ def render_company(ctx: PageContext, company_id: int) -> None:
     st.title(esc(company["name"]))
     st.caption(" · ".join(filter(None, [esc(company["industry"] or ""), esc(company["city"] or ""),
                                         esc(company["country"] or ""), esc(company["owner"] or "")])))
-    people, deals_tab, notes, history = st.tabs([t("companies.contacts"), t("nav.deals"), t("companies.notes"),
-                                                 t("history.tab")])
+    key = f"company_{company_id}"
+    render_next_step(ctx, key, {"company_id": company_id})
+    _company_figures(ctx, company_id)
+    time_tab, people, deals_tab, notes, history = st.tabs([t("record.timeline"), t("companies.contacts"),
+                                                           t("nav.deals"), t("companies.notes"), t("history.tab")])
+    with time_tab:
+        left, right = st.columns([2, 1], gap="large")
+        with right:
+            render_log_form(ctx, key, company_id=company_id)
+        with left:
+            _company_timeline(ctx, company_id)
     with people:
         for p in company["people"]:
             nav_link(ctx, "contacts", label=" · ".join(filter(None, [f"{esc(p['first_name'])} {esc(p['last_name'])}", esc(p["title"])])),
@@ -111,3 +125,39 @@ def render_company(ctx: PageContext, company_id: int) -> None:
             st.caption(t("record.empty"))
     with history:
         render_history(ctx, "companies", company_id)
+
+
+def _company_figures(ctx: PageContext, company_id: int) -> None:
+    f = customer_kpi.company_figures(ctx.conn, company_id)
+    shown = [("kpi.revenue", money(f["revenue"], ctx.lang), t("kpi.revenue_help")),
+             ("companies.open_deals", (f"{number(f['open_deals'], ctx.lang)} · {money(f['pipeline'], ctx.lang)}" if f["open_deals"] else "0"),
+              t("companies.open_deals_help")),
+             ("companies.contacts", number(f["contacts"], ctx.lang), None),
+             ("companies.last_activity", day(f["last_activity"], ctx.lang), t("companies.last_activity_help")),
+             ("kpi.csat", percent(f["csat"], ctx.lang), t("companies.csat_help")),
+             ("kpi.nps", number(f["nps"], ctx.lang, 0) if f["nps"] is not None else "—", t("companies.nps_help"))]
+    cols = st.columns(3) + st.columns(3)
+    for col, (label, value, help_text) in zip(cols, shown, strict=False):
+        col.metric(t(label), value, help=help_text, border=True)  # text-safe: numbers and our own t() strings
+
+
+def _company_timeline(ctx: PageContext, company_id: int) -> None:
+    """One page of the company's timeline (its own, its contacts' and its deals' entries), with a pager."""
+    kinds = st.pills(t("record.show"), timeline.COMPANY_KINDS, selection_mode="multi", key=f"co_tl_kinds_{company_id}",
+                     format_func=lambda k: t(f"kinds.{k}"))
+    page_key = f"co_tl_page_{company_id}_{','.join(kinds or [])}"
+    page_no = st.session_state.get(page_key, 0)
+    entries, more = timeline.company_timeline(ctx.conn, company_id, kinds or None, limit=timeline.PAGE,
+                                              offset=page_no * timeline.PAGE)
+    if not entries:
+        st.caption(t("record.empty"))
+    render_entries(ctx, entries)
+    if page_no or more:
+        b1, b2, b3 = st.columns([1, 1, 3], vertical_alignment="center")
+        if b1.button(t("companies.newer"), key=f"{page_key}_prev", disabled=page_no == 0, icon=":material/chevron_left:"):
+            st.session_state[page_key] = page_no - 1
+            st.rerun()
+        if b2.button(t("companies.older"), key=f"{page_key}_next", disabled=not more, icon=":material/chevron_right:"):
+            st.session_state[page_key] = page_no + 1
+            st.rerun()
+        b3.caption(t("companies.page", n=page_no + 1))  # text-safe: a page number

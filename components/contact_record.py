@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components.follow_up import render_log_form, render_next_step
 from components.history import render_history
 from components.i18n import error_text, moment, money, number, percent, t
 from components.layout import PageContext, nav_link, show_error
+from components.links import link_markdown, mail_href, tel_href
 from components.text import esc
 from db.analytics import customer_kpi
 from db.core.errors import ConflictError, DomainError
@@ -31,6 +33,8 @@ def render_record(ctx: PageContext, contact_id: int) -> None:
              esc(person["title"]) if person["title"] else None, t("record.owner", name=esc(person["owner"] or "—")),
              t("record.segment", abc=esc(person["abc_profit"] or "—"), rfm=esc(person["rfm"] or "—"))]
     st.caption(" · ".join(f for f in facts if f))
+    _reach(person)
+    render_next_step(ctx, record_key(contact_id), {"contact_id": contact_id})
     _figures(ctx, contact_id)
     tab_time, tab_details, tab_history = st.tabs([t("record.timeline"), t("record.details"), t("history.tab")])
     with tab_time:
@@ -39,6 +43,25 @@ def render_record(ctx: PageContext, contact_id: int) -> None:
         _details(ctx, person)
     with tab_history:
         render_history(ctx, "contacts", contact_id)
+
+
+def record_key(contact_id: int) -> str:
+    return f"contact_{contact_id}"
+
+
+def _reach(person: dict) -> None:
+    """Email and phone as mailto:/tel: links, with a copy button (st.code) for each."""
+    parts = [link_markdown(":material/mail:", person["email"], mail_href(person["email"])),
+             link_markdown(":material/call:", person["phone"], tel_href(person["phone"]))]
+    parts = [p for p in parts if p]
+    if not parts:
+        return
+    left, right = st.columns([5, 1], vertical_alignment="center")
+    left.markdown(" &nbsp;·&nbsp; ".join(parts))  # text-safe: link_markdown escapes the text
+    with right.popover(t("record.copy"), icon=":material/content_copy:", width="stretch"):
+        for value in (person["email"], person["phone"]):
+            if value:
+                st.code(value, language=None)
 
 
 def _figures(ctx: PageContext, contact_id: int) -> None:
@@ -54,31 +77,28 @@ def _figures(ctx: PageContext, contact_id: int) -> None:
 
 def _timeline(ctx: PageContext, contact_id: int) -> None:
     left, right = st.columns([2, 1], gap="large")
-    with right.form(f"add_entry_{contact_id}", clear_on_submit=True, border=True):
-        st.subheader(t("record.log"), anchor=False)
-        kind = st.segmented_control(t("record.kind"), timeline.ADDABLE, default="note",
-                                    format_func=lambda k: t(f"kinds.{k}"))
-        text = st.text_area(t("record.text"), max_chars=timeline.MAX_TEXT, height=120)
-        if st.form_submit_button(t("record.add"), type="primary"):
-            try:
-                timeline.add(ctx.conn, contact_id, kind or "note", text, ctx.actor)
-                st.toast(t("record.added"), icon=":material/check:")
-            except DomainError as err:
-                st.error(error_text(err))
+    with right:
+        render_log_form(ctx, record_key(contact_id), contact_id=contact_id)
     with left:
         kinds = st.pills(t("record.show"), timeline.KINDS, selection_mode="multi", key=f"tl_kinds_{contact_id}",
                          format_func=lambda k: t(f"kinds.{k}"))
         entries = timeline.timeline(ctx.conn, contact_id, kinds or None)
         if not entries:
             st.caption(t("record.empty"))
-        for e in entries:
-            title = esc(e["title"]) if e["kind"] != "change" else t("record.changed", action=esc(e["title"]))
-            amount = f" · {money(e['amount'], ctx.lang)}" if e["amount"] else ""
-            who = f" · {esc(e['who'])}" if e["who"] else ""
-            st.markdown(f"{ICONS.get(e['kind'], '')} **{t('kinds.' + e['kind'])}** · {title}{amount}  \n"
-                        f":gray[{moment(e['at'], ctx.lang)}{who}]")
-            if e["body"] and e["body"] != e["title"]:
-                st.caption(esc(e["body"], limit=400))
+        render_entries(ctx, entries)
+
+
+def render_entries(ctx: PageContext, entries: list[dict]) -> None:
+    """Timeline entries (a contact's or a company's): kind, title, amount, when, who, the body's start."""
+    for e in entries:
+        title = esc(e["title"]) if e["kind"] != "change" else t("record.changed", action=esc(e["title"]))
+        amount = f" · {money(e['amount'], ctx.lang)}" if e["amount"] else ""
+        who = f" · {esc(e['who'])}" if e["who"] else ""
+        person = f" · {esc(e['contact'])}" if e.get("contact") else ""
+        st.markdown(f"{ICONS.get(e['kind'], '')} **{t('kinds.' + e['kind'])}** · {title}{amount}  \n"
+                    f":gray[{moment(e['at'], ctx.lang)}{who}{person}]")
+        if e["body"] and e["body"] != e["title"]:
+            st.caption(esc(e["body"], limit=400))
 
 
 def _details(ctx: PageContext, person: dict) -> None:

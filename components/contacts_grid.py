@@ -12,6 +12,7 @@ from components.export import export_buttons
 from components.i18n import date_format, error_text, t
 from components.import_panel import render_import
 from components.layout import PageContext, show_error
+from components.links import mail_href, tel_href
 from components.new_record import page_header
 from components.saved_views import apply_from_url, render_save
 from db.core import records, settings
@@ -67,10 +68,11 @@ def render_contacts(ctx: PageContext) -> None:
     page_rows, _ = contacts.page(ctx.conn, query, limit=size, offset=offset)
     for r in page_rows:
         r["open"] = f"/contacts?id={r['id']}"
+        r["mail"], r["dial"] = mail_href(r["email"]), tel_href(r["phone"])
     companies = contacts.companies_named(ctx.conn, {r["company_id"] for r in page_rows if r["company_id"]})
     config = _columns(options, companies)
     changes = grid.editable(f"{KEY}_{offset}_{size}", page_rows, config,
-                            ["open", "first_name", "last_name", "email", "phone", "company_id", "title", "lifecycle",
+                            ["open", "first_name", "last_name", "email", "mail", "phone", "dial", "company_id", "title", "lifecycle",
                              "owner_id", "channel", "campaign_id", "tags"], empty=t("contacts.none_found"))
     _save_bar(ctx, changes, f"{KEY}_{offset}_{size}")
     _bulk(ctx, changes, options)
@@ -88,6 +90,12 @@ def _columns(options: dict, companies: dict) -> dict:
         "last_name": st.column_config.TextColumn(t("contacts.last_name"), max_chars=100),
         "email": st.column_config.TextColumn(t("contacts.email"), max_chars=320),
         "phone": st.column_config.TextColumn(t("contacts.phone"), max_chars=40),
+        # Read-only link columns beside the editable ones: a click on the address edits it, a click here writes
+        # or calls (built from the saved value; a row's new, unsaved value gets its link after the save).
+        "mail": st.column_config.LinkColumn("✉", display_text="✉", width="small", disabled=True,
+                                            help=t("contacts.mail_link")),
+        "dial": st.column_config.LinkColumn("☎", display_text="☎", width="small", disabled=True,
+                                            help=t("contacts.dial_link")),
         "company_id": st.column_config.SelectboxColumn(t("contacts.company"), options=list(companies),
                                                        format_func=lambda v: companies.get(v, "")),
         "title": st.column_config.TextColumn(t("contacts.title"), max_chars=120),

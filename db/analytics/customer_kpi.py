@@ -32,3 +32,31 @@ def figures(conn: sqlite3.Connection, contact_id: int) -> dict:
         "csat": (sat["happy"] or 0) / sat["cn"] if sat["cn"] else None,
         "nps": 100.0 * sat["net"] / sat["nn"] if sat["nn"] else None,
     }
+
+
+def company_figures(conn: sqlite3.Connection, company_id: int) -> dict:
+    """A company's figures: won revenue (sales deals of the company or its contacts), open deals (count and
+    value), contacts, last done activity (the company's, its contacts' or its deals'), CSAT/NPS of its contacts."""
+    deals = one(conn, "SELECT SUM(s.kind = 'won' AND p.kind = 'sales') AS won, "
+                      "SUM(CASE WHEN s.kind = 'won' AND p.kind = 'sales' THEN d.amount END) AS revenue, "
+                      "SUM(s.kind = 'open') AS open_deals, SUM(CASE WHEN s.kind = 'open' THEN d.amount END) AS pipeline "
+                      "FROM deals d JOIN stages s ON s.id = d.stage_id JOIN pipelines p ON p.id = d.pipeline_id "
+                      "WHERE d.deleted_at IS NULL AND (d.company_id = ? OR d.contact_id IN "
+                      "(SELECT id FROM contacts WHERE company_id = ? AND deleted_at IS NULL))", (company_id, company_id))
+    people = one(conn, "SELECT COUNT(*) AS n FROM contacts WHERE company_id = ? AND deleted_at IS NULL",
+                 (company_id,))["n"]
+    last = one(conn, "SELECT MAX(COALESCE(a.starts_at, a.due_at)) AS at FROM activities a WHERE a.deleted_at IS NULL "
+                     "AND a.done = 1 AND a.id IN (SELECT id FROM activities WHERE company_id = ? UNION "
+                     "SELECT a2.id FROM activities a2 JOIN contacts c ON c.id = a2.contact_id WHERE c.company_id = ? "
+                     "UNION SELECT a3.id FROM activities a3 JOIN deals d ON d.id = a3.deal_id WHERE d.company_id = ?)",
+               (company_id, company_id, company_id))["at"]
+    sat = one(conn, "SELECT SUM(kind = 'csat') AS cn, SUM(kind = 'csat' AND score >= 4) AS happy, SUM(kind = 'nps') "
+                    "AS nn, SUM(kind = 'nps' AND score >= 9) - SUM(kind = 'nps' AND score <= 6) AS net FROM feedback "
+                    "WHERE deleted_at IS NULL AND contact_id IN (SELECT id FROM contacts WHERE company_id = ? "
+                    "AND deleted_at IS NULL)", (company_id,))
+    return {
+        "revenue": deals["revenue"] if deals["won"] else None, "open_deals": deals["open_deals"] or 0,
+        "pipeline": deals["pipeline"] or 0.0, "contacts": people, "last_activity": last,
+        "csat": (sat["happy"] or 0) / sat["cn"] if sat["cn"] else None,
+        "nps": 100.0 * sat["net"] / sat["nn"] if sat["nn"] else None,
+    }

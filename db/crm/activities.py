@@ -211,3 +211,78 @@ def ics(activities: list[dict], name: str) -> bytes:
             event.add("description", a["notes"])
         book.add_component(event)
     return book.to_ical()
+
+
+PLANNED = ("call", "meeting", "task", "email")  # the kinds a next step can be
+STEP_MINUTES = 30
+LINKS = ("contact_id", "company_id", "deal_id")
+
+
+def local_to_utc(wall: datetime, tz: str) -> str:
+    """A wall time in the person's zone (naive) -> stored UTC text. An unknown zone reads as UTC."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        zone = ZoneInfo(tz or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    return wall.replace(tzinfo=zone).astimezone(UTC).strftime(FMT)
+
+
+def utc_to_local(utc_text: str, tz: str) -> datetime:
+    """Stored UTC text -> naive wall time in the person's zone."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        zone = ZoneInfo(tz or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    return datetime.fromisoformat(utc_text).replace(tzinfo=UTC).astimezone(zone).replace(tzinfo=None)
+
+
+def schedule_next(conn: sqlite3.Connection, *, kind: str, subject: str, wall: datetime, tz: str, owner_id: int | None,
+                  actor: Actor, notes: str = "", minutes: int = STEP_MINUTES, **link) -> int:
+    """Plan a follow-up on a record: ``wall`` is the local time in ``tz``; stored in UTC (a task as due_at,
+    a call/meeting/email as starts_at..ends_at). ``link`` is contact_id, company_id and/or deal_id (at least
+    one). Who may be assigned is the write path's rule: a rep may plan only for themselves."""
+    if kind not in PLANNED:
+        raise ValidationError("Choose a type.", field="kind", key="calendar.err_kind")
+    linked = {k: int(v) for k, v in link.items() if k in LINKS and v}
+    if not linked:
+        raise ValidationError("A next step belongs to a record.", field="record", key="followup.err_link")
+    for field, table in (("contact_id", "contacts"), ("company_id", "companies"), ("deal_id", "deals")):
+        if field in linked:
+            records.get(conn, table, linked[field])  # NotFoundError for a missing or deleted record
+    start = local_to_utc(wall, tz)
+    end = (datetime.fromisoformat(start) + timedelta(minutes=max(minutes, 5))).strftime(FMT)
+    values = {"kind": kind, "subject": subject, "notes": notes, "starts_at": start, "ends_at": end,
+              "owner_id": owner_id or actor.id, **linked}
+    return create(conn, values, actor)[0]
+
+
+def next_step(conn: sqlite3.Connection, *, at: str | None = None, **link) -> dict | None:
+    """The record's next planned activity: the earliest open one from ``at`` (now) on; else the latest overdue
+    one (``overdue`` set). ``link``: contact_id, company_id or deal_id (one)."""
+    field, value = next((k, v) for k, v in link.items() if k in LINKS)
+    at = at or now()
+    marks = ",".join("?" * len(PLANNED))
+    # A company's next step is also one planned with its people or on its deals.
+    which, head = f"a.{field} = ?", [value]
+    if field == "company_id":
+        which = ("a.id IN (SELECT id FROM activities WHERE company_id = ? UNION SELECT a2.id FROM activities a2 JOIN "
+                 "contacts c2 ON c2.id = a2.contact_id WHERE c2.company_id = ? UNION SELECT a3.id FROM activities a3 "
+                 "JOIN deals d3 ON d3.id = a3.deal_id WHERE d3.company_id = ?)")
+        head = [value] * 3
+    person = ("NULL" if field == "contact_id" else
+              "NULLIF(TRIM(COALESCE(c.first_name, '') || ' ' || COALESCE(c.last_name, '')), '')")
+    sql = ("SELECT a.id, a.version, a.kind, a.subject, COALESCE(a.due_at, a.starts_at) AS at, a.owner_id, "
+           f"u.name AS owner, {person} AS contact FROM activities a LEFT JOIN users u ON u.id = a.owner_id "
+           f"LEFT JOIN contacts c ON c.id = a.contact_id WHERE {which} AND a.done = 0 AND a.deleted_at IS NULL AND a.kind IN ({marks}) "
+           "AND COALESCE(a.due_at, a.starts_at) IS NOT NULL ")
+    ahead = rows(conn, sql + "AND COALESCE(a.due_at, a.starts_at) >= ? ORDER BY at LIMIT 1",
+                 [*head, *PLANNED, at])
+    if ahead:
+        return {**ahead[0], "overdue": False}
+    late = rows(conn, sql + "AND COALESCE(a.due_at, a.starts_at) < ? ORDER BY at DESC LIMIT 1",
+                [*head, *PLANNED, at])
+    return {**late[0], "overdue": True} if late else None
