@@ -152,13 +152,14 @@ def render_move_notice(ctx: PageContext) -> None:
         st.session_state.pop(MOVED, None)
         return
     moved = info["kind"] == "moved"
-    with st.container(horizontal=True, vertical_alignment="center", key="deal_moved_notice"):
-        text = t("deals.moved_to" if moved else "deals.undone", title=esc(info["title"], limit=80),
-                 stage=esc(info["stage"]))
-        if moved:
-            st.success(text, icon=":material/check_circle:", width="content")
-        else:
-            st.info(text, icon=":material/undo:", width="content")
+    text = t("deals.moved_to" if moved else "deals.undone", title=esc(info["title"], limit=80),
+             stage=esc(info["stage"]))
+    note, buttons = st.columns([4, 1], vertical_alignment="center")
+    if moved:
+        note.success(text, icon=":material/check_circle:")
+    else:
+        note.info(text, icon=":material/undo:")
+    with buttons.container(horizontal=True, horizontal_alignment="right"):
         undo = moved and info.get("audit_id") and st.button(t("deals.undo"), key="deal_undo", icon=":material/undo:")
         dismiss = st.button(t("deals.dismiss"), key="deal_moved_dismiss", type="tertiary", icon=":material/close:")
     if dismiss:
@@ -269,7 +270,7 @@ def render_deal_created() -> None:
     done = st.session_state.pop("new_deal_done", None)
     if done:
         with st.container(horizontal=True, vertical_alignment="center"):
-            st.success(t("deals.created_deal"), icon=":material/check_circle:", width="content")
+            st.success(t("deals.created_deal"), icon=":material/check_circle:")
             st.page_link("pages/deals.py", label=t("new.open_it"), icon=":material/open_in_new:",
                          query_params={"id": done})
 
