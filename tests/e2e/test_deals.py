@@ -186,3 +186,37 @@ def test_board_screens_narrow_and_russian(sign_in_as, db):
     finally:
         db.execute("UPDATE users SET language = 'en' WHERE id = ?", (uid,))
         db.commit()
+
+
+def test_new_deal_dialog(signed_in, db):
+    """From the header button: the title's message under the field, the lookalike warning, then the deal."""
+    page = signed_in
+    twin = db.execute("SELECT d.title, c.first_name, c.last_name FROM deals d JOIN stages s ON s.id = d.stage_id "
+                      "JOIN contacts c ON c.id = d.contact_id WHERE s.kind = 'open' AND d.deleted_at IS NULL "
+                      "AND c.deleted_at IS NULL AND d.pipeline_id = 1 ORDER BY d.id LIMIT 1").fetchone()
+    before = db.execute("SELECT COUNT(*) FROM deals WHERE title = ?", (twin[0],)).fetchone()[0]
+    open_page(page, "Deals")
+    page.get_by_role("button", name="New deal").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_role("button", name="Create deal").click()
+    wait_idle(page)
+    dialog.get_by_text("Title is required.").wait_for()
+    dialog.get_by_label("Title *").fill(twin[0].upper())
+    dialog.get_by_label("Contact (search)").fill(f"{twin[1]} {twin[2]}")
+    dialog.get_by_label("Contact (search)").press("Enter")
+    wait_idle(page)
+    dialog.get_by_label("Contact", exact=True).click()
+    page.get_by_role("option").filter(has_text=f"{twin[1]} {twin[2]}").first.click()
+    wait_idle(page)
+    dialog.get_by_role("button", name="Create deal").click()
+    wait_idle(page)
+    dialog.get_by_text("An open deal with this title already exists").wait_for()
+    shot(page, "new_deal_lookalike")
+    assert db.execute("SELECT COUNT(*) FROM deals WHERE title = ?", (twin[0].upper(),)).fetchone()[0] == 0
+    dialog.get_by_role("button", name="Create deal").click()  # create anyway
+    wait_idle(page)
+    page.get_by_text("Deal created.").wait_for()
+    assert eventually(page, lambda: db.execute("SELECT COUNT(*) FROM deals WHERE title = ?", (twin[0].upper(),)
+                                               ).fetchone()[0]) == 1
+    assert db.execute("SELECT COUNT(*) FROM deals WHERE title = ?", (twin[0],)).fetchone()[0] == before
+    shot(page, "new_deal_created")
