@@ -116,6 +116,13 @@ def test_reps_locked_cards_cannot_be_dragged(sign_in_as, db):
     page.wait_for_timeout(500)
     assert db.execute("SELECT stage_id FROM deals WHERE id = ?", (deal_id,)).fetchone()[0] == stage
     shot(page, "deals_rep_locked")
+    locked.focus()
+    page.keyboard.press("Enter")  # a locked card still opens
+    wait_idle(page)
+    page.get_by_role("tab", name="Stage history").wait_for()
+    stage_field = page.get_by_label("Stage", exact=True)
+    assert stage_field.is_disabled()
+    shot(page, "deal_detail_rep_locked")
 
 
 DRAG_START = """(card) => { const dt = new DataTransfer();
