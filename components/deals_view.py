@@ -46,6 +46,7 @@ def render_pipeline_board(ctx: PageContext, query: deals.BoardQuery) -> None:
     columns = deals.board(ctx.conn, query, extra=extra)
     currency = settings.get(ctx.conn, "currency")
     data = board_data(columns, ctx.lang, datetime.now(UTC).replace(tzinfo=None), currency, actor=ctx.actor)
+    data["pending"] = bool(st.session_state.get("deal_move"))  # a won/lost question is open: keep focus there
     result = render_board(data, key=f"board_{query.pipeline_id}_{st.session_state.get('board_version', 0)}")
     moved = getattr(result, "moved", None) if result is not None else None
     opened = getattr(result, "opened", None) if result is not None else None

@@ -29,8 +29,12 @@ export default function (component) {
   const MOVE_ICON = "M7 7h11l-3-3 1.4-1.4L21.8 8l-5.4 5.4L15 12l3-3H7zm10 10H6l3 3-1.4 1.4L2.2 16l5.4-5.4L9 12l-3 3h11z";
   const LOCK_ICON = "M12 2a5 5 0 0 0-5 5v3H5v12h14V10h-2V7a5 5 0 0 0-5-5zm-3 8V7a3 3 0 0 1 6 0v3zm3 4a2 2 0 0 1 1 3.7V20h-2v-2.3A2 2 0 0 1 12 14z";
   const stages = data.columns.map((c) => ({ id: c.id, name: c.name, kind: c.kind }));
-  const report = (deal, stageId) =>
+  const FOCUS = "crm-kanban-focus"; // the card to focus again after a move from the menu (the board is redrawn)
+  const remember = (id) => { try { sessionStorage.setItem(FOCUS, String(id)); } catch (err) { /* private mode */ } };
+  const report = (deal, stageId) => {
+    remember(deal.id);
     setTriggerValue("moved", { deal_id: deal.id, version: deal.version, to_stage_id: stageId, at: Date.now() });
+  };
 
   // The move menu: one at a time, fixed-positioned (the columns scroll and would clip it).
   let open = null;
@@ -185,7 +189,20 @@ export default function (component) {
       card.addEventListener("click", opened);
       card.addEventListener("keydown", (e) => {
         if (e.target !== card) return;
-        if (e.key === "Enter" || e.key === " ") { e.preventDefault(); opened(); }
+        if (e.key === "Enter" || e.key === " ") { e.preventDefault(); opened(); return; }
+        const step = { ArrowDown: [0, 1], ArrowUp: [0, -1], ArrowRight: [1, 0], ArrowLeft: [-1, 0] }[e.key];
+        if (!step) return;
+        e.preventDefault();
+        const grid = [...board.querySelectorAll(".column")].map((c) => [...c.querySelectorAll(".card")]);
+        const x = grid.findIndex((cs) => cs.includes(card));
+        const y = grid[x].indexOf(card);
+        let target = grid[x][y + step[1]]; // up and down within the column
+        if (step[0]) {
+          let nx = x + step[0];
+          while (grid[nx] && grid[nx].length === 0) nx += step[0]; // skip empty columns
+          target = grid[nx] && grid[nx][Math.min(y, grid[nx].length - 1)];
+        }
+        if (target) { target.focus(); target.scrollIntoView({ block: "nearest", inline: "nearest" }); }
       });
       slot.append(card);
       if (deal.can_edit) {
@@ -226,6 +243,12 @@ export default function (component) {
   root.addEventListener("mousedown", outside);
   window.addEventListener("resize", onResize);
   parentElement.append(board, dock);
+  if (!data.pending) {
+    let again = null;
+    try { again = sessionStorage.getItem(FOCUS); sessionStorage.removeItem(FOCUS); } catch (err) { /* private mode */ }
+    const card = again && board.querySelector(`.card[data-deal-id="${Number(again)}"]`);
+    if (card) { card.scrollIntoView({ block: "nearest", inline: "nearest" }); card.focus({ preventScroll: true }); }
+  }
   return () => {
     root.removeEventListener("mousedown", outside);
     window.removeEventListener("resize", onResize);

@@ -55,7 +55,13 @@ def test_keyboard_only_move_to_won(signed_in, db):
     open_page(page, "Deals")
     page.locator("[data-testid=kanban-card]").first.wait_for()
     page.get_by_label("Search").focus()  # start from the filters; everything after is the keyboard
-    card = _tab_until(page, "kanban-card")
+    first = _tab_until(page, "kanban-card")
+    page.keyboard.press("ArrowDown")  # arrows walk the cards
+    second = _focused(page)
+    assert second["testid"] == "kanban-card" and second["deal"] != first["deal"]
+    page.keyboard.press("ArrowUp")
+    card = _focused(page)
+    assert card["deal"] == first["deal"]
     deal_id = int(card["deal"])
     title = db.execute("SELECT title FROM deals WHERE id = ?", (deal_id,)).fetchone()[0]
     won = db.execute("SELECT s.id, s.name FROM stages s JOIN deals d ON d.pipeline_id = s.pipeline_id "
@@ -87,6 +93,7 @@ def test_keyboard_only_move_to_won(signed_in, db):
     page.get_by_text(f"Moved “{title}” to {won['name']}.").wait_for()
     won_col = page.locator(f"[data-testid=kanban-column][data-stage-id='{won['id']}']")
     won_col.locator(f"[data-testid=kanban-card][data-deal-id='{deal_id}']").wait_for()
+    assert eventually(page, lambda: (_focused(page) or {}).get("deal") == str(deal_id))  # focus follows the card
     shot(page, "deals_moved_notice")
 
 
