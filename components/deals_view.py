@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, date, datetime
 
 import plotly.graph_objects as go
@@ -14,10 +15,11 @@ from components.export import export_buttons
 from components.history import render_history
 from components.i18n import date_format, error_text, moment, money, t
 from components.layout import PageContext, nav_link, show_error
+from components.new_record import _again, _close, _fail, _field_error, _state
 from components.text import esc
 from db.core import settings
-from db.core.connection import rows
-from db.core.errors import ConflictError, DomainError
+from db.core.errors import ConflictError, DomainError, ValidationError
+from db.core.permissions import may_write
 from db.crm import deals
 
 
@@ -43,7 +45,8 @@ def render_pipeline_board(ctx: PageContext, query: deals.BoardQuery) -> None:
     extra = st.session_state.setdefault("d_extra", {})
     columns = deals.board(ctx.conn, query, extra=extra)
     currency = settings.get(ctx.conn, "currency")
-    data = board_data(columns, ctx.lang, datetime.now(UTC).replace(tzinfo=None), currency)
+    data = board_data(columns, ctx.lang, datetime.now(UTC).replace(tzinfo=None), currency, actor=ctx.actor)
+    data["pending"] = bool(st.session_state.get("deal_move"))  # a won/lost question is open: keep focus there
     result = render_board(data, key=f"board_{query.pipeline_id}_{st.session_state.get('board_version', 0)}")
     moved = getattr(result, "moved", None) if result is not None else None
     opened = getattr(result, "opened", None) if result is not None else None
@@ -66,22 +69,33 @@ def render_pipeline_board(ctx: PageContext, query: deals.BoardQuery) -> None:
 
 
 def handle_move(ctx: PageContext, event: dict) -> None:
-    """Apply a drag result; won and lost stages first ask for the amount/date or the reason. The ids come from
-    the browser: read like link ids (components/errors.parse_id), a bad one drops the move."""
+    """Apply a move (a drag, the card's move menu or the detail's stage field); won and lost stages first ask
+    for the amount/date or the reason. The ids come from the browser: read like link ids
+    (components/errors.parse_id), a bad one drops the move; a deal the person may not change is refused
+    before any confirmation is asked for."""
     ids = {k: parse_id(str(event.get(k, ""))) for k in ("deal_id", "to_stage_id", "version")}
     if None in ids.values():
         st.session_state.pop("deal_move", None)
         return
     event = {**event, **ids}
-    stage = next((s for s in rows(ctx.conn, "SELECT id, name, kind FROM stages WHERE id = ?",
-                                  (event.get("to_stage_id"),))), None)
-    if stage is None:
+    stage = deals.stage(ctx.conn, event["to_stage_id"])
+    try:
+        deal = deals.detail(ctx.conn, event["deal_id"])
+    except DomainError as err:
+        st.session_state.pop("deal_move", None)
+        show_error(err)
+        return
+    if stage is None or stage["pipeline_id"] != deal["pipeline_id"] or stage["id"] == deal["stage_id"]:
         st.session_state.pop("deal_move", None)
         return
-    if stage["kind"] == "open":
-        _do_move(ctx, event)
+    if not may_write(ctx.actor, "deals", deal):
+        st.session_state.pop("deal_move", None)
+        _refresh_board()
+        st.error(t("deals.stage_locked"), icon=":material/lock:")
         return
-    deal = deals.detail(ctx.conn, int(event["deal_id"]))
+    if stage["kind"] == "open":
+        _do_move(ctx, event, deal, stage)
+        return
     with st.container(border=True):
         st.subheader(t("deals.confirm_" + stage["kind"], title=esc(deal["title"]), stage=esc(stage["name"])),
                      anchor=False)
@@ -99,16 +113,16 @@ def handle_move(ctx: PageContext, event: dict) -> None:
                                   format_func=lambda r: t("deals.choose") if r is None else r)
             other = c2.text_input(t("deals.other_reason"), key="move_reason_other", max_chars=200)
             kwargs["lost_reason"] = other or picked
-        b1, b2, _ = st.columns([1, 1, 4])
-        if b1.button(t("deals.confirm"), type="primary", key="move_confirm"):
-            _do_move(ctx, event, **kwargs)
-        if b2.button(t("deals.cancel"), key="move_cancel"):
-            st.session_state.pop("deal_move", None)
-            _refresh_board()
-            st.rerun()
+        with st.container(horizontal=True):
+            if st.button(t("deals.confirm"), type="primary", key="move_confirm"):
+                _do_move(ctx, event, deal, stage, **kwargs)
+            if st.button(t("deals.cancel"), key="move_cancel"):
+                st.session_state.pop("deal_move", None)
+                _refresh_board()
+                st.rerun()
 
 
-def _do_move(ctx: PageContext, event: dict, **kwargs) -> None:
+def _do_move(ctx: PageContext, event: dict, deal: dict, stage: dict, **kwargs) -> None:
     try:
         saved = deals.move(ctx.conn, int(event["deal_id"]), int(event["to_stage_id"]), int(event["version"]),
                            ctx.actor, **kwargs)
@@ -121,9 +135,49 @@ def _do_move(ctx: PageContext, event: dict, **kwargs) -> None:
         st.error(error_text(err), icon=":material/error:")
         return
     st.session_state.pop("deal_move", None)
-    st.toast(t("deals.moved", title=esc(saved["title"], limit=60)), icon=":material/check:")
+    st.session_state[MOVED] = {"kind": "moved", "deal_id": saved["id"], "title": saved["title"],
+                               "stage": stage["name"], "audit_id": saved.get("audit_id"), "at": time.time()}
     _refresh_board()
     st.rerun()
+
+
+MOVED = "deal_moved"  # the notice after a move: {"kind": "moved"|"undone", "title", "stage", "audit_id", "at"}
+MOVED_FOR_S = 600  # the notice (and its undo) lasts until dismissed, the next move, or ten minutes
+
+
+def render_move_notice(ctx: PageContext) -> None:
+    """A lasting confirmation after a move, naming the deal and its new stage, with Undo (the audit log's
+    revert of that very change, refused when someone changed the deal since)."""
+    info = st.session_state.get(MOVED)
+    if not info or time.time() - info.get("at", 0) > MOVED_FOR_S:
+        st.session_state.pop(MOVED, None)
+        return
+    moved = info["kind"] == "moved"
+    text = t("deals.moved_to" if moved else "deals.undone", title=esc(info["title"], limit=80),
+             stage=esc(info["stage"]))
+    note, buttons = st.columns([4, 1], vertical_alignment="center")
+    if moved:
+        note.success(text, icon=":material/check_circle:")
+    else:
+        note.info(text, icon=":material/undo:")
+    with buttons.container(horizontal=True, horizontal_alignment="right"):
+        undo = moved and info.get("audit_id") and st.button(t("deals.undo"), key="deal_undo", icon=":material/undo:")
+        dismiss = st.button(t("deals.dismiss"), key="deal_moved_dismiss", type="tertiary", icon=":material/close:")
+    if dismiss:
+        st.session_state.pop(MOVED, None)
+        st.rerun()
+    if undo:
+        try:
+            saved = deals.undo_move(ctx.conn, int(info["audit_id"]), ctx.actor)
+        except DomainError as err:
+            st.session_state.pop(MOVED, None)
+            st.error(error_text(err), icon=":material/sync_problem:")
+            return
+        back = deals.stage(ctx.conn, saved["stage_id"])
+        st.session_state[MOVED] = {"kind": "undone", "deal_id": saved["id"], "title": saved["title"],
+                                   "stage": back["name"] if back else "", "at": time.time()}
+        _refresh_board()
+        st.rerun()
 
 
 def _refresh_board() -> None:
@@ -136,35 +190,90 @@ def render_export(ctx: PageContext, query: deals.BoardQuery) -> None:
         export_buttons("deals", lambda conn: deals.export_rows(conn, query), key="d_export")
 
 
-def render_new_deal(ctx: PageContext, pipeline_id: int) -> None:
-    with st.expander(t("deals.new"), icon=":material/add:"), st.form("new_deal", clear_on_submit=True):
-        stages = deals.stages(ctx.conn, pipeline_id)
-        c1, c2, c3 = st.columns(3)
-        title = c1.text_input(t("deals.title"), max_chars=200)
-        stage = c2.selectbox(t("deals.stage"), [s["id"] for s in stages if s["kind"] == "open"],
-                             format_func=lambda i: next(s["name"] for s in stages if s["id"] == i))
-        amount = c3.number_input(t("deals.amount"), min_value=0.0, value=0.0, step=100.0)
-        search = c1.text_input(t("deals.contact_search"), max_chars=100)
-        close = c2.date_input(t("deals.expected_close"), format=date_format(), value=None)
-        cost = c3.number_input(t("deals.cost"), min_value=0.0, value=0.0, step=100.0)
-        if st.form_submit_button(t("deals.create"), type="primary"):
-            contact = _find_contact(ctx, search) if search else None
-            try:
-                new_id = deals.create(ctx.conn, {"pipeline_id": pipeline_id, "stage_id": stage, "title": title,
-                                                 "amount": amount, "cost": cost, "expected_close": close,
-                                                 "contact_id": contact["id"] if contact else None,
-                                                 "company_id": contact["company_id"] if contact else None}, ctx.actor)
-                st.toast(t("deals.created", id=new_id), icon=":material/check:")  # text-safe: an id
-                _refresh_board()
-            except DomainError as err:
-                st.error(error_text(err))
+def render_new_deal_button(ctx: PageContext, pipeline_id: int) -> None:
+    """The page header's "New deal" button: opens the dialog for the pipeline on the board."""
+    if st.button(t("deals.new"), icon=":material/add:", key="new_deal_open", width="stretch"):
+        _close()
+        st.dialog(t("deals.new"), width="large", on_dismiss=_close)(new_deal_form)(ctx, pipeline_id)
 
 
-def _find_contact(ctx: PageContext, text: str) -> dict | None:
-    from db.crm.contacts import Query, page
+def new_deal_form(ctx: PageContext, pipeline_id: int) -> None:
+    """Fields with their own messages, and a check for an open deal with the same title for the same
+    contact or company before anything is created (a second Create on the same input creates anyway)."""
+    from db.crm import contacts
 
-    found, _ = page(ctx.conn, Query(search=text), limit=1)
-    return found[0] if found else None
+    stages = [s for s in deals.stages(ctx.conn, pipeline_id) if s["kind"] == "open"]
+    names = {s["id"]: s["name"] for s in stages}
+    title = st.text_input(t("deals.title") + " *", max_chars=200, key="nd_title")
+    _field_error("title")
+    _field_error("deal_title")
+    c1, c2 = st.columns(2)
+    stage = c1.selectbox(t("deals.stage"), list(names), key="nd_stage", format_func=lambda i: names.get(i, ""))
+    with c2:
+        amount = st.number_input(t("deals.amount"), min_value=0.0, value=0.0, step=100.0, key="nd_amount")
+        _field_error("amount")
+    c1, c2 = st.columns(2)
+    with c1:
+        search = st.text_input(t("deals.contact_search"), max_chars=100, key="nd_contact_search")
+        found = {c["id"]: c for c in contacts.page(ctx.conn, contacts.Query(search=search), limit=20)[0]} \
+            if search.strip() else {}
+        contact = st.selectbox(t("deals.contact"), [None, *found], key="nd_contact",
+                               format_func=lambda i: t("deals.no_contact") if i is None else
+                               " · ".join(filter(None, [f"{found[i]['first_name']} {found[i]['last_name'] or ''}".strip(),
+                                                        found[i]["email"] or ""])))
+    with c2:
+        close = st.date_input(t("deals.expected_close"), format=date_format(), value=None, key="nd_close")
+        _field_error("expected_close")
+    c1, c2 = st.columns(2)
+    with c1:
+        cost = st.number_input(t("deals.cost"), min_value=0.0, value=0.0, step=100.0, key="nd_cost")
+        _field_error("cost")
+    owners = contacts.choices(ctx.conn)["owner_id"]
+    choices = list(owners) if ctx.actor.is_manager else [ctx.user["id"]]
+    owner = c2.selectbox(t("deals.owner"), choices, index=choices.index(ctx.user["id"]) if ctx.user["id"] in choices
+                         else 0, key="nd_owner", format_func=lambda v: owners.get(v, ""))
+    picked = found.get(contact) if contact is not None else None
+    values = {"pipeline_id": pipeline_id, "stage_id": stage, "title": title, "amount": amount, "cost": cost,
+              "expected_close": close, "contact_id": contact, "owner_id": owner,
+              "company_id": picked["company_id"] if picked else None}
+    _field_error("_form")
+    clicked = st.button(t("deals.create"), type="primary", key="new_deal_go", icon=":material/add:")
+    seen = _state().get("lookalikes")
+    if seen and not clicked:
+        st.warning(t("deals.lookalike"), icon=":material/content_copy:")
+        for d in seen:
+            st.page_link("pages/deals.py", label=esc(f"{d['title']} · {d['pipeline']} · {d['stage']}"),
+                         icon=":material/open_in_new:", query_params={"id": d["id"]})
+        st.caption(t("deals.create_anyway"))
+    if not clicked:
+        return
+    try:
+        cleaned = deals.clean(values)
+    except ValidationError as err:
+        _fail(err)
+    fingerprint = repr(sorted((k, str(v)) for k, v in cleaned.items()))
+    if _state().get("confirm") != fingerprint:
+        same = deals.lookalikes(ctx.conn, cleaned["title"], cleaned["contact_id"], cleaned["company_id"])
+        if same:
+            _again(lookalikes=same, confirm=fingerprint)
+    try:
+        new_id = deals.create(ctx.conn, values, ctx.actor)
+    except DomainError as err:
+        _fail(err)
+    _close()
+    st.session_state["new_deal_done"] = new_id
+    _refresh_board()
+    st.rerun()
+
+
+def render_deal_created() -> None:
+    """The confirmation after a deal was created, with a link to it (until the next action)."""
+    done = st.session_state.pop("new_deal_done", None)
+    if done:
+        with st.container(horizontal=True, vertical_alignment="center"):
+            st.success(t("deals.created_deal"), icon=":material/check_circle:")
+            st.page_link("pages/deals.py", label=t("new.open_it"), icon=":material/open_in_new:",
+                         query_params={"id": done})
 
 
 def render_forecast(ctx: PageContext, pipeline_id: int) -> None:
@@ -201,6 +310,8 @@ def render_deal(ctx: PageContext, deal_id: int) -> None:
     if deal["contact_id"]:
         nav_link(ctx, "contacts", label=t("deals.open_contact"), icon=":material/person:",
                  query_params={"id": deal["contact_id"]})
+    render_move_notice(ctx)
+    render_stage_field(ctx, deal)
     edit, activities, moves, history = st.tabs([t("deals.edit"), t("deals.activities"), t("deals.moves"),
                                                 t("history.tab")])
     with edit, st.form(f"deal_{deal_id}"):
@@ -241,6 +352,29 @@ def render_deal(ctx: PageContext, deal_id: int) -> None:
                         f"{moment(h['moved_at'], ctx.lang)} · {esc(h['who'] or '')}")
     with history:
         render_history(ctx, "deals", deal_id)
+
+
+def render_stage_field(ctx: PageContext, deal: dict) -> None:
+    """The deal's stage as a field: a change goes the board's way (``deal_move`` and ``handle_move``), so
+    won and lost ask first and the version check holds. The key carries the version and the board's refresh
+    count, so a cancelled or refused move shows the stage the deal really has."""
+    stages = deals.stages(ctx.conn, deal["pipeline_id"])
+    names = {s["id"]: s["name"] for s in stages}
+    editable = may_write(ctx.actor, "deals", deal)
+    c1, _ = st.columns([1, 2])
+    picked = c1.selectbox(t("deals.stage"), list(names), index=list(names).index(deal["stage_id"]),
+                          format_func=lambda i: names.get(i, ""), disabled=not editable,
+                          help=t("deals.stage_help") if editable else t("deals.stage_locked"),
+                          key=f"deal_stage_{deal['id']}_{deal['version']}_{st.session_state.get('board_version', 0)}")
+    pending = st.session_state.get("deal_move")
+    if pending and str(pending.get("deal_id")) != str(deal["id"]):
+        st.session_state.pop("deal_move", None)  # a move left over from the board
+        pending = None
+    if editable and pending is None and picked != deal["stage_id"]:
+        pending = {"deal_id": deal["id"], "version": deal["version"], "to_stage_id": picked, "at": time.time()}
+        st.session_state["deal_move"] = pending
+    if pending:
+        handle_move(ctx, pending)
 
 
 def _add_activity(ctx: PageContext, deal: dict, kind: str, subject: str, when: date) -> None:

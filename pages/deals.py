@@ -6,9 +6,11 @@ from components.deals_view import (
     board_filters,
     handle_move,
     render_deal,
+    render_deal_created,
     render_export,
     render_forecast,
-    render_new_deal,
+    render_move_notice,
+    render_new_deal_button,
     render_pipeline_board,
 )
 from components.errors import query_id
@@ -22,14 +24,18 @@ if deal_id is not None:
     render_deal(ctx, deal_id)
     st.stop()
 
-st.title(t("nav.deals"))
+head, new_button = st.columns([4, 1], vertical_alignment="bottom")
+head.title(t("nav.deals"))
 apply_from_url(ctx, "deals")
 query = board_filters(ctx)
+with new_button:
+    render_new_deal_button(ctx, query.pipeline_id)
+render_deal_created()
 render_save(ctx, "deals")
+render_move_notice(ctx)
 pending = st.session_state.get("deal_move")
 if pending:
     handle_move(ctx, pending)
 render_pipeline_board(ctx, query)
-render_new_deal(ctx, query.pipeline_id)
 render_forecast(ctx, query.pipeline_id)
 render_export(ctx, query)

@@ -55,3 +55,12 @@ def check_write(actor: Actor, table: str, row: dict | None, action: str) -> None
                                    key="errors.perm_owner", action=action)
     if table == "comments" and row is not None and row.get("author_id") not in (actor.id, None):
         raise PermissionDenied("You may change only your own comments.", key="errors.perm_comment", action=action)
+
+
+def may_write(actor: Actor, table: str, row: dict | None) -> bool:
+    """``check_write`` as a yes/no, so the UI can show what is locked with the very rule that enforces it."""
+    try:
+        check_write(actor, table, row, "edit")
+    except PermissionDenied:
+        return False
+    return True

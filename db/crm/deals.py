@@ -38,6 +38,11 @@ def stages(conn: sqlite3.Connection, pipeline_id: int) -> list[dict]:
                       "AND deleted_at IS NULL ORDER BY position, id", (pipeline_id,))
 
 
+def stage(conn: sqlite3.Connection, stage_id: int) -> dict | None:
+    """One live stage (id, name, kind, pipeline), or None."""
+    return one(conn, "SELECT id, name, kind, pipeline_id FROM stages WHERE id = ? AND deleted_at IS NULL", (stage_id,))
+
+
 def _where(q: BoardQuery) -> tuple[str, list]:
     where, params = ["d.pipeline_id = ?", "d.deleted_at IS NULL"], [q.pipeline_id]
     for clause, value in (("d.owner_id = ?", q.owner_id), ("d.amount >= ?", q.min_amount),
@@ -86,7 +91,7 @@ def board(conn: sqlite3.Connection, q: BoardQuery, per_column: int = PER_COLUMN,
         conn,
         f"WITH ranked AS (SELECT d.id, d.stage_id, ROW_NUMBER() OVER (PARTITION BY d.stage_id "
         f"ORDER BY d.amount DESC, d.id) AS rn {joins} WHERE {where}) "
-        "SELECT d.id, d.version, d.title, d.amount, d.stage_id, d.stage_entered_at, d.expected_close, "
+        "SELECT d.id, d.version, d.title, d.amount, d.stage_id, d.stage_entered_at, d.expected_close, d.owner_id, "
         "COALESCE(co.name, c.first_name || ' ' || c.last_name) AS who, u.name AS owner, r.rn FROM ranked r "
         "JOIN deals d ON d.id = r.id LEFT JOIN contacts c ON c.id = d.contact_id LEFT JOIN companies co "
         "ON co.id = d.company_id LEFT JOIN users u ON u.id = d.owner_id WHERE r.rn <= ? + "
@@ -153,11 +158,43 @@ def move(conn: sqlite3.Connection, deal_id: int, to_stage_id: int, version: int,
         else:
             changes.update(closed_at=None, lost_reason=None)
         saved = records.update(conn, "deals", deal_id, version, changes, actor)
+        audit_id = one(conn, "SELECT MAX(id) AS id FROM audit_log WHERE entity = 'deals' AND entity_id = ? "
+                             "AND action = 'update'", (deal_id,))["id"]
         conn.execute("INSERT INTO deal_stage_history (deal_id, from_stage_id, to_stage_id, moved_at, moved_by) "
                      "VALUES (?, ?, ?, ?, ?)", (deal_id, deal["stage_id"], to_stage_id, stamp, actor.id))
         if deal["contact_id"] is not None and (target["kind"] == "won" or deal["closed_at"]):
             _sync_first_win(conn, deal, actor)
+        return {**saved, "audit_id": audit_id}
+
+
+def undo_move(conn: sqlite3.Connection, audit_id: int, actor: Actor) -> dict:
+    """Put a moved deal back where it was (stage, close date, reason, amount) through the audit log's
+    revert, which refuses when someone changed the deal since; the stage history records the way back."""
+    from db.core import audit
+
+    with write(conn):
+        entry = one(conn, "SELECT entity, entity_id, before, after FROM audit_log WHERE id = ?", (audit_id,))
+        if entry is None or entry["entity"] != "deals" or "stage_id" not in (entry["after"] or ""):
+            raise ValidationError("Only a stage move can be undone here.", field="audit_id", key="deals.err_undo")
+        before = records.get(conn, "deals", entry["entity_id"])
+        saved = audit.revert(conn, audit_id, actor)
+        conn.execute("INSERT INTO deal_stage_history (deal_id, from_stage_id, to_stage_id, moved_at, moved_by) "
+                     "VALUES (?, ?, ?, ?, ?)", (saved["id"], before["stage_id"], saved["stage_id"], now(), actor.id))
         return saved
+
+
+def lookalikes(conn: sqlite3.Connection, title: str, contact_id: int | None, company_id: int | None,
+               limit: int = 5) -> list[dict]:
+    """Open deals with the same title (any case, outer spaces ignored; compared in Python because SQLite's
+    lower() knows only ASCII) for the same contact or company: the likely duplicates of a new deal."""
+    wanted = " ".join((title or "").split()).casefold()
+    if not wanted or (contact_id is None and company_id is None):
+        return []
+    found = rows(conn, "SELECT d.id, d.title, s.name AS stage, p.name AS pipeline FROM deals d "
+                       "JOIN stages s ON s.id = d.stage_id JOIN pipelines p ON p.id = d.pipeline_id "
+                       "WHERE d.deleted_at IS NULL AND s.kind = 'open' AND (d.contact_id = ? OR d.company_id = ?) "
+                       "ORDER BY d.id DESC LIMIT 1000", (contact_id, company_id))
+    return [d for d in found if " ".join(d["title"].split()).casefold() == wanted][:limit]
 
 
 WIN_FIELDS = ("stage_id", "closed_at", "contact_id", "pipeline_id")  # a deal's part in its customer's first win

@@ -169,3 +169,56 @@ def test_reverting_a_win_in_the_audit_log_takes_the_first_win_back(pipe, admin):
     again = pipe.execute("SELECT MAX(id) FROM audit_log WHERE entity = 'deals' AND entity_id = ?", (deal,)).fetchone()[0]
     audit.revert(pipe, again, admin)  # and the revert itself reverted: won again
     assert tuple(_contact(pipe))[:2] == ("2026-11-20 10:00:00", "customer")
+
+
+def test_undo_move_puts_everything_back_and_refuses_after_a_later_change(pipe, admin):
+    d = _deal(pipe, admin, 1, 100)
+    before = records.get(pipe, "deals", d)
+    saved = deals.move(pipe, d, 3, 1, admin, amount=555, closed_at="2026-11-20 12:00:00")
+    back = deals.undo_move(pipe, saved["audit_id"], admin)
+    assert {k: back[k] for k in ("stage_id", "amount", "closed_at", "stage_entered_at")} == \
+        {k: before[k] for k in ("stage_id", "amount", "closed_at", "stage_entered_at")}
+    hist = pipe.execute("SELECT from_stage_id, to_stage_id FROM deal_stage_history WHERE deal_id = ? ORDER BY id",
+                        (d,)).fetchall()
+    assert [tuple(h) for h in hist] == [(None, 1), (1, 3), (3, 1)]
+    again = deals.move(pipe, d, 2, back["version"], admin)
+    deals.move(pipe, d, 1, again["version"], admin)  # moved on since: undoing the older move would hide that
+    with pytest.raises(ConflictError):
+        deals.undo_move(pipe, again["audit_id"], admin)
+    assert records.get(pipe, "deals", d)["stage_id"] == 1
+    title_change = deals.update(pipe, d, records.get(pipe, "deals", d)["version"], {"title": "x"}, admin)
+    last = pipe.execute("SELECT MAX(id) FROM audit_log WHERE entity = 'deals' AND entity_id = ?", (d,)).fetchone()[0]
+    with pytest.raises(ValidationError):  # only a stage move is undone here
+        deals.undo_move(pipe, last, admin)
+    assert records.get(pipe, "deals", d)["title"] == title_change["title"]
+
+
+def test_undo_move_is_the_owners_or_a_managers(pipe, admin, rep, manager):
+    d = deals.create(pipe, {"pipeline_id": 1, "stage_id": 1, "title": "m", "owner_id": manager.id}, manager)
+    saved = deals.move(pipe, d, 2, 1, manager)
+    with pytest.raises(PermissionDenied):
+        deals.undo_move(pipe, saved["audit_id"], rep)
+    assert records.get(pipe, "deals", d)["stage_id"] == 2
+
+
+@pytest.mark.parametrize("title, contact, company, found", [
+    ("  big   RENEWAL ", "same", None, True),  # case and spaces ignored
+    ("Big renewal", None, "same", True),  # same company
+    ("Big renewal", "other", None, False),  # another customer
+    ("Bigger renewal", "same", None, False),
+    ("Big renewal", None, None, False),  # no customer named: nothing to compare with
+])
+def test_lookalikes_are_open_deals_with_the_title_for_the_customer(pipe, admin, title, contact, company, found):
+    x = pipe.execute
+    co = x("INSERT INTO companies (name, owner_id) VALUES ('Acme', ?)", (admin.id,)).lastrowid
+    c1 = x("INSERT INTO contacts (first_name, last_name, company_id, owner_id) VALUES ('A', 'B', ?, ?)",
+           (co, admin.id)).lastrowid
+    c2 = x("INSERT INTO contacts (first_name, last_name, owner_id) VALUES ('C', 'D', ?)", (admin.id,)).lastrowid
+    pipe.commit()
+    open_id = deals.create(pipe, {"pipeline_id": 1, "stage_id": 1, "title": "Big Renewal", "contact_id": c1,
+                                  "company_id": co}, admin)
+    won = deals.create(pipe, {"pipeline_id": 1, "stage_id": 3, "title": "Big Renewal", "contact_id": c1}, admin)
+    ids = {"same": c1, "other": c2, None: None}
+    got = deals.lookalikes(pipe, title, ids[contact], co if company else None)
+    assert [d["id"] for d in got] == ([open_id] if found else [])
+    assert won not in [d["id"] for d in got]  # a closed deal is no duplicate

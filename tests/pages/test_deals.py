@@ -68,3 +68,87 @@ def test_deal_detail_by_deep_link(seeded):
     at = page("pages/deals.py", seeded[0], "admin", query={"id": deal["id"]})
     at.run()
     assert not at.exception and "Stage history" in [t.label for t in at.tabs]
+
+
+def _stage_box(at):
+    return next(s for s in at.selectbox if s.label == "Stage")
+
+
+def test_stage_field_on_the_deal_moves_it_and_won_asks_first(seeded):
+    path = seeded[0]
+    deal = _open_deal(path)
+    target = _stage(path, deal["pipeline_id"], "open", other_than=deal["stage_id"])
+    won = _stage(path, deal["pipeline_id"], "won")
+    at = page("pages/deals.py", path, "admin", query={"id": deal["id"]})
+    at.run()
+    _stage_box(at).set_value(target).run()
+    assert not at.exception
+    row = records.get(connect(path), "deals", deal["id"])
+    assert row["stage_id"] == target
+    title = row["title"]
+    assert f"Moved “{title}” to" in texts(at)
+    assert _stage_box(at).value == target  # the field shows the stage the deal now has
+    _stage_box(at).set_value(won).run()
+    assert "Confirm the amount and close date" in texts(at)
+    assert records.get(connect(path), "deals", deal["id"])["stage_id"] == target  # nothing yet
+    at.button(key="move_cancel").click().run()
+    assert _stage_box(at).value == target and "Confirm the amount" not in texts(at)
+    _stage_box(at).set_value(won).run()
+    at.number_input(key="move_amount").set_value(1234.0).run()
+    at.button(key="move_confirm").click().run()
+    row = records.get(connect(path), "deals", deal["id"])
+    assert (row["stage_id"], row["amount"]) == (won, 1234.0) and row["closed_at"]
+
+
+def test_undo_puts_the_deal_back_and_records_the_way_back(seeded):
+    path = seeded[0]
+    deal = _open_deal(path)
+    before = records.get(connect(path), "deals", deal["id"])
+    lost = _stage(path, deal["pipeline_id"], "lost")
+    at = page("pages/deals.py", path, "admin",
+              state={"deal_move": {"deal_id": deal["id"], "version": deal["version"], "to_stage_id": lost}})
+    at.run()
+    at.selectbox(key="move_reason").select("Price").run()
+    at.button(key="move_confirm").click().run()
+    assert records.get(connect(path), "deals", deal["id"])["stage_id"] == lost
+    assert f"Moved “{before['title']}” to Lost." in texts(at)
+    at.button(key="deal_undo").click().run()
+    assert not at.exception
+    row = records.get(connect(path), "deals", deal["id"])
+    assert (row["stage_id"], row["lost_reason"], row["closed_at"], row["stage_entered_at"]) == (
+        before["stage_id"], None, None, before["stage_entered_at"])
+    last = connect(path).execute("SELECT from_stage_id, to_stage_id FROM deal_stage_history WHERE deal_id = ? "
+                                 "ORDER BY id DESC LIMIT 1", (deal["id"],)).fetchone()
+    assert tuple(last) == (lost, before["stage_id"])
+    assert "Undone:" in texts(at) and not any(b.key == "deal_undo" for b in at.button)
+
+
+def _others_deal(path):
+    """An open deal handed to a manager (the tiny seed gives every deal to its one rep)."""
+    deal = _open_deal(path)
+    c = connect(path)
+    manager = c.execute("SELECT id FROM users WHERE role = 'manager' ORDER BY id LIMIT 1").fetchone()[0]
+    c.execute("UPDATE deals SET owner_id = ? WHERE id = ?", (manager, deal["id"]))
+    c.commit()
+    return deal
+
+
+def test_a_rep_cannot_move_someone_elses_deal(seeded):
+    """Refused before any won/lost question (the board also locks the card; this is the server's side)."""
+    path = seeded[0]
+    deal = _others_deal(path)
+    won = _stage(path, deal["pipeline_id"], "won")
+    at = page("pages/deals.py", path, "rep",
+              state={"deal_move": {"deal_id": deal["id"], "version": deal["version"], "to_stage_id": won}})
+    at.run()
+    assert not at.exception
+    assert "may change this deal" in texts(at) and "Confirm the amount" not in texts(at)
+    assert records.get(connect(path), "deals", deal["id"])["stage_id"] == deal["stage_id"]
+
+
+def test_a_reps_stage_field_is_locked_on_someone_elses_deal(seeded):
+    path = seeded[0]
+    deal = _others_deal(path)
+    at = page("pages/deals.py", path, "rep", query={"id": deal["id"]})
+    at.run()
+    assert _stage_box(at).disabled
