@@ -12,6 +12,7 @@ from components.board import board_data, render_board
 from components.charts import PALETTE, figure
 from components.errors import parse_id
 from components.export import export_buttons
+from components.follow_up import render_next_step
 from components.history import render_history
 from components.i18n import date_format, error_text, moment, money, t
 from components.layout import PageContext, nav_link, show_error
@@ -312,6 +313,7 @@ def render_deal(ctx: PageContext, deal_id: int) -> None:
                  query_params={"id": deal["contact_id"]})
     render_move_notice(ctx)
     render_stage_field(ctx, deal)
+    render_next_step(ctx, f"deal_{deal_id}", {"deal_id": deal_id})
     edit, activities, moves, history = st.tabs([t("deals.edit"), t("deals.activities"), t("deals.moves"),
                                                 t("history.tab")])
     with edit, st.form(f"deal_{deal_id}"):

@@ -152,3 +152,15 @@ def test_a_reps_stage_field_is_locked_on_someone_elses_deal(seeded):
     at = page("pages/deals.py", path, "rep", query={"id": deal["id"]})
     at.run()
     assert _stage_box(at).disabled
+
+
+def test_the_deal_page_shows_its_next_step_and_plans_one(seeded):
+    deal = _open_deal(seeded[0])
+    c = connect(seeded[0])
+    c.execute("UPDATE activities SET done = 1 WHERE deal_id = ?", (deal["id"],))
+    c.close()
+    at = page("pages/deals.py", seeded[0], query={"id": deal["id"]})
+    at.run()
+    assert not at.exception
+    assert "No next step planned" in texts(at)
+    assert any(b.label == "Schedule next step" for b in at.button)
