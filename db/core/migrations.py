@@ -488,6 +488,67 @@ def m0180_contacts_fts_bulk(db: sqlite_utils.Database) -> None:
                f"INSERT INTO contacts_fts (rowid, name, email, phone, company, tags) {_FTS_ROW}; END")
 
 
+# Events that reach a person as a notification, derived from the audit row the write path adds anyway, so
+# every path that changes an owner or a stage (grid, board, record, import, revert) is covered by one rule.
+# A record made or handed to someone by another person: its new owner hears of it (only active people).
+NOTIFY_ASSIGNED = """CREATE TRIGGER notify_assigned AFTER INSERT ON audit_log
+    WHEN NEW.entity IN ('contacts', 'companies', 'deals') AND NEW.action IN ('create', 'update')
+     AND json_extract(NEW.after, '$.owner_id') IS NOT NULL
+     AND CAST(json_extract(NEW.after, '$.owner_id') AS INTEGER) IS NOT NEW.user_id
+    BEGIN
+     INSERT INTO notifications (user_id, kind, entity, entity_id, actor_id, source_id, at)
+     SELECT u.id, 'assigned', NEW.entity, NEW.entity_id, NEW.user_id, NEW.id, NEW.at FROM users u
+     WHERE u.id = CAST(json_extract(NEW.after, '$.owner_id') AS INTEGER) AND u.active = 1;
+    END"""
+# A deal moved to another stage by someone other than its owner (not in the same change that handed it
+# over: that one already says "assigned to you").
+NOTIFY_STAGE = """CREATE TRIGGER notify_stage AFTER INSERT ON audit_log
+    WHEN NEW.entity = 'deals' AND NEW.action = 'update' AND json_extract(NEW.after, '$.stage_id') IS NOT NULL
+     AND json_extract(NEW.after, '$.owner_id') IS NULL
+    BEGIN
+     INSERT INTO notifications (user_id, kind, entity, entity_id, actor_id, source_id, at)
+     SELECT d.owner_id, 'stage', 'deals', NEW.entity_id, NEW.user_id, NEW.id, NEW.at
+     FROM deals d JOIN users u ON u.id = d.owner_id AND u.active = 1
+     WHERE d.id = NEW.entity_id AND d.owner_id IS NOT NEW.user_id;
+    END"""
+
+
+@migrations(name="0200_notifications")
+def m0200_notifications(db: sqlite_utils.Database) -> None:
+    """Notifications (db/crm/notifications.py): stored events and the read marks of computed reminders.
+
+    ``notifications`` holds events (assigned to me, a stage change on my deal, an @mention), written in
+    the transaction of the change itself: by the two triggers above on ``audit_log``, and by the comment
+    write for mentions. Task reminders (due soon, overdue) are not stored: they follow the clock and are
+    read from ``activities``; ``notification_reads`` keeps which of them a person has marked read. The
+    sidebar counts unread events from ``ix_notifications_unread`` alone. History is not backfilled:
+    events start when this migration runs.
+    """
+    db.execute(
+        """CREATE TABLE notifications (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            kind TEXT NOT NULL CHECK (kind IN ('assigned', 'stage', 'mention')),
+            entity TEXT NOT NULL,
+            entity_id INTEGER NOT NULL,
+            actor_id INTEGER REFERENCES users(id),
+            source_id INTEGER,
+            at TEXT NOT NULL,
+            read_at TEXT)"""
+    )
+    db.execute("CREATE INDEX ix_notifications_user ON notifications(user_id, id)")
+    db.execute("CREATE INDEX ix_notifications_unread ON notifications(user_id) WHERE read_at IS NULL")
+    db.execute(
+        """CREATE TABLE notification_reads (
+            user_id INTEGER NOT NULL,
+            key TEXT NOT NULL,
+            read_at TEXT NOT NULL,
+            PRIMARY KEY (user_id, key)) WITHOUT ROWID"""
+    )
+    db.execute(NOTIFY_ASSIGNED)
+    db.execute(NOTIFY_STAGE)
+
+
 def known_names() -> set[str]:
     return {m.name for m in migrations._migrations}
 
