@@ -58,7 +58,8 @@ def _timeline(ctx: PageContext, contact_id: int) -> None:
         st.subheader(t("record.log"), anchor=False)
         kind = st.segmented_control(t("record.kind"), timeline.ADDABLE, default="note",
                                     format_func=lambda k: t(f"kinds.{k}"))
-        text = st.text_area(t("record.text"), max_chars=timeline.MAX_TEXT, height=120, help=t("notifications.hint"))
+        text = st.text_area(t("record.text"), max_chars=timeline.MAX_TEXT, height=120,
+                            placeholder=t("notifications.hint"))
         if st.form_submit_button(t("record.add"), type="primary"):
             try:
                 timeline.add(ctx.conn, contact_id, kind or "note", text, ctx.actor)

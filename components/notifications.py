@@ -90,11 +90,11 @@ def render_page(ctx) -> None:
     tz = ctx.user.get("timezone")
     win = notifications.window(tz)
     user_id = ctx.user["id"]
-    left, right = st.columns([3, 1], vertical_alignment="center")
+    left, right = st.columns([1, 1], vertical_alignment="center")
     unread_only = left.toggle(t("notifications.unread_only"), key="notifications_unread_only")
     unread = notifications.counts(ctx.conn, user_id, win)["unread"]
-    if right.button(t("notifications.mark_all"), icon=":material/done_all:", disabled=not unread,
-                    key="notifications_mark_all", width="stretch"):
+    if right.container(horizontal=True, horizontal_alignment="right").button(
+            t("notifications.mark_all"), icon=":material/done_all:", disabled=not unread, key="notifications_mark_all"):
         _safely(notifications.mark_all_read, ctx.conn, user_id, win)
         st.rerun()
     items = notifications.inbox(ctx.conn, user_id, win, unread_only=unread_only)
@@ -110,19 +110,20 @@ def render_page(ctx) -> None:
 def _row(ctx, item: dict, tz: str | None) -> None:
     key = item["key"]
     with st.container(border=True):
-        text, open_col, read_col = st.columns([8, 1.2, 1.4], vertical_alignment="center")
+        text, actions = st.columns([2, 1], vertical_alignment="center")
+        buttons = actions.container(horizontal=True, horizontal_alignment="right")
         stamp = "" if item["kind"] in ("due", "overdue") else when(item["at"], ctx.lang, tz)
         line = f"{ICONS.get(item['kind'], '')} {describe(item, ctx.lang, tz)}" + (f"  \n:gray[{stamp}]" if stamp else "")
         text.markdown(line)  # text-safe: describe() escapes every stored text; stamp is a formatted time
         if item.get("detail"):
             text.caption(esc(item["detail"], limit=300))
-        if not item["gone"] and open_col.button(t("notifications.open"), key=f"open_{key}",
-                                                icon=":material/open_in_new:", width="stretch"):
+        if not item["gone"] and buttons.button(t("notifications.open"), key=f"open_{key}",
+                                               icon=":material/open_in_new:"):
             _safely(notifications.mark_read, ctx.conn, ctx.user["id"], key)
             script = SCRIPTS.get(item["entity"] or "", "pages/tasks.py")
             st.switch_page(script, query_params={"id": item["entity_id"]} if item["entity"] else None)
-        if not item["read"] and read_col.button(t("notifications.mark_read"), key=f"read_{key}",
-                                                icon=":material/done:", width="stretch"):
+        if not item["read"] and buttons.button(t("notifications.mark_read"), key=f"read_{key}",
+                                               icon=":material/done:"):
             _safely(notifications.mark_read, ctx.conn, ctx.user["id"], key)
             st.rerun()
 
