@@ -6,11 +6,13 @@ Two sources, because they change for different reasons:
   or later on their local day) follow the clock, not a write, so they are read from ``activities``
   (``ix_activities_open_tasks``). Marking one read stores a mark in ``notification_reads`` keyed by the
   task, its due time and its state: a rescheduled task, or a due task that becomes overdue, reminds again.
-- **Events are stored.** "Assigned to you" and "your deal moved" are written by triggers on ``audit_log``
-  (migration 0200: every write path audits, so every path notifies); "mentioned you" is written with the
-  comment (``mention``). Each is a row of ``notifications`` with its own ``read_at``.
+- **Events are stored.** "Assigned to you" and "your deal moved" are written by triggers on contacts,
+  companies and deals (migration 0200: every write path sets ``owner_id``/``stage_id`` and ``updated_by``,
+  so every path notifies); "mentioned you" is written with the comment (``mention``). Each is a row of
+  ``notifications`` with its own ``read_at``.
 
-The sidebar's figure (``counts``) is one statement over two partial indexes: it never reads the audit log.
+The sidebar's figure (``counts``) is one statement over two partial indexes: it never reads the audit log
+or scans activities.
 """
 
 from __future__ import annotations
@@ -92,9 +94,8 @@ def inbox(conn: sqlite3.Connection, user_id: int, win: Window, *, unread_only: b
         "CASE n.entity WHEN 'contacts' THEN (SELECT deleted_at FROM contacts WHERE id = n.entity_id) "
         " WHEN 'companies' THEN (SELECT deleted_at FROM companies WHERE id = n.entity_id) "
         " WHEN 'deals' THEN (SELECT deleted_at FROM deals WHERE id = n.entity_id) END IS NOT NULL AS gone, "
-        "CASE n.kind WHEN 'mention' THEN (SELECT body FROM comments WHERE id = n.source_id) END AS detail, "
-        "CASE n.kind WHEN 'stage' THEN (SELECT s.name FROM audit_log l JOIN stages s "
-        " ON s.id = json_extract(l.after, '$.stage_id') WHERE l.id = n.source_id) END AS stage "
+        "CASE n.kind WHEN 'mention' THEN (SELECT body FROM comments WHERE id = n.ref_id) END AS detail, "
+        "CASE n.kind WHEN 'stage' THEN (SELECT name FROM stages WHERE id = n.ref_id) END AS stage "
         f"FROM notifications n LEFT JOIN users u ON u.id = n.actor_id WHERE n.user_id = :u{unread} "
         "ORDER BY n.id DESC LIMIT :lim", params)
     reminders = rows(
@@ -198,7 +199,7 @@ def mention(conn: sqlite3.Connection, entity: str, entity_id: int, comment_id: i
         stamp = utc_now()
         with write(conn):
             conn.executemany(
-                "INSERT INTO notifications (user_id, kind, entity, entity_id, actor_id, source_id, at) "
+                "INSERT INTO notifications (user_id, kind, entity, entity_id, actor_id, ref_id, at) "
                 "VALUES (?, 'mention', ?, ?, ?, ?, ?)",
                 [(uid, entity, entity_id, actor.id, comment_id, stamp) for uid in people])
     return people
