@@ -66,8 +66,8 @@ def main(argv: list[str] | None = None) -> int:
             count_ms = _timed(args.runs, lambda u=uid: notifications.counts(conn, u, win))
             list_ms = _timed(max(args.runs // 10, 5), lambda u=uid: notifications.inbox(conn, u, win))
             unread_ms = _timed(max(args.runs // 10, 5), lambda u=uid: notifications.inbox(conn, u, win, unread_only=True))
-            print(f"{label:8} counts {figures}: sidebar {count_ms:.2f} ms; list {list_ms:.1f} ms, unread only "
-                  f"{unread_ms:.1f} ms (median)")
+            print(f"{label:8} counts {figures}: sidebar {count_ms:.3f} ms; list {list_ms:.2f} ms, unread only "
+                  f"{unread_ms:.2f} ms (median)")
         seen: list[str] = []
         conn.set_trace_callback(seen.append)
         notifications.counts(conn, busiest, win)
