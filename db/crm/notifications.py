@@ -31,6 +31,7 @@ from db.core.permissions import Actor
 FMT = "%Y-%m-%d %H:%M:%S"
 SOON = timedelta(hours=1)
 LIMIT = 100
+COUNT_CAP = 100  # unread events counted at most (the sidebar shows "99+")
 KEEP_READ_DAYS = 90  # read events older than this are dropped when the person marks all read
 ENTITIES = ("contacts", "companies", "deals")
 _KEY = re.compile(r"^(?:n:\d{1,19}|task:\d{1,19}:[0-9T :.+-]{1,40}:(?:due|overdue))$")
@@ -65,15 +66,17 @@ def window(tz: str | None, at: datetime | None = None) -> Window:
 
 def counts(conn: sqlite3.Connection, user_id: int, win: Window) -> dict[str, int]:
     """The sidebar's figures in one statement: unread notifications (events and reminders), and the
-    person's open tasks that are overdue or due later today (read or not: those are facts, not news)."""
+    person's open tasks that are overdue or due later today (read or not: those are facts, not news).
+    Unread events are counted up to COUNT_CAP only (the badge says "99+" beyond): counting a flood of 50,000
+    took 2.6 ms of every page run; the tasks are counted exactly (the caption names them)."""
     row = conn.execute(
         f"WITH open AS (SELECT a.id, a.due_at, {_TASK_KEY} AS key {_OPEN_TASKS}) "
-        "SELECT (SELECT COUNT(*) FROM notifications WHERE user_id = :u AND read_at IS NULL) "
+        "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM notifications WHERE user_id = :u AND read_at IS NULL LIMIT :cap)) "
         "+ (SELECT COUNT(*) FROM open o WHERE NOT EXISTS (SELECT 1 FROM notification_reads r "
         "   WHERE r.user_id = :u AND r.key = o.key)), "
         "(SELECT COUNT(*) FROM open WHERE due_at < :now), "
         "(SELECT COUNT(*) FROM open WHERE due_at >= :now AND due_at < :day_end)",
-        {"u": user_id, "now": win.now, "horizon": win.horizon, "day_end": win.day_end}).fetchone()
+        {"u": user_id, "now": win.now, "horizon": win.horizon, "day_end": win.day_end, "cap": COUNT_CAP}).fetchone()
     return {"unread": row[0], "overdue": row[1], "today": row[2]}
 
 

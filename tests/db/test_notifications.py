@@ -256,6 +256,14 @@ def test_the_sidebar_count_is_one_statement_on_indexes_only(conn, rep, manager):
         assert f"SCAN {table}" not in plan and "SCAN a " not in plan, plan
 
 
+def test_a_flood_of_unread_events_is_counted_up_to_the_cap(conn, rep, manager):
+    _task(conn, rep, "2026-11-20 09:00:00")
+    conn.executemany("INSERT INTO notifications (user_id, kind, entity, entity_id, actor_id, at) "
+                     "VALUES (?, 'assigned', 'contacts', ?, ?, '2026-11-23 10:00:00')",
+                     [(rep.id, i, manager.id) for i in range(1, notifications.COUNT_CAP + 50)])
+    assert counts(conn, rep.id, WIN) == {"unread": notifications.COUNT_CAP + 1, "overdue": 1, "today": 0}
+
+
 def test_the_list_reads_a_bounded_page_by_index(conn, rep, manager):
     for i in range(5):
         _contact(conn, manager, owner=rep, name=f"P{i}")
