@@ -523,8 +523,9 @@ def m0200_notifications(db: sqlite_utils.Database) -> None:
 
     ``notifications`` holds events (assigned to me, a stage change on my deal, an @mention), written in
     the transaction of the change itself: by the triggers of ``notify_triggers`` on contacts, companies
-    and deals, and by the comment write for mentions (``ref_id``: the comment, or the stage a deal moved to). Task reminders (due soon, overdue) are not stored: they follow the clock and are
-    read from ``activities``; ``notification_reads`` keeps which of them a person has marked read. The
+    and deals, and by the comment write for mentions (``ref_id``: the comment, or the stage a deal moved
+    to). Task reminders (due soon, overdue) are not stored: they follow the clock and are read from
+    ``activities``; ``notification_reads`` keeps which of them a person has marked read. The
     sidebar counts unread events from ``ix_notifications_unread`` alone. History is not backfilled:
     events start when this migration runs.
     """
