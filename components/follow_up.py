@@ -169,7 +169,8 @@ def render_log_form(ctx: PageContext, key: str, *, contact_id: int | None = None
         st.subheader(t("record.log"), anchor=False)
         kind = st.segmented_control(t("record.kind"), timeline.ADDABLE, default="note",
                                     format_func=lambda k: t(f"kinds.{k}"), key=f"{key}_log_kind")
-        text = st.text_area(t("record.text"), max_chars=timeline.MAX_TEXT, height=120, key=f"{key}_log_text")
+        text = st.text_area(t("record.text"), max_chars=timeline.MAX_TEXT, height=120, key=f"{key}_log_text",
+                            placeholder=t("notifications.hint"))
         if st.form_submit_button(t("record.add"), type="primary"):
             try:
                 new_id = timeline.add(ctx.conn, contact_id, kind or "note", text, ctx.actor, company_id=company_id)

@@ -37,6 +37,7 @@ PAGES = [
     ("deals", "pages/deals.py", ":material/view_kanban:", ALL),
     ("calendar", "pages/calendar.py", ":material/calendar_month:", ALL),
     ("tasks", "pages/tasks.py", ":material/task_alt:", ALL),
+    ("notifications", "pages/notifications.py", ":material/notifications:", ALL),  # drawn by components.notifications
     ("feedback", "pages/feedback.py", ":material/reviews:", ALL),
     ("dashboard", "pages/dashboard.py", ":material/monitoring:", MANAGERS),
     ("campaigns", "pages/campaigns.py", ":material/campaign:", MANAGERS),
@@ -242,10 +243,12 @@ def _signed_in(conn: sqlite3.Connection, user_id: int) -> None:
 def _sidebar(ctx: PageContext, current: str) -> None:
     with st.sidebar:
         st.markdown(f"### :material/handshake: {t('auth.app_title')}")
+        from components.notifications import sidebar_entry
+
+        sidebar_entry(ctx)  # the unread count and the overdue / due-today tasks
         for key, script, icon, roles in PAGES:
-            if ctx.user["role"] in roles and (ROOT / script).exists():
+            if ctx.user["role"] in roles and (ROOT / script).exists() and key != "notifications":
                 st.page_link(script, label=t("nav." + key), icon=icon)
-        _task_badge(ctx)
         from components.views_ui import render_view_links
 
         render_view_links(ctx)
@@ -264,14 +267,6 @@ def _sidebar(ctx: PageContext, current: str) -> None:
             st.rerun()
         if st.button(t("auth.sign_out"), icon=":material/logout:", key="sign_out"):
             sign_out(ctx.conn)
-
-
-def _task_badge(ctx: PageContext) -> None:
-    from db.analytics.overview import task_counts
-
-    counts = task_counts(ctx.conn, ctx.user["id"])
-    if counts["overdue"] or counts["today"]:
-        st.caption(t("layout.tasks_badge", overdue=counts["overdue"], today=counts["today"]))  # text-safe: counts
 
 
 def nav_link(ctx: PageContext, key: str, label: str | None = None, icon: str | None = None,

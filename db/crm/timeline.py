@@ -6,10 +6,11 @@ import json
 import sqlite3
 
 from db.core import records
-from db.core.connection import rows
+from db.core.connection import rows, write
 from db.core.errors import ValidationError
 from db.core.permissions import Actor
 from db.core.text import clean_text
+from db.crm import notifications
 
 KINDS = ("call", "meeting", "email", "task", "note", "complaint", "feedback", "deal", "comment", "change")
 ADDABLE = ("note", "call", "meeting", "complaint", "comment")
@@ -120,8 +121,11 @@ def add(conn: sqlite3.Connection, contact_id: int | None, kind: str, text: str, 
         raise ValidationError("Write something first.", field="record", key="followup.err_link")
     records.get(conn, entity, entity_id)
     if kind == "comment":
-        return records.create(conn, "comments", {"entity": entity, "entity_id": entity_id, "body": text,
-                                                 "author_id": actor.id}, actor)
+        with write(conn):  # the comment and the notifications of the people it @mentions, or neither
+            comment_id = records.create(conn, "comments", {"entity": entity, "entity_id": entity_id, "body": text,
+                                                           "author_id": actor.id}, actor)
+            notifications.mention(conn, entity, entity_id, comment_id, text, actor)
+        return comment_id
     from db.core.connection import now
 
     title = (clean_text(subject, "subject", 200) or clean_text(text.splitlines()[0], "subject", 10**9))[:120]
