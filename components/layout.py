@@ -46,8 +46,10 @@ PAGES = [
     ("account", "pages/account.py", ":material/person:", ALL),
     ("admin", "pages/admin.py", ":material/admin_panel_settings:", ADMINS),
     ("audit", "pages/audit.py", ":material/history:", ADMINS),
+    ("search", "pages/search.py", ":material/search:", ALL),
 ]
 ROLES = {key: roles for key, _, _, roles in PAGES}
+NAV_HIDDEN = frozenset({"search"})  # reached from the sidebar's search box, not a link of its own
 _log = logging.getLogger(__name__)
 
 
@@ -242,8 +244,11 @@ def _signed_in(conn: sqlite3.Connection, user_id: int) -> None:
 def _sidebar(ctx: PageContext, current: str) -> None:
     with st.sidebar:
         st.markdown(f"### :material/handshake: {t('auth.app_title')}")
+        from components.global_search import render_sidebar_box
+
+        render_sidebar_box(current)
         for key, script, icon, roles in PAGES:
-            if ctx.user["role"] in roles and (ROOT / script).exists():
+            if ctx.user["role"] in roles and key not in NAV_HIDDEN and (ROOT / script).exists():
                 st.page_link(script, label=t("nav." + key), icon=icon)
         _task_badge(ctx)
         from components.views_ui import render_view_links
