@@ -28,11 +28,18 @@ SCRIPTS = {"contacts": "pages/contacts.py", "companies": "pages/companies.py", "
            "calendar": "pages/calendar.py"}
 # The page box wins (on the results page), else the sidebar's; a collapsed sidebar is opened first.
 _JS = """
-export default function() {
+export default function(component) {
+  const own = component.parentElement && component.parentElement.closest(".stElementContainer");
+  if (own) own.style.display = "none";  // draws nothing: no empty slot (and gap) on the page
   if (window.__crmSearchKeys) return;
   window.__crmSearchKeys = true;
   const find = () => document.querySelector(".st-key-PAGE_BOX input")
     || document.querySelector(".st-key-SIDEBAR_BOX input");
+  const shown = (box) => {  // in the page and on the screen (a collapsed sidebar is moved off it)
+    if (!box || (box.checkVisibility ? !box.checkVisibility() : box.offsetParent === null)) return false;
+    const r = box.getBoundingClientRect();
+    return r.right > 0 && r.left < window.innerWidth;
+  };
   const focus = (box) => { box.focus(); box.select(); };
   document.addEventListener("keydown", (event) => {
     const target = event.target;
@@ -41,36 +48,55 @@ export default function() {
     const k = (event.ctrlKey || event.metaKey) && !event.altKey && !event.shiftKey && event.key.toLowerCase() === "k";
     if (!slash && !k) return;
     const box = find();
-    if (!box) return;
+    if (shown(box)) { event.preventDefault(); focus(box); return; }
+    const open = document.querySelector("[data-testid=stExpandSidebarButton]");  // a collapsed sidebar
+    if (!open) return;
     event.preventDefault();
-    if (box.getBoundingClientRect().right > 0) { focus(box); return; }
-    const open = document.querySelector("[data-testid=stExpandSidebarButton]")
-      || document.querySelector("[data-testid=stSidebarCollapsedControl] button");
-    if (open) open.click();
-    setTimeout(() => focus(find() || box), 350);
+    open.click();
+    let tries = 0;
+    const later = () => {
+      const opened = find();
+      if (shown(opened)) focus(opened); else if (tries++ < 40) setTimeout(later, 50);
+    };
+    later();
   });
 }
 """.replace("PAGE_BOX", PAGE_BOX).replace("SIDEBAR_BOX", SIDEBAR_BOX)
+# The narrow sidebar box has no room for "Press Enter to submit form" over its placeholder.
+_CSS = f"""
+.st-key-{SIDEBAR_BOX} [data-testid="InputInstructions"] {{
+  display: none;
+}}
+"""  # more than one line: Streamlit takes a one-line string with "[" for a file name
 _keys = None
 
 
 def render_sidebar_box(current: str) -> None:
-    """The sidebar's search box (not on the results page, which has its own) and the shortcut listener."""
-    _shortcut()
+    """The sidebar's search box; not on the results page, which has its own."""
     if current == "search":
         return
     with st.form("global_search", border=False, clear_on_submit=True):
-        text = st.text_input(t("search.label"), placeholder=t("search.placeholder"), max_chars=MAX_CHARS,
-                             key=SIDEBAR_BOX, label_visibility="collapsed", autocomplete="off")
-        submitted = st.form_submit_button(t("search.go"), icon=":material/search:", width="stretch")
+        text, submitted = _search_row(SIDEBAR_BOX, "global_search_go")
     if submitted and text.strip():
         st.switch_page(SEARCH_PAGE, query_params={"q": text.strip()[:MAX_CHARS]})
 
 
-def _shortcut() -> None:
+def _search_row(box_key: str, button_key: str, primary: bool = False) -> tuple[str, bool]:
+    """A search box with its button on one line (a horizontal container stays one line on a phone)."""
+    with st.container(horizontal=True, vertical_alignment="bottom", gap="small"):
+        text = st.text_input(t("search.label"), placeholder=t("search.placeholder"), key=box_key,
+                             label_visibility="collapsed", autocomplete="off", width="stretch")
+        submitted = st.form_submit_button(":material/search:", help=t("search.shortcut"), key=button_key,
+                                          type="primary" if primary else "secondary")
+    return text, submitted
+
+
+def listen_for_shortcut() -> None:
+    """The keyboard shortcut's listener, drawn in the main area: a collapsed sidebar's elements are not in
+    the page until it opens (a phone-width window starts collapsed), so the listener could not be there."""
     global _keys
     if _keys is None:
-        _keys = st.components.v2.component("crm_search_keys", js=_JS)
+        _keys = st.components.v2.component("crm_search_keys", js=_JS, css=_CSS, isolate_styles=False)
     _keys(key="search-keys")
 
 
@@ -82,10 +108,7 @@ def render_search_page(ctx) -> None:
         st.session_state["search_q_shown"] = query
     st.title(t("nav.search"), anchor=False)
     with st.form("search_page", border=False):
-        box, go = st.columns([5, 1], vertical_alignment="bottom")
-        text = box.text_input(t("search.label"), placeholder=t("search.placeholder"), max_chars=MAX_CHARS,
-                              key=PAGE_BOX, label_visibility="collapsed", autocomplete="off")
-        submitted = go.form_submit_button(t("search.go"), icon=":material/search:", type="primary", width="stretch")
+        text, submitted = _search_row(PAGE_BOX, "search_page_go", primary=True)
     if submitted and text.strip() != query:
         st.query_params["q"] = text.strip()
         st.session_state["search_q_shown"] = text.strip()
@@ -113,8 +136,9 @@ def _result(item: dict, lang: str, tz: str) -> None:
     kind = item["kind"]
     icon = ACTIVITY_ICONS.get(item.get("activity_kind"), ICONS[kind]) if kind == "activity" else ICONS[kind]
     params = {"id": item["link_id"]} if item.get("link_id") else None
-    st.page_link(SCRIPTS[item["page"]], label=esc(item["name"] or "—", 120), icon=icon, query_params=params)
-    st.caption(" · ".join(details(item, lang, tz)))  # text-safe: details() escapes every database value
+    with st.container(gap=None):  # the link and its line of facts read as one result
+        st.page_link(SCRIPTS[item["page"]], label=esc(item["name"] or "—", 120), icon=icon, query_params=params)
+        st.caption(" · ".join(details(item, lang, tz)))  # text-safe: details() escapes every database value
 
 
 def details(item: dict, lang: str, tz: str) -> list[str]:

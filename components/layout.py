@@ -126,6 +126,9 @@ def page_setup(key: str, *, layout: str = "wide") -> PageContext:
     st.session_state["currency"] = settings.get(conn, "currency")
     ctx = PageContext(conn=conn, user=user, lang=user["language"])
     _sidebar(ctx, key)
+    from components.global_search import listen_for_shortcut
+
+    listen_for_shortcut()
     if user["role"] not in ROLES.get(key, ALL):
         st.error(t("layout.forbidden", role=t("roles." + user["role"])), icon=":material/block:")
         st.page_link("app.py", label=t("layout.go_home"), icon=":material/home:")

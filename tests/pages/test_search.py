@@ -27,7 +27,7 @@ def test_the_sidebar_box_opens_the_results_and_a_deal_is_found_by_its_company(se
     at = page("pages/contacts.py", seeded[0], role="rep")
     at.run()
     at.sidebar.text_input(key="global_search_box").input(name)
-    next(b for b in at.sidebar.button if b.label == "Search").click()
+    at.sidebar.button(key="global_search_go").click()
     at.run()
     assert not at.exception, at.exception
     assert at.query_params["q"] in (name, [name])
@@ -48,7 +48,7 @@ def test_results_read_in_the_users_language_and_say_when_nothing_matches(seeded)
     assert not at.exception
     assert at.title[0].value == "Поиск" and "Компания ·" in texts(at) and "Сделка ·" in texts(at)
     at.text_input(key="search_page_box").input("zzqx-nothing")
-    next(b for b in at.main.button if b.label == "Найти").click()
+    at.button(key="search_page_go").click()
     at.run()
     assert "По запросу «zzqx-nothing» ничего не найдено" in texts(at)
     assert at.query_params["q"] in ("zzqx-nothing", ["zzqx-nothing"])
