@@ -15,7 +15,8 @@ Within a tier: contacts, companies, deals, activities (deals first in tier 3, th
 then BM25, then newest first.
 
 Cost is bounded whatever the words: each index gives at most ``CANDIDATES`` matches, newest first (FTS5
-walks its doclists in rowid order and stops at the LIMIT; BM25 is computed only for those rows), then
+walks its doclists in rowid order and stops at the LIMIT; BM25 is computed only for those rows; the
+prefix query runs only when the whole words did not fill the candidates), then
 one primary-key read per type for the rows' names and links. A word of one or two letters matches
 whole words of activity subjects only: as a prefix it would expand to most of a million subjects.
 """
@@ -130,13 +131,20 @@ def search(conn: sqlite3.Connection, text: str | None, limit: int = 50,
 
 
 def _candidates(conn: sqlite3.Connection, kind: str, query_words: list[str]) -> dict[int, float]:
-    """Up to ``CANDIDATES`` newest matches of the words as prefixes, and as many matching them as whole
-    words: an exact name ("Ann", "Deal 3") among thousands of longer ones (Anna, Deal 3000) is still found."""
+    """Up to ``CANDIDATES`` newest matches of the words as whole words, then as many of them as prefixes:
+    an exact name ("Ann", "Deal 3") among thousands of longer ones (Anna, Deal 3000) is still found.
+
+    When the whole words alone fill the candidates, the prefix query is skipped: FTS5 gathers a prefix
+    term's whole doclist before it can stop at the LIMIT (~50 ms for "call"* in a million subjects), and
+    whole-word matches outrank prefix-only ones anyway."""
     short = kind == "activity"
     scores: dict[int, float] = {}
-    queries = dict.fromkeys((match_query(query_words, whole=True), match_query(query_words, short_whole=short)))
-    for match in queries:
-        for rowid, score in conn.execute(_MATCH[kind], (match, CANDIDATES)):
+    whole = match_query(query_words, whole=True)
+    for rowid, score in conn.execute(_MATCH[kind], (whole, CANDIDATES)):
+        scores[rowid] = score
+    prefix = match_query(query_words, short_whole=short)
+    if prefix != whole and len(scores) < CANDIDATES:
+        for rowid, score in conn.execute(_MATCH[kind], (prefix, CANDIDATES)):
             scores[rowid] = min(score, scores.get(rowid, score))
     return scores
 
