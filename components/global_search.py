@@ -17,6 +17,7 @@ from db.crm import search as global_search
 
 SEARCH_PAGE = "pages/search.py"
 SIDEBAR_BOX = "global_search_box"
+SIDEBAR_GO = "global_search_go"
 PAGE_BOX = "search_page_box"
 MAX_CHARS = 200
 ICONS = {"contact": ":material/person:", "company": ":material/domain:", "deal": ":material/handshake:",
@@ -60,8 +61,19 @@ export default function(component) {
     };
     later();
   });
+  // On a phone the open sidebar covers the page: close it once a search is sent from it.
+  const sent = (event) => {
+    const inBox = event.target && event.target.closest && event.target.closest(".st-key-SIDEBAR_BOX");
+    const onButton = event.target && event.target.closest && event.target.closest(".st-key-SIDEBAR_GO");
+    if (event.type === "keydown" ? !(inBox && event.key === "Enter") : !onButton) return;
+    if (window.innerWidth >= 640 || !document.querySelector(".st-key-SIDEBAR_BOX input").value.trim()) return;
+    const close = document.querySelector("[data-testid=stSidebarCollapseButton] button");
+    if (close) setTimeout(() => close.click(), 50);
+  };
+  document.addEventListener("keydown", sent, true);
+  document.addEventListener("click", sent, true);
 }
-""".replace("PAGE_BOX", PAGE_BOX).replace("SIDEBAR_BOX", SIDEBAR_BOX)
+""".replace("PAGE_BOX", PAGE_BOX).replace("SIDEBAR_BOX", SIDEBAR_BOX).replace("SIDEBAR_GO", SIDEBAR_GO)
 # The narrow sidebar box has no room for "Press Enter to submit form" over its placeholder.
 _CSS = f"""
 .st-key-{SIDEBAR_BOX} [data-testid="InputInstructions"] {{
@@ -76,7 +88,7 @@ def render_sidebar_box(current: str) -> None:
     if current == "search":
         return
     with st.form("global_search", border=False, clear_on_submit=True):
-        text, submitted = _search_row(SIDEBAR_BOX, "global_search_go")
+        text, submitted = _search_row(SIDEBAR_BOX, SIDEBAR_GO)
     if submitted and text.strip():
         st.switch_page(SEARCH_PAGE, query_params={"q": text.strip()[:MAX_CHARS]})
 
