@@ -71,3 +71,10 @@ def query_id(name: str = "id", *, back: str | None = None) -> int | None:
             st.page_link(back, label=t("errors.bad_link_back"), icon=":material/arrow_back:")
             st.stop()
     return value
+
+
+def query_text(name: str, limit: int = 200) -> str:
+    """Free text from query parameter ``name`` (a search link, ``/search?q=...``): "" when absent, cut to
+    ``limit`` characters. Still user text: escape it before markdown like any other."""
+    value = st.query_params.get(name)
+    return value[:limit] if isinstance(value, str) else ""

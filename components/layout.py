@@ -47,8 +47,10 @@ PAGES = [
     ("account", "pages/account.py", ":material/person:", ALL),
     ("admin", "pages/admin.py", ":material/admin_panel_settings:", ADMINS),
     ("audit", "pages/audit.py", ":material/history:", ADMINS),
+    ("search", "pages/search.py", ":material/search:", ALL),
 ]
 ROLES = {key: roles for key, _, _, roles in PAGES}
+NAV_HIDDEN = frozenset({"search"})  # reached from the sidebar's search box, not a link of its own
 _log = logging.getLogger(__name__)
 
 
@@ -125,6 +127,9 @@ def page_setup(key: str, *, layout: str = "wide") -> PageContext:
     st.session_state["currency"] = settings.get(conn, "currency")
     ctx = PageContext(conn=conn, user=user, lang=user["language"])
     _sidebar(ctx, key)
+    from components.global_search import listen_for_shortcut
+
+    listen_for_shortcut()
     if user["role"] not in ROLES.get(key, ALL):
         st.error(t("layout.forbidden", role=t("roles." + user["role"])), icon=":material/block:")
         st.page_link("app.py", label=t("layout.go_home"), icon=":material/home:")
@@ -243,11 +248,14 @@ def _signed_in(conn: sqlite3.Connection, user_id: int) -> None:
 def _sidebar(ctx: PageContext, current: str) -> None:
     with st.sidebar:
         st.markdown(f"### :material/handshake: {t('auth.app_title')}")
+        from components.global_search import render_sidebar_box
         from components.notifications import sidebar_entry
 
+        render_sidebar_box(current)
         sidebar_entry(ctx)  # the unread count and the overdue / due-today tasks
         for key, script, icon, roles in PAGES:
-            if ctx.user["role"] in roles and (ROOT / script).exists() and key != "notifications":
+            if (ctx.user["role"] in roles and key not in NAV_HIDDEN and key != "notifications"
+                    and (ROOT / script).exists()):
                 st.page_link(script, label=t("nav." + key), icon=icon)
         from components.views_ui import render_view_links
 

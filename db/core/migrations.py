@@ -488,6 +488,78 @@ def m0180_contacts_fts_bulk(db: sqlite_utils.Database) -> None:
                f"INSERT INTO contacts_fts (rowid, name, email, phone, company, tags) {_FTS_ROW}; END")
 
 
+# Global search (migration 0190): one FTS5 index per record type besides contacts_fts, each kept by triggers.
+# Each *_FTS_INSERT is the set-based (re)index of every row; bulk writers add a WHERE (db/io/bulk.py).
+_SEARCH_TOKENIZER = "tokenize = 'unicode61 remove_diacritics 2'"
+_COMPANY_ROW = """SELECT NEW.id, NEW.name, COALESCE(NEW.website, ''), COALESCE(NEW.city, ''),
+    replace(NEW.tags, ',', ' ')"""
+_DEAL_ROW = """SELECT NEW.id, NEW.title, COALESCE((SELECT name FROM companies WHERE id = NEW.company_id), ''),
+    COALESCE((SELECT trim(first_name || ' ' || last_name) FROM contacts WHERE id = NEW.contact_id), '')"""
+COMPANIES_FTS_INSERT = ("INSERT INTO companies_fts (rowid, name, website, city, tags) "
+                        + _COMPANY_ROW.replace("NEW.", "companies.") + " FROM companies")
+DEALS_FTS_INSERT = ("INSERT INTO deals_fts (rowid, title, company, contact) "
+                    + _DEAL_ROW.replace("NEW.", "deals.") + " FROM deals")
+ACTIVITIES_FTS_INSERT = "INSERT INTO activities_fts (rowid, subject) SELECT id, subject FROM activities"
+
+
+def _deferrable(table: str) -> str:
+    """The WHEN clause of an insert trigger that stands aside while ``db.io.bulk`` indexes in one statement."""
+    return f"WHEN NOT EXISTS (SELECT 1 FROM fts_deferred WHERE tbl = '{table}')"
+
+
+@migrations(name="0190_global_search")
+def m0190_global_search(db: sqlite_utils.Database) -> None:
+    """Full-text indexes for the global search over companies, deals and activities (db/crm/search.py).
+
+    - ``companies_fts`` (name, website, city, tags) and ``deals_fts`` (title, the company's and the
+      contact's names, so a deal is found by its customer) store their text: 20k / 50k short rows at the
+      large scale. Renaming a company or a contact rewrites the name in its deals' rows, as
+      ``companies_fts_rename`` does for contacts.
+    - ``activities_fts`` indexes the subject only, as an external-content table over ``activities``
+      (1M rows at the large scale): the text is not stored twice. Its triggers pass the old subject to
+      FTS5's 'delete' command, which an external-content index needs to remove exactly what it added.
+    Every row is indexed, soft-deleted ones too (as in ``contacts_fts``); the search query drops those.
+    Insert triggers stand aside for ``fts_deferred`` (migration 0180), like ``contacts_fts_insert``.
+    """
+    db.execute(f"CREATE VIRTUAL TABLE companies_fts USING fts5(name, website, city, tags, {_SEARCH_TOKENIZER})")
+    db.execute(COMPANIES_FTS_INSERT)
+    db.execute(f"CREATE TRIGGER companies_fts_insert AFTER INSERT ON companies {_deferrable('companies')} BEGIN "
+               f"INSERT INTO companies_fts (rowid, name, website, city, tags) {_COMPANY_ROW}; END")
+    db.execute(f"CREATE TRIGGER companies_fts_update AFTER UPDATE OF name, website, city, tags ON companies BEGIN "
+               f"DELETE FROM companies_fts WHERE rowid = OLD.id; "
+               f"INSERT INTO companies_fts (rowid, name, website, city, tags) {_COMPANY_ROW}; END")
+    db.execute("CREATE TRIGGER companies_fts_delete AFTER DELETE ON companies BEGIN "
+               "DELETE FROM companies_fts WHERE rowid = OLD.id; END")
+
+    db.execute(f"CREATE VIRTUAL TABLE deals_fts USING fts5(title, company, contact, {_SEARCH_TOKENIZER})")
+    db.execute(DEALS_FTS_INSERT)
+    db.execute(f"CREATE TRIGGER deals_fts_insert AFTER INSERT ON deals {_deferrable('deals')} BEGIN "
+               f"INSERT INTO deals_fts (rowid, title, company, contact) {_DEAL_ROW}; END")
+    db.execute(f"CREATE TRIGGER deals_fts_update AFTER UPDATE OF title, company_id, contact_id ON deals BEGIN "
+               f"DELETE FROM deals_fts WHERE rowid = OLD.id; "
+               f"INSERT INTO deals_fts (rowid, title, company, contact) {_DEAL_ROW}; END")
+    db.execute("CREATE TRIGGER deals_fts_delete AFTER DELETE ON deals BEGIN "
+               "DELETE FROM deals_fts WHERE rowid = OLD.id; END")
+    db.execute("CREATE TRIGGER deals_fts_company_rename AFTER UPDATE OF name ON companies BEGIN "
+               "UPDATE deals_fts SET company = NEW.name WHERE rowid IN "
+               "(SELECT id FROM deals WHERE company_id = NEW.id); END")
+    db.execute("CREATE TRIGGER deals_fts_contact_rename AFTER UPDATE OF first_name, last_name ON contacts BEGIN "
+               "UPDATE deals_fts SET contact = trim(NEW.first_name || ' ' || NEW.last_name) WHERE rowid IN "
+               "(SELECT id FROM deals WHERE contact_id = NEW.id); END")
+
+    db.execute(f"CREATE VIRTUAL TABLE activities_fts USING fts5(subject, content = 'activities', "
+               f"content_rowid = 'id', {_SEARCH_TOKENIZER})")
+    db.execute(ACTIVITIES_FTS_INSERT)
+    db.execute(f"CREATE TRIGGER activities_fts_insert AFTER INSERT ON activities {_deferrable('activities')} "
+               f"BEGIN INSERT INTO activities_fts (rowid, subject) VALUES (NEW.id, NEW.subject); END")
+    db.execute("CREATE TRIGGER activities_fts_update AFTER UPDATE OF subject ON activities BEGIN "
+               "INSERT INTO activities_fts (activities_fts, rowid, subject) VALUES ('delete', OLD.id, OLD.subject); "
+               "INSERT INTO activities_fts (rowid, subject) VALUES (NEW.id, NEW.subject); END")
+    db.execute("CREATE TRIGGER activities_fts_delete AFTER DELETE ON activities BEGIN "
+               "INSERT INTO activities_fts (activities_fts, rowid, subject) VALUES ('delete', OLD.id, OLD.subject); "
+               "END")
+
+
 # Events that reach a person as a notification, written by triggers on the records themselves in the transaction
 # of the change: every path that changes an owner or a stage (grid, board, record, import, revert) is covered
 # by one rule, and the actor is ``updated_by``, which the write path sets on every change. A change without a

@@ -22,6 +22,7 @@ from faker import Faker
 from db.core.connection import connect, db_path, write
 from db.core.migrations import migrate
 from db.core.users import hash_password
+from db.io.bulk import deferred_search_index
 
 LOCALES = ("en_US", "de_DE", "fr_FR", "es_ES", "ru_RU", "uk_UA", "bg_BG")
 CHANNELS = ("organic search", "paid search", "social", "email", "events", "referral", "partners")
@@ -137,7 +138,7 @@ def seed(conn: sqlite3.Connection, scale: str = "small", seed_value: int = 7, to
     start = now - timedelta(days=730)
     progress = Progress(quiet)
     names = Names(rnd)
-    with write(conn):
+    with write(conn), deferred_search_index(conn):
         creds = _users(conn, rnd, size, names)
         user_ids = [r[0] for r in conn.execute("SELECT id FROM users ORDER BY id")]
         rep_ids = [r[0] for r in conn.execute("SELECT id FROM users WHERE role = 'rep' ORDER BY id")] or user_ids

@@ -165,3 +165,7 @@ def test_on_a_seeded_database_rollups_and_search_match_too(seeded, tmp_path, fro
     assert _dump(many, search.replace("?", "'\"zed\"*'")) != []
     assert many.execute("SELECT COUNT(*) FROM fts_deferred").fetchone()[0] == 0
     many.execute("INSERT INTO contacts_fts (contacts_fts) VALUES ('integrity-check')")
+    for fts, cols in (("companies_fts", "name, website, city, tags"), ("activities_fts", "subject")):
+        sql = f"SELECT rowid, {cols} FROM {fts} ORDER BY rowid"  # the global search's indexes (migration 0190)
+        assert _dump(many, sql) == _dump(one, sql), fts
+        many.execute(f"INSERT INTO {fts} ({fts}) VALUES ('integrity-check')")

@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from components.i18n import translate
-from components.layout import PAGES, ROOT
+from components.layout import NAV_HIDDEN, PAGES, ROOT
 from db.core.connection import connect
 from db.core.migrations import known_names
 from tests.e2e.harness import Server, open_page, shot, wait_idle
@@ -26,7 +26,8 @@ def test_wrong_password_then_sign_in_and_home(page, server, e2e_db):
     shot(page, "home")
 
 
-@pytest.mark.parametrize("key", [k for k, s, _, _ in PAGES if k != "home" and (ROOT / s).exists()])
+@pytest.mark.parametrize("key", [k for k, s, _, _ in PAGES
+                                 if k != "home" and k not in NAV_HIDDEN and (ROOT / s).exists()])
 def test_every_page_opens_from_the_sidebar(signed_in, key):
     label = translate("en", f"nav.{key}")
     open_page(signed_in, label)
