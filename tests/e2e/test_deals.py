@@ -54,7 +54,7 @@ def test_keyboard_only_move_to_won(signed_in, db):
     page = signed_in
     open_page(page, "Deals")
     page.locator("[data-testid=kanban-card]").first.wait_for()
-    page.get_by_label("Search").focus()  # start from the filters; everything after is the keyboard
+    page.get_by_test_id("stMainBlockContainer").get_by_role("textbox", name="Search").focus()  # start from the filters; everything after is the keyboard
     first = _tab_until(page, "kanban-card")
     page.keyboard.press("ArrowDown")  # arrows walk the cards
     second = _focused(page)

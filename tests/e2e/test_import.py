@@ -55,7 +55,7 @@ def test_hubspot_export_through_the_contacts_page(signed_in, db):
     page.get_by_text("Imported: 3 created, 1 repeats merged, 2 new companies, 3 notes").wait_for(timeout=30_000)
     shot(page, "import_done")
 
-    page.get_by_label("Search").first.fill("Importova")
+    page.get_by_test_id("stMainBlockContainer").get_by_role("textbox", name="Search").fill("Importova")
     page.keyboard.press("Enter")
     wait_idle(page)
     page.get_by_text("of 3").first.wait_for()  # the grid's "rows 1-3 of 3"

@@ -70,7 +70,7 @@ def test_a_mention_reaches_the_rep_and_opens_the_record(browser, server, e2e_db,
             (rep_id, cid)).fetchone()[0]) == 1
 
         open_page(rep, "Contacts")  # any interaction: the sidebar is drawn again from the database
-        assert eventually(rep, lambda: _count(rep) == before + 1), (before, _count(rep))
+        assert eventually(rep, lambda: _count(rep) >= before + 1), (before, _count(rep))
         shot(rep, "notifications_sidebar")
         rep.locator("[data-testid=stSidebar]").get_by_role("link", name=re.compile("Notifications")).first.click()
         wait_idle(rep)
@@ -85,7 +85,10 @@ def test_a_mention_reaches_the_rep_and_opens_the_record(browser, server, e2e_db,
         wait_idle(rep)
         assert f"id={cid}" in rep.url
         assert rep.get_by_role("heading", name=f"{first} {last}").count() >= 1
-        assert _count(rep) == before  # opening it marked it read
+        # Opening it marked it read (asked of the database: tests on the other worker may notify this rep too).
+        assert eventually(rep, lambda: db.execute(
+            "SELECT COUNT(*) FROM notifications WHERE user_id = ? AND kind = 'mention' AND entity_id = ? "
+            "AND read_at IS NOT NULL", (rep_id, cid)).fetchone()[0]) == 1
 
         language = db.execute("SELECT language FROM users WHERE id = ?", (rep_id,)).fetchone()[0]
         db.execute("UPDATE users SET language = 'ru' WHERE id = ?", (rep_id,))
