@@ -109,7 +109,7 @@ def render_settings(ctx: PageContext) -> None:
 
 def render_backups(ctx: PageContext) -> None:
     folder = backup.backup_dir(Path(db_path()))
-    st.caption(t("admin.backups_help", folder=esc(folder, limit=400), keep=backup.KEEP_DAYS))
+    st.caption(t("admin.backups_help", folder=esc(folder, limit=400), n=backup.KEEP_DAYS))
     if st.button(t("admin.backup_now"), icon=":material/backup:", type="primary", key="backup_now"):
         try:
             made = backup.create(ctx.conn, folder, ctx.actor)

@@ -64,7 +64,7 @@ def render_companies(ctx: PageContext) -> None:
             st.error(t("contacts.conflict", detail=error_text(err)))
             st.info(t("record.kept"))
         except ValidationError as err:
-            st.error((t("contacts.row", n=err.row) + ": " if err.row else "") + error_text(err))  # text-safe: row no.
+            st.error((t("contacts.row", row_no=err.row) + ": " if err.row else "") + error_text(err))  # text-safe: row no.
         except DomainError as err:
             show_error(err)
         else:

@@ -111,12 +111,12 @@ def _save_bar(ctx: PageContext, changes: grid.GridEdits, key: str) -> None:
         try:
             result = contacts.save_grid(ctx.conn, changes.edits, changes.added, changes.deleted, ctx.actor)
         except ConflictError as err:
-            where = t("contacts.row", n=err.row) + " — " if getattr(err, "row", None) else ""
+            where = t("contacts.row", row_no=err.row) + " — " if getattr(err, "row", None) else ""
             st.error(t("contacts.conflict", detail=where + error_text(err)),  # text-safe: a row number
                      icon=":material/sync_problem:")
             st.info(t("record.kept"))
         except ValidationError as err:
-            where = t("contacts.row", n=err.row) + ": " if err.row else ""
+            where = t("contacts.row", row_no=err.row) + ": " if err.row else ""
             st.error(where + error_text(err), icon=":material/error:")  # text-safe: a row number
         except DomainError as err:
             show_error(err)

@@ -86,7 +86,7 @@ def show(value, fmt: str, lang: str) -> str:
         return "—"
     return {"pct": lambda: percent(value, lang), "points": lambda: number(value, lang, 1),
             "money": lambda: money(value, lang), "ratio": lambda: number(value, lang, 2),
-            "days": lambda: t("dashboard.days", n=number(value, lang, 1))}[fmt]()
+            "days": lambda: t("dashboard.days", n=round(value, 1))}[fmt]()
 
 
 def delta(now, before, fmt: str, lang: str) -> str | None:

@@ -3,6 +3,10 @@
 Catalogues live in ``locales/<lang>/<namespace>.json``; a key is ``namespace.name``. One file per
 feature keeps catalogues small and lets features be added without touching each other's files.
 Missing keys fall back to English, then to the key itself, so a gap shows up instead of crashing.
+
+A message with a count is a plural object, ``{"one": "{n} contact", "other": "{n} contacts"}``, with the CLDR
+categories of its language (ru/uk: one, few, many, other); ``n`` picks the category and is shown in the
+language's number format. A message with two counts is built from two plural messages.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ DEFAULT = "en"
 
 
 @lru_cache(maxsize=8)
-def catalogue(lang: str) -> dict[str, str]:
+def catalogue(lang: str) -> dict[str, str | dict[str, str]]:
     """All keys of one language, merged from its namespace files."""
     out: dict[str, str] = {}
     folder = LOCALES_DIR / lang
@@ -33,9 +37,37 @@ def catalogue(lang: str) -> dict[str, str]:
     return out
 
 
+def plural_category(lang: str, n) -> str:
+    """CLDR plural category of ``n`` in ``lang`` ('one', 'few', 'many', 'other')."""
+    if not isinstance(n, int | float):
+        try:
+            n = float(str(n).replace(",", "").replace("\xa0", "").replace(" ", ""))
+        except ValueError:
+            return "other"
+    return _plural_rule(lang)(abs(n))
+
+
+@lru_cache(maxsize=8)
+def _plural_rule(lang: str):
+    return Locale.parse(BABEL_LOCALE.get(lang, "en_GB")).plural_form
+
+
+def plural_categories(lang: str) -> set[str]:
+    """The categories a plural message in ``lang`` must have (its rules' tags plus 'other')."""
+    return set(_plural_rule(lang).tags) | {"other"}
+
+
 def translate(lang: str, key: str, default: str | None = None, **params) -> str:
     """Text for ``key`` in ``lang`` (English, then ``default``, then the key as fallback)."""
-    text = catalogue(lang).get(key) or catalogue(DEFAULT).get(key) or default or key
+    found = catalogue(lang).get(key)
+    if not found:
+        lang, found = DEFAULT, catalogue(DEFAULT).get(key)
+    text = found or default or key
+    if isinstance(text, dict):  # a plural message: the count picks the form and is shown as a number
+        n = params.get("n", 0)
+        text = text.get(plural_category(lang, n)) or text["other"]
+        if isinstance(n, int | float):
+            params["n"] = number(n, lang, 0 if float(n).is_integer() else 1)
     if params:
         try:
             return text.format(**params)

@@ -271,7 +271,7 @@ def _task_badge(ctx: PageContext) -> None:
 
     counts = task_counts(ctx.conn, ctx.user["id"])
     if counts["overdue"] or counts["today"]:
-        st.caption(t("layout.tasks_badge", overdue=counts["overdue"], today=counts["today"]))  # text-safe: counts
+        st.caption(t("layout.tasks_badge", overdue=t("layout.tasks_overdue", n=counts["overdue"]), today=t("layout.tasks_today", n=counts["today"])))  # text-safe: counts
 
 
 def nav_link(ctx: PageContext, key: str, label: str | None = None, icon: str | None = None,

@@ -53,7 +53,7 @@ if nav[0].button(t("audit.newer"), disabled=page_no == 0, icon=":material/chevro
 if nav[1].button(t("audit.older"), disabled=len(entries) < PAGE_SIZE, icon=":material/chevron_right:"):
     st.session_state["audit_page"] = page_no + 1
     st.rerun()
-nav[2].caption(t("audit.page", n=page_no + 1))  # text-safe: a number
+nav[2].caption(t("audit.page", page=page_no + 1))  # text-safe: a number
 with st.expander(t("export.title"), icon=":material/download:"):
     export_buttons("audit", lambda conn: audit.export_rows(conn, **filters), key="audit_export")
 

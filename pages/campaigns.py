@@ -45,5 +45,5 @@ if st.button(t("contacts.save", n=len(changes.edits) + len(changes.added)), type
         grid.forget("campaigns_grid")
         st.rerun()
     except DomainError as err:
-        where = t("contacts.row", n=err.row) + ": " if getattr(err, "row", None) else ""
+        where = t("contacts.row", row_no=err.row) + ": " if getattr(err, "row", None) else ""
         st.error(where + error_text(err))  # text-safe: a row number
