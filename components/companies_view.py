@@ -6,6 +6,7 @@ import streamlit as st
 
 from components import grid
 from components.export import export_buttons
+from components.flash import flash, saved_message, show_flash
 from components.history import render_history
 from components.i18n import error_text, money, t
 from components.import_panel import render_import
@@ -59,7 +60,7 @@ def render_companies(ctx: PageContext) -> None:
                  icon=":material/save:"):
         edits = [(o, {k: v for k, v in d.items() if k in companies.EDITABLE}) for o, d in changes.edits]
         try:
-            companies.save_grid(ctx.conn, [e for e in edits if e[1]], changes.added, changes.deleted, ctx.actor)
+            result = companies.save_grid(ctx.conn, [e for e in edits if e[1]], changes.added, changes.deleted, ctx.actor)
         except ConflictError as err:
             st.error(t("contacts.conflict", detail=error_text(err)))
             st.info(t("record.kept"))
@@ -69,7 +70,9 @@ def render_companies(ctx: PageContext) -> None:
             show_error(err)
         else:
             grid.forget(key)
+            flash(KEY, saved_message(result["updated"], len(result["created"]), len(result["deleted"])))
             st.rerun()
+    show_flash(KEY)
     st.caption(t("contacts.grid_help"))
     render_import(ctx, "companies")
     with st.expander(t("export.title"), icon=":material/download:"):

@@ -9,6 +9,7 @@ import streamlit as st
 from components import grid
 from components.contact_merge import render_duplicates
 from components.export import export_buttons
+from components.flash import flash, saved_message, show_flash
 from components.i18n import date_format, error_text, t
 from components.import_panel import render_import
 from components.layout import PageContext, show_error
@@ -123,15 +124,16 @@ def _save_bar(ctx: PageContext, changes: grid.GridEdits, key: str) -> None:
         else:
             grid.forget(key)
             st.session_state["c_undo"] = result["deleted"] or None
-            st.toast(t("contacts.saved", updated=result["updated"], created=len(result["created"]),  # text-safe: counts
-                       deleted=len(result["deleted"])), icon=":material/check:")
+            flash(KEY, saved_message(result["updated"], len(result["created"]), len(result["deleted"])))
             st.rerun()
     if undo and cols[1].button(t("contacts.undo", n=len(undo)), icon=":material/undo:", key="c_undo_button"):
         for cid in undo:
             records.restore(ctx.conn, "contacts", cid, ctx.actor)
         st.session_state["c_undo"] = None
+        flash(KEY, t("contacts.restored", n=len(undo)))
         st.rerun()
     cols[2].caption(t("contacts.grid_help"))
+    show_flash(KEY)
 
 
 def _bulk(ctx: PageContext, changes: grid.GridEdits, options: dict) -> None:
@@ -156,7 +158,7 @@ def _bulk(ctx: PageContext, changes: grid.GridEdits, options: dict) -> None:
                 n = contacts.bulk(ctx.conn, [r["id"] for r in changes.selected], action, value, ctx.actor)
                 if action == "delete":
                     st.session_state["c_undo"] = [r["id"] for r in changes.selected]
-                st.toast(t("contacts.bulk_done", n=n), icon=":material/check:")  # text-safe: a count
+                flash(KEY, t("contacts.bulk_done", n=n))
                 for key in [k for k in st.session_state if str(k).startswith(KEY)]:
                     st.session_state.pop(key, None)
                 st.rerun()

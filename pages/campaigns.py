@@ -5,6 +5,7 @@ from datetime import date
 import streamlit as st
 
 from components import grid
+from components.flash import flash, saved_message, show_flash
 from components.i18n import error_text, t
 from components.layout import page_setup
 from db.core import settings
@@ -43,7 +44,9 @@ if st.button(t("contacts.save", n=len(changes.edits) + len(changes.added)), type
     try:
         campaigns.save_grid(ctx.conn, [e for e in edits if e[1]], changes.added, channels, ctx.actor)
         grid.forget("campaigns_grid")
+        flash("campaigns_grid", saved_message(len(edits), len(changes.added)))
         st.rerun()
     except DomainError as err:
         where = t("contacts.row", row_no=err.row) + ": " if getattr(err, "row", None) else ""
         st.error(where + error_text(err))  # text-safe: a row number
+show_flash("campaigns_grid")
