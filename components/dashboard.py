@@ -11,6 +11,7 @@ from datetime import date
 import streamlit as st
 
 from components import charts
+from components.empty import empty_state, nothing
 from components.export import export_buttons
 from components.i18n import date_format, money, number, percent, t, translate
 from components.layout import PageContext, nav_link
@@ -101,6 +102,8 @@ def delta(now, before, fmt: str, lang: str) -> str | None:
 
 def render_cards(data: dict, lang: str) -> None:
     now, before = data["now"], data["before"]
+    if not any(now.get(key) for key, _, _ in CARDS if key != "weighted"):  # weighted: open deals, not the period
+        empty_state(t("dashboard.no_data"))
     for row in (CARDS[:5], CARDS[5:]):
         cols = st.columns(5)
         for col, (key, fmt, higher) in zip(cols, row, strict=True):
@@ -207,7 +210,9 @@ def _acquisition(_ctx, data, _f, _pipeline_id):
 
 def _funnel(ctx, data, f, pipeline_id):
     left, right = st.columns(2)
-    if data.get("funnel"):
+    if nothing(data.get("funnel"), "deals"):
+        empty_state(t("dashboard.funnel_empty"), left)
+    else:
         left.plotly_chart(charts.funnel(data["funnel"], t("dashboard.funnel")), key="chart_funnel",
                           on_select="rerun", selection_mode="points")
         left.caption(t("dashboard.funnel_help"))

@@ -9,6 +9,7 @@ import streamlit as st
 
 from components.board import board_data, render_board
 from components.charts import PALETTE, figure
+from components.empty import empty_state
 from components.errors import parse_id
 from components.export import export_buttons
 from components.history import render_history
@@ -42,6 +43,8 @@ def board_filters(ctx: PageContext) -> deals.BoardQuery:
 def render_pipeline_board(ctx: PageContext, query: deals.BoardQuery) -> None:
     extra = st.session_state.setdefault("d_extra", {})
     columns = deals.board(ctx.conn, query, extra=extra)
+    if not any(col["count"] for col in columns):
+        empty_state(t("deals.none_found"))
     currency = settings.get(ctx.conn, "currency")
     data = board_data(columns, ctx.lang, datetime.now(UTC).replace(tzinfo=None), currency)
     result = render_board(data, key=f"board_{query.pipeline_id}_{st.session_state.get('board_version', 0)}")

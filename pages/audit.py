@@ -4,6 +4,7 @@ import json
 
 import streamlit as st
 
+from components.empty import empty_state
 from components.export import export_buttons
 from components.i18n import date_format, moment, t
 from components.layout import page_setup, show_error
@@ -42,7 +43,7 @@ table = [{"#": e["id"], t("audit.when"): moment(e["at"], ctx.lang), t("audit.who
           t("audit.entity"): e["entity"], t("audit.record_id"): e["entity_id"], t("audit.action"): e["action"],
           t("audit.changes"): _changes(e)} for e in entries]
 if not entries:
-    st.info(t("audit.none"), icon=":material/search_off:")
+    empty_state(t("audit.none"))
     st.stop()
 picked = st.dataframe(table, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
                       key="audit_table")
