@@ -12,12 +12,13 @@ language's number format. A message with two counts is built from two plural mes
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_time
 from babel.numbers import format_currency, format_decimal, format_percent
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
@@ -167,9 +168,39 @@ def day(value: str | date | datetime | None, lang: str = DEFAULT) -> str:
     return format_date(value, format="medium", locale=BABEL_LOCALE.get(lang, "en_GB"))
 
 
-def moment(value: str | datetime | None, lang: str = DEFAULT) -> str:
+def moment(value: str | datetime | None, lang: str = DEFAULT, tz: str | None = None) -> str:
+    """A date and time to the minute in the language's format ("1 Dec 2026, 09:05"; Babel's "medium" has
+    seconds). With ``tz``, ``value`` is UTC (as stored) and is shown in that time zone."""
     if not value:
         return "—"
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    return format_datetime(value, format="medium", locale=BABEL_LOCALE.get(lang, "en_GB"))
+    if tz:
+        try:
+            zone = ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            zone = ZoneInfo("UTC")
+        value = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(zone).replace(tzinfo=None)
+    locale = BABEL_LOCALE.get(lang, "en_GB")
+    return _datetime_pattern(locale).format(format_time(value, "short", locale=locale),
+                                            format_date(value, "medium", locale=locale))
+
+
+@lru_cache(maxsize=8)
+def _datetime_pattern(locale: str) -> str:
+    return str(Locale.parse(locale).datetime_formats["medium"])
+
+
+def current_timezone() -> str:
+    """The signed-in user's time zone (page_setup keeps it in the session); UTC outside a session."""
+    try:
+        import streamlit as st
+
+        return st.session_state.get("timezone") or "UTC"
+    except Exception:  # noqa: BLE001 - no script run context (tests, CLI)
+        return "UTC"
+
+
+def stamp(value: str | datetime | None, lang: str | None = None) -> str:
+    """A stored (UTC) timestamp as the user reads it: their language and time zone, to the minute."""
+    return moment(value, lang or current_language(), current_timezone())
