@@ -8,7 +8,7 @@ from components import grid
 from components.export import export_buttons
 from components.flash import flash, saved_message, show_flash
 from components.history import render_history
-from components.i18n import error_text, money, t
+from components.i18n import error_text, money, money_column_format, t
 from components.import_panel import render_import
 from components.layout import PageContext, nav_link, show_error
 from components.new_record import page_header
@@ -49,7 +49,7 @@ def render_companies(ctx: PageContext) -> None:
                                                       format_func=lambda v: t(f"contacts.lifecycle_{v}")),
         "contacts": st.column_config.NumberColumn(t("companies.contacts"), disabled=True),
         "open_deals": st.column_config.NumberColumn(t("companies.open_deals"), disabled=True),
-        "revenue": st.column_config.NumberColumn(t("kpi.revenue"), disabled=True, format="%.0f"),
+        "revenue": st.column_config.NumberColumn(t("kpi.revenue"), disabled=True, format=money_column_format()),
     }
     key = f"{KEY}_{offset}_{size}"
     changes = grid.editable(key, shown, config, ["open", "name", "industry", "city", "country", "website",

@@ -13,7 +13,7 @@ import streamlit as st
 from components import charts
 from components.empty import empty_state, nothing
 from components.export import export_buttons
-from components.i18n import date_format, money, number, percent, t, translate
+from components.i18n import date_format, money, money_column_format, number, percent, stamp, t, translate
 from components.layout import PageContext, nav_link
 from components.text import esc
 from db.analytics import dashboard, kpi_profit, kpi_series
@@ -112,6 +112,9 @@ def render_cards(data: dict, lang: str) -> None:
                        delta_color="normal" if higher else "inverse", help=t(f"kpi.{key}_help"), border=True)
 
 
+DRILL_MONEY = {"amount", "revenue", "margin", "cost_to_serve", "cac", "profit"}
+
+
 def drill_table(ctx: PageContext, items: list[dict], columns: dict[str, str], key: str) -> None:
     """The customers or deals behind a selection, each linking to its record."""
     if not items:
@@ -120,9 +123,13 @@ def drill_table(ctx: PageContext, items: list[dict], columns: dict[str, str], ke
     table = []
     for item in items[:DRILL]:
         link = f"/contacts?id={item['contact_id']}" if item.get("contact_id") else None
-        table.append({"link": link, **{label: item.get(field) for field, label in columns.items()}})
+        table.append({"link": link, **{label: stamp(item.get(field)) if field.endswith("_at") else item.get(field)
+                                       for field, label in columns.items()}})
+    cash = money_column_format()  # amounts read like every other amount; they stay numbers for sorting
+    config = {label: st.column_config.NumberColumn(label, format=cash) for field, label in columns.items()
+              if field in DRILL_MONEY}
     st.dataframe(table, hide_index=True, width="stretch",
-                 column_config={"link": st.column_config.LinkColumn(t("dashboard.open"), display_text="↗")})
+                 column_config={"link": st.column_config.LinkColumn(t("dashboard.open"), display_text="↗"), **config})
     export_buttons("drill-down", [{k: v for k, v in r.items() if k != "link"} for r in table],
                    key=key)
 

@@ -12,6 +12,7 @@ language's number format. A message with two counts is built from two plural mes
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -19,7 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
 from babel.dates import format_date, format_time
-from babel.numbers import format_currency, format_decimal, format_percent
+from babel.numbers import format_currency, format_decimal, format_percent, get_group_symbol
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 LANGUAGES = {"en": "English", "ru": "Русский", "uk": "Українська", "bg": "Български"}
@@ -135,6 +136,18 @@ def money(value: float | None, lang: str = DEFAULT, currency: str | None = None,
 @lru_cache(maxsize=8)
 def _whole_pattern(locale: str) -> str:
     return Locale.parse(locale).currency_formats["standard"].pattern.split(";")[0].replace(".00", "")
+
+
+def money_column_format(lang: str | None = None, currency: str | None = None) -> str:
+    """The printf ``format`` of a grid's money column (st.column_config.NumberColumn), matching ``money()``: the
+    currency sign where the language puts it and the language's digit grouping, whole units. Streamlit's own
+    "euro"/"localized" follow the browser's language and fix the currency, so they would differ from the page."""
+    lang = lang or current_language()
+    sample = money(1234567, lang, currency)  # "€1,234,567", "1 234 567 €"
+    digits = re.search(r"\d[\d\s\u00a0\u202f.,’']*\d", sample)
+    group = get_group_symbol(BABEL_LOCALE.get(lang, "en_GB"))
+    prefix, suffix = (part.replace("%", "%%") for part in (sample[:digits.start()], sample[digits.end():]))
+    return f"{prefix}%'{group},.0f{suffix}"
 
 
 def number(value: float | None, lang: str = DEFAULT, digits: int = 0) -> str:
