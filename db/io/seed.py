@@ -8,6 +8,7 @@ random passwords that are printed once and never stored in clear.
 from __future__ import annotations
 
 import argparse
+import itertools
 import random
 import secrets
 import sqlite3
@@ -28,6 +29,9 @@ CHANNELS = ("organic search", "paid search", "social", "email", "events", "refer
 INDUSTRIES = ("Software", "Retail", "Manufacturing", "Logistics", "Healthcare", "Finance", "Education", "Media")
 LOST_REASONS = ("Price", "Chose a competitor", "No budget", "No decision", "Timing")
 POSITIONS = ("Account Executive", "Support Engineer", "Data Analyst", "Office Manager")
+# yearly gross salary offered for each position (the recruiting pipeline's amount), low and high
+SALARIES = {"Account Executive": (42_000, 62_000), "Support Engineer": (38_000, 55_000),
+            "Data Analyst": (45_000, 70_000), "Office Manager": (28_000, 38_000)}
 SALES_STAGES = [("Lead", 0.1, "open"), ("Qualified", 0.25, "open"), ("Proposal", 0.5, "open"),
                 ("Negotiation", 0.75, "open"), ("Won", 1.0, "won"), ("Lost", 0.0, "lost")]
 RECRUITING_STAGES = [("Applied", 0.1, "open"), ("Screening", 0.25, "open"), ("Interview", 0.5, "open"),
@@ -57,6 +61,31 @@ def _ts(d: datetime) -> str:
     return d.strftime("%Y-%m-%d %H:%M:%S")
 
 
+# Working hours in the team's zone (demo users keep the default UTC): 08:00-18:00, busiest mid-morning and
+# mid-afternoon, a dip at lunch; a few things happen on a weekend.
+WORK_HOURS = tuple(range(8, 18))
+WORK_CUM = tuple(itertools.accumulate((4, 9, 10, 9, 5, 7, 9, 8, 6, 3)))
+WEEKEND_KEPT = 0.06
+
+
+def _work(rnd: random.Random, d: datetime, minutes: tuple[int, ...] | None = None) -> datetime:
+    """``d``'s day (a weekday of its week, mostly, for a weekend day) at a working-hours time: deals close and calls happen in office
+    hours, not at midnight. ``minutes``: the choices for the minute (meetings start on the quarter)."""
+    weekday = d.weekday()
+    if weekday >= 5 and rnd.random() >= WEEKEND_KEPT:  # to a weekday of the same week, so no Monday pile-up
+        d -= timedelta(days=weekday - rnd.randrange(5))
+    hour = rnd.choices(WORK_HOURS, cum_weights=WORK_CUM)[0]
+    minute = rnd.choice(minutes) if minutes else rnd.randrange(60)
+    return d.replace(hour=hour, minute=minute, second=rnd.randrange(60) if not minutes else 0, microsecond=0)
+
+
+def _past_work(rnd: random.Random, d: datetime, now: datetime, minutes: tuple[int, ...] | None = None) -> datetime:
+    """``_work`` for something that already happened: never after ``now`` (earlier that day, or the last
+    working moment before it)."""
+    moment = _work(rnd, d, minutes)
+    return moment if moment <= now else (now - timedelta(minutes=rnd.randint(1, 4) * 15)).replace(second=0)
+
+
 class Progress:
     """A one-line text progress bar on stderr (quiet when asked)."""
 
@@ -74,6 +103,50 @@ class Progress:
         sys.stderr.flush()
 
 
+# Faker's cities are invented (and for bg_BG English-Bulgarian hybrids like "West Богtown"): real ones here.
+CITIES = {
+    "en_US": ("New York", "Chicago", "Austin", "Seattle", "Denver", "Boston", "San Francisco", "Atlanta", "Portland",
+              "Minneapolis"),
+    "fr_FR": ("Paris", "Lyon", "Marseille", "Toulouse", "Nantes", "Bordeaux", "Lille", "Strasbourg", "Rennes",
+              "Montpellier"),
+    "ru_RU": ("Москва", "Санкт-Петербург", "Казань", "Новосибирск", "Екатеринбург", "Нижний Новгород", "Самара",
+              "Краснодар", "Воронеж", "Пермь"),
+    "uk_UA": ("Київ", "Львів", "Харків", "Одеса", "Дніпро", "Вінниця", "Запоріжжя", "Івано-Франківськ", "Чернівці",
+              "Полтава"),
+    "bg_BG": ("София", "Пловдив", "Варна", "Бургас", "Русе", "Стара Загора", "Плевен", "Велико Търново",
+              "Благоевград", "Шумен"),
+}
+# Faker's uk_UA companies carry English suffixes ("Гузій Inc"), bg_BG ones transliterated forms ("ADSITz"),
+# ru_RU ones Soviet-era forms and brands ("ЗАО", "En +"):
+# local legal forms and trade names instead.
+TRADE_NAMES = {
+    "ru_RU": ("Вектор", "СеверСтрой", "ТехноПарк", "Волга Логистик", "Уральские Машины", "Сибирь Агро",
+              "Невский Софт", "Кама Трейд", "Балтика Сервис", "Ока Энерго", "Дон Текстиль", "Алтай Продукт"),
+    "uk_UA": ("Дніпро Логістик", "Карпати Агро", "Полісся Деревина", "Слобожанська Техніка", "Південний Порт",
+              "Подільські Ферми", "Київ Софт", "Львівська Кава", "Таврія Трейд", "Волинь Буд", "Черкаси Енерго",
+              "Буковина Текстиль"),
+    "bg_BG": ("Балкан Трейд", "Родопи Софт", "Витоша Консулт", "Тракия Агро", "Черноморие Логистик", "Пирин Строй",
+              "Дунав Транс", "Стара планина Фуудс", "Искър Инженеринг", "Марица Текстил", "Странджа Мед",
+              "Рила Енерджи"),
+}
+
+
+def _company(fk: Faker, loc: str) -> str:
+    """A company name as it reads in ``loc`` (Faker's own for the locales where it reads right)."""
+    if loc in ("ru_RU", "uk_UA"):
+        ru = loc == "ru_RU"
+        form = fk.random.choice(("ООО", "ООО", "АО", "ПАО") if ru else ("ТОВ", "ТОВ", "ПП", "ПрАТ"))
+        name = fk.random.choice((fk.random.choice(TRADE_NAMES[loc]),
+                                 f"{fk.last_name_male()} {'и партнёры' if ru else 'і партнери'}", fk.last_name_male()))
+        return f"{form} «{name}»"
+    if loc == "bg_BG":
+        form = fk.random.choice(("ЕООД", "ООД", "ООД", "АД", "ЕАД"))
+        name = fk.random.choice((fk.random.choice(TRADE_NAMES[loc]), f"{fk.last_name_male()} и сие",
+                                 fk.last_name_male()))
+        return f"{name} {form}"
+    return fk.company()
+
+
 class Names:
     """Gender-consistent name pools per locale, drawn once from Faker so large scales stay fast."""
 
@@ -85,8 +158,8 @@ class Names:
             fk.seed_instance(1000 + i)
             male = ([fk.first_name_male() for _ in range(pool)], [fk.last_name_male() for _ in range(pool)])
             female = ([fk.first_name_female() for _ in range(pool)], [fk.last_name_female() for _ in range(pool)])
-            companies = [fk.company() for _ in range(pool)]
-            cities = [fk.city() for _ in range(pool // 3)]
+            companies = [_company(fk, loc) for _ in range(pool)]
+            cities = list(CITIES[loc]) if loc in CITIES else [fk.city() for _ in range(pool // 3)]
             self.pools[loc] = (male, female, companies, cities)
 
     def locale(self) -> str:
@@ -213,7 +286,7 @@ def _contacts(conn, rnd, size: Scale, names: Names, rep_ids, company_ids, campai
     for i in range(size.contacts):
         loc = names.locale()
         first, last = names.person(loc)
-        created = start + timedelta(days=rnd.randint(0, 700), minutes=rnd.randint(0, 600))
+        created = _work(rnd, start + timedelta(days=rnd.randint(0, 700)))
         channel = rnd.choices(CHANNELS, weights=(20, 20, 15, 12, 8, 15, 10))[0]
         day = created.date().isoformat()
         camp_id = next((c[0] for c in campaigns if c[1] == channel and c[2] <= day < c[3]), None)
@@ -268,7 +341,7 @@ def _walk(conn, rnd, deal_id: int, stages, created: datetime, now: datetime, own
     moment, prev, hist = created, None, []
     for stage in path:
         if prev is not None:
-            moment = min(moment + timedelta(days=rnd.randint(2, 25), hours=rnd.randint(0, 8)), now)
+            moment = max(_past_work(rnd, moment + timedelta(days=rnd.randint(2, 25)), now), moment)
         hist.append((deal_id, prev, stage[1], _ts(moment), owner))
         prev = stage[1]
     conn.executemany(
@@ -285,7 +358,7 @@ def _deals(conn, rnd, size: Scale, contacts, stages, rep_ids, start, now, progre
         cid, owner, company_id, c_created = rnd.choice(contacts)
         created = max(datetime.fromisoformat(c_created) + timedelta(days=rnd.randint(0, 40)),
                       start + timedelta(days=rnd.randint(0, 700)))
-        created = min(created, now - timedelta(days=1))
+        created = _past_work(rnd, min(created, now - timedelta(days=1)), now)
         age = (now - created).days
         outcome = rnd.choices(("won", "lost", "open"), weights=(40, 35, 25 + (60 if age < 90 else 0)))[0]
         amount = round(rnd.lognormvariate(8.3, 0.7), -1)
@@ -320,18 +393,20 @@ def _candidates(conn, rnd, size: Scale, names: Names, stages, rep_ids, start, no
     for i in range(size.candidates):
         loc = names.locale()
         first, last = names.person(loc)
-        created = now - timedelta(days=rnd.randint(1, 120))
+        created = _past_work(rnd, now - timedelta(days=rnd.randint(1, 120)), now)
         cid = conn.execute(
             "INSERT INTO contacts (first_name, last_name, email, title, owner_id, channel, tags, created_at, "
             "updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
             (first, last, f"{_email_local(first, last, i)}@candidates.example", "Candidate", rnd.choice(rep_ids),
              rnd.choice(("referral", "social", "events")), "candidate", _ts(created), _ts(created))).lastrowid
         outcome = rnd.choices(("won", "lost", "open"), weights=(15, 35, 50))[0]
+        position = rnd.choice(POSITIONS)
+        salary = round(rnd.uniform(*SALARIES[position]), -3)
         deal_id = conn.execute(
             "INSERT INTO deals (pipeline_id, stage_id, title, contact_id, owner_id, amount, expected_close, "
             "created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
-            (pipeline_id, stages[0][1], f"{first} {last} — {rnd.choice(POSITIONS)}", cid, rnd.choice(rep_ids),
-             0, (now + timedelta(days=rnd.randint(5, 60))).date().isoformat(), _ts(created), _ts(created))).lastrowid
+            (pipeline_id, stages[0][1], f"{first} {last} — {position}", cid, rnd.choice(rep_ids),
+             salary, (now + timedelta(days=rnd.randint(5, 60))).date().isoformat(), _ts(created), _ts(created))).lastrowid
         stage_id, entered, closed = _walk(conn, rnd, deal_id, stages, created, now, rnd.choice(rep_ids), outcome)
         conn.execute("UPDATE deals SET stage_id = ?, stage_entered_at = ?, closed_at = ?, lost_reason = ? WHERE id = ?",
                      (stage_id, entered, closed, "Not a fit" if outcome == "lost" else None, deal_id))
@@ -363,12 +438,11 @@ def _activities(conn, rnd, size: Scale, contacts, rep_ids, start, now, progress)
         future = i < upcoming
         if future:
             kind = rnd.choice(("call", "meeting", "task"))
-            when = now + timedelta(days=rnd.randint(-3, 14), hours=rnd.randint(0, 8), minutes=rnd.choice((0, 30)))
+            when = _work(rnd, now + timedelta(days=rnd.randint(-3, 14)), (0, 30))
         else:
             base = datetime.fromisoformat(c_created)
             span = max((now - base).days, 1)
-            when = base + timedelta(days=rnd.randint(0, span), hours=rnd.randint(0, 8), minutes=rnd.choice((0, 15, 30)))
-        when = when.replace(second=0)
+            when = _past_work(rnd, base + timedelta(days=rnd.randint(0, span)), now, (0, 15, 30, 45))
         duration = rnd.randint(*DURATION[kind])
         done = 0 if future and (when >= now or rnd.random() < 0.6) else 1
         starts = ends = due = None
@@ -404,7 +478,7 @@ def _feedback(conn, rnd, size: Scale, contacts, now, progress) -> None:
     for i in range(size.feedback):
         cid, acquired = rnd.choice(customers)
         base = datetime.fromisoformat(acquired)
-        when = min(base + timedelta(days=rnd.randint(0, max((now - base).days, 1))), now)
+        when = _past_work(rnd, base + timedelta(days=rnd.randint(0, max((now - base).days, 1))), now)
         m = min(max(mood[cid] + rnd.gauss(0, 0.15), 0), 1)
         if rnd.random() < 0.5:
             kind, score = "csat", 1 + round(m * 4)
