@@ -205,6 +205,7 @@ def seed(conn: sqlite3.Connection, scale: str = "small", seed_value: int = 7, to
         raise SystemExit("The database already has users; seed only builds a new database.")
     size = SCALES[scale]
     rnd = random.Random(seed_value)
+    clock = random.Random(seed_value + 104_729)  # times of day on a stream of their own: the rest stays as it was
     today = today or date.today()
     now = datetime.combine(today, datetime.min.time()).replace(hour=9)
     start = now - timedelta(days=730)
@@ -216,12 +217,12 @@ def seed(conn: sqlite3.Connection, scale: str = "small", seed_value: int = 7, to
         rep_ids = [r[0] for r in conn.execute("SELECT id FROM users WHERE role = 'rep' ORDER BY id")] or user_ids
         campaigns = _campaigns(conn, rnd, start, now, size.contacts)
         company_ids = _companies(conn, rnd, size, names, rep_ids, progress)
-        contacts = _contacts(conn, rnd, size, names, rep_ids, company_ids, campaigns, start, now, progress)
+        contacts = _contacts(conn, rnd, clock, size, names, rep_ids, company_ids, campaigns, start, now, progress)
         sales, recruiting = _pipelines(conn)
-        _deals(conn, rnd, size, contacts, sales, rep_ids, start, now, progress)
-        _candidates(conn, rnd, size, names, recruiting, rep_ids, start, now)
-        _activities(conn, rnd, size, contacts, rep_ids, start, now, progress)
-        _feedback(conn, rnd, size, contacts, now, progress)
+        _deals(conn, rnd, clock, size, contacts, sales, rep_ids, start, now, progress)
+        _candidates(conn, rnd, clock, size, names, recruiting, rep_ids, start, now)
+        _activities(conn, rnd, clock, size, contacts, rep_ids, start, now, progress)
+        _feedback(conn, rnd, clock, size, contacts, now, progress)
         _comments(conn, rnd, contacts, rep_ids, now)
         conn.execute("INSERT OR REPLACE INTO settings (key, value) VALUES ('currency', 'EUR')")
         conn.execute("INSERT OR REPLACE INTO settings (key, value) VALUES ('company_name', 'Demo Ltd')")
@@ -280,13 +281,13 @@ def _companies(conn, rnd, size: Scale, names: Names, rep_ids, progress) -> list[
     return [r[0] for r in conn.execute("SELECT id FROM companies ORDER BY id")]
 
 
-def _contacts(conn, rnd, size: Scale, names: Names, rep_ids, company_ids, campaigns, start, now, progress):
+def _contacts(conn, rnd, clock, size: Scale, names: Names, rep_ids, company_ids, campaigns, start, now, progress):
     """Contacts with channel/campaign; lifecycle is settled later by their deals."""
     batch = []
     for i in range(size.contacts):
         loc = names.locale()
         first, last = names.person(loc)
-        created = _work(rnd, start + timedelta(days=rnd.randint(0, 700)))
+        created = _work(clock, start + timedelta(days=rnd.randint(0, 700), minutes=rnd.randint(0, 600)))
         channel = rnd.choices(CHANNELS, weights=(20, 20, 15, 12, 8, 15, 10))[0]
         day = created.date().isoformat()
         camp_id = next((c[0] for c in campaigns if c[1] == channel and c[2] <= day < c[3]), None)
@@ -327,7 +328,7 @@ def _pipelines(conn) -> tuple[list[tuple], list[tuple]]:
     return out[0], out[1]
 
 
-def _walk(conn, rnd, deal_id: int, stages, created: datetime, now: datetime, owner: int, outcome: str):
+def _walk(conn, rnd, clock, deal_id: int, stages, created: datetime, now: datetime, owner: int, outcome: str):
     """Move a deal stage by stage, writing history; return (stage_id, entered_at, closed_at)."""
     open_stages = [s for s in stages if s[3] == "open"]
     won = next(s for s in stages if s[3] == "won")
@@ -341,7 +342,10 @@ def _walk(conn, rnd, deal_id: int, stages, created: datetime, now: datetime, own
     moment, prev, hist = created, None, []
     for stage in path:
         if prev is not None:
-            moment = max(_past_work(rnd, moment + timedelta(days=rnd.randint(2, 25)), now), moment)
+            target = moment + timedelta(days=rnd.randint(2, 25), hours=rnd.randint(0, 8))
+            if target > now:  # the walk runs into today: its last moves fall between the previous one and now
+                target = moment + (now - moment) * clock.random()
+            moment = max(_past_work(clock, target, now), moment)
         hist.append((deal_id, prev, stage[1], _ts(moment), owner))
         prev = stage[1]
     conn.executemany(
@@ -351,14 +355,14 @@ def _walk(conn, rnd, deal_id: int, stages, created: datetime, now: datetime, own
     return path[-1][1], _ts(moment), closed
 
 
-def _deals(conn, rnd, size: Scale, contacts, stages, rep_ids, start, now, progress) -> None:
+def _deals(conn, rnd, clock, size: Scale, contacts, stages, rep_ids, start, now, progress) -> None:
     pipeline_id = stages[0][0]
     first_win: dict[int, str] = {}
     for i in range(size.deals):
         cid, owner, company_id, c_created = rnd.choice(contacts)
         created = max(datetime.fromisoformat(c_created) + timedelta(days=rnd.randint(0, 40)),
                       start + timedelta(days=rnd.randint(0, 700)))
-        created = _past_work(rnd, min(created, now - timedelta(days=1)), now)
+        created = _past_work(clock, min(created, now - timedelta(days=1)), now)
         age = (now - created).days
         outcome = rnd.choices(("won", "lost", "open"), weights=(40, 35, 25 + (60 if age < 90 else 0)))[0]
         amount = round(rnd.lognormvariate(8.3, 0.7), -1)
@@ -369,7 +373,7 @@ def _deals(conn, rnd, size: Scale, contacts, stages, rep_ids, start, now, progre
             "expected_close, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             (pipeline_id, stages[0][1], f"Deal {i + 1}: {rnd.choice(('Licences', 'Renewal', 'Upgrade', 'Services', 'Hardware', 'Training'))}",
              cid, company_id, owner, amount, cost, expected, _ts(created), _ts(created))).lastrowid
-        stage_id, entered, closed = _walk(conn, rnd, deal_id, stages, created, now, owner, outcome)
+        stage_id, entered, closed = _walk(conn, rnd, clock, deal_id, stages, created, now, owner, outcome)
         conn.execute("UPDATE deals SET stage_id = ?, stage_entered_at = ?, closed_at = ?, lost_reason = ?, "
                      "updated_at = ? WHERE id = ?",
                      (stage_id, entered, closed, rnd.choice(LOST_REASONS) if outcome == "lost" else None,
@@ -388,12 +392,12 @@ def _deals(conn, rnd, size: Scale, contacts, stages, rep_ids, start, now, progre
                  "(SELECT company_id FROM contacts WHERE lifecycle = 'customer')")
 
 
-def _candidates(conn, rnd, size: Scale, names: Names, stages, rep_ids, start, now) -> None:
+def _candidates(conn, rnd, clock, size: Scale, names: Names, stages, rep_ids, start, now) -> None:
     pipeline_id = stages[0][0]
     for i in range(size.candidates):
         loc = names.locale()
         first, last = names.person(loc)
-        created = _past_work(rnd, now - timedelta(days=rnd.randint(1, 120)), now)
+        created = _past_work(clock, now - timedelta(days=rnd.randint(1, 120)), now)
         cid = conn.execute(
             "INSERT INTO contacts (first_name, last_name, email, title, owner_id, channel, tags, created_at, "
             "updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
@@ -401,13 +405,13 @@ def _candidates(conn, rnd, size: Scale, names: Names, stages, rep_ids, start, no
              rnd.choice(("referral", "social", "events")), "candidate", _ts(created), _ts(created))).lastrowid
         outcome = rnd.choices(("won", "lost", "open"), weights=(15, 35, 50))[0]
         position = rnd.choice(POSITIONS)
-        salary = round(rnd.uniform(*SALARIES[position]), -3)
+        salary = round(clock.uniform(*SALARIES[position]), -3)
         deal_id = conn.execute(
             "INSERT INTO deals (pipeline_id, stage_id, title, contact_id, owner_id, amount, expected_close, "
             "created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
             (pipeline_id, stages[0][1], f"{first} {last} — {position}", cid, rnd.choice(rep_ids),
              salary, (now + timedelta(days=rnd.randint(5, 60))).date().isoformat(), _ts(created), _ts(created))).lastrowid
-        stage_id, entered, closed = _walk(conn, rnd, deal_id, stages, created, now, rnd.choice(rep_ids), outcome)
+        stage_id, entered, closed = _walk(conn, rnd, clock, deal_id, stages, created, now, rnd.choice(rep_ids), outcome)
         conn.execute("UPDATE deals SET stage_id = ?, stage_entered_at = ?, closed_at = ?, lost_reason = ? WHERE id = ?",
                      (stage_id, entered, closed, "Not a fit" if outcome == "lost" else None, deal_id))
 
@@ -424,7 +428,7 @@ DURATION = {"call": (10, 45), "meeting": (30, 90), "email": (5, 15), "task": (10
             "complaint": (20, 90)}
 
 
-def _activities(conn, rnd, size: Scale, contacts, rep_ids, start, now, progress) -> None:
+def _activities(conn, rnd, clock, size: Scale, contacts, rep_ids, start, now, progress) -> None:
     """Past activities around each contact, plus upcoming calls, meetings and tasks for the demo."""
     kinds = ("call", "meeting", "email", "task", "note", "complaint")
     weights = (30, 15, 30, 12, 10, 3)
@@ -438,11 +442,13 @@ def _activities(conn, rnd, size: Scale, contacts, rep_ids, start, now, progress)
         future = i < upcoming
         if future:
             kind = rnd.choice(("call", "meeting", "task"))
-            when = _work(rnd, now + timedelta(days=rnd.randint(-3, 14)), (0, 30))
+            when = _work(clock, now + timedelta(days=rnd.randint(-3, 14), hours=rnd.randint(0, 8),
+                                                minutes=rnd.choice((0, 30))), (0, 30))
         else:
             base = datetime.fromisoformat(c_created)
             span = max((now - base).days, 1)
-            when = _past_work(rnd, base + timedelta(days=rnd.randint(0, span)), now, (0, 15, 30, 45))
+            when = _past_work(clock, base + timedelta(days=rnd.randint(0, span), hours=rnd.randint(0, 8),
+                                                      minutes=rnd.choice((0, 15, 30))), now, (0, 15, 30, 45))
         duration = rnd.randint(*DURATION[kind])
         done = 0 if future and (when >= now or rnd.random() < 0.6) else 1
         starts = ends = due = None
@@ -468,7 +474,7 @@ def _insert_activities(conn, batch):
         "duration_min, cost, done, done_at, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", batch)
 
 
-def _feedback(conn, rnd, size: Scale, contacts, now, progress) -> None:
+def _feedback(conn, rnd, clock, size: Scale, contacts, now, progress) -> None:
     """CSAT/NPS answers from customers; unhappy customers are far more likely to churn."""
     customers = conn.execute("SELECT id, acquired_at FROM contacts WHERE lifecycle = 'customer'").fetchall()
     if not customers:
@@ -478,7 +484,7 @@ def _feedback(conn, rnd, size: Scale, contacts, now, progress) -> None:
     for i in range(size.feedback):
         cid, acquired = rnd.choice(customers)
         base = datetime.fromisoformat(acquired)
-        when = _past_work(rnd, base + timedelta(days=rnd.randint(0, max((now - base).days, 1))), now)
+        when = _past_work(clock, base + timedelta(days=rnd.randint(0, max((now - base).days, 1))), now)
         m = min(max(mood[cid] + rnd.gauss(0, 0.15), 0), 1)
         if rnd.random() < 0.5:
             kind, score = "csat", 1 + round(m * 4)
