@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from components.i18n import day, moment, money, t
+from components.i18n import day, money, stamp, t
 from components.layout import nav_link, page_setup
 from components.text import esc
 from components.views_ui import render_pinned
@@ -36,7 +36,7 @@ with left.container(border=True):
 with right.container(border=True):
     st.subheader(t("home.latest"), anchor=False)
     for item in overview.latest_activity(ctx.conn):
-        line = f"{t('kinds.' + item['kind'])} · {esc(item['subject'])} · {moment(item['at'], ctx.lang)}"
+        line = f"{t('kinds.' + item['kind'])} · {esc(item['subject'])} · {stamp(item['at'], ctx.lang)}"
         if item["contact_id"]:
             line += f" — {esc(item['contact'])}"
         st.markdown(f":material/history: {line}")

@@ -7,6 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from components.edits import row_changes
+from components.flash import flash, saved_message, show_flash
 from components.i18n import LANGUAGES, error_text, t
 from components.layout import PageContext, show_error
 from components.text import esc
@@ -45,7 +46,9 @@ def render_users(ctx: PageContext) -> None:
                 st.error(f"{esc(original['email'])}: {error_text(err)}")
         if not failed:
             del st.session_state["admin_users"]
+            flash("admin_users", saved_message(len(edits)))
             st.rerun()
+    show_flash("admin_users")
     left, right = st.columns(2, gap="large")
     with left.form("new_user", clear_on_submit=False, border=True):
         st.subheader(t("admin.add_user"), anchor=False)
@@ -109,7 +112,7 @@ def render_settings(ctx: PageContext) -> None:
 
 def render_backups(ctx: PageContext) -> None:
     folder = backup.backup_dir(Path(db_path()))
-    st.caption(t("admin.backups_help", folder=esc(folder, limit=400), keep=backup.KEEP_DAYS))
+    st.caption(t("admin.backups_help", folder=esc(folder, limit=400), n=backup.KEEP_DAYS))
     if st.button(t("admin.backup_now"), icon=":material/backup:", type="primary", key="backup_now"):
         try:
             made = backup.create(ctx.conn, folder, ctx.actor)

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import streamlit as st
 
 from components import calendar as calview
+from components.empty import empty_state
 from components.i18n import date_format, error_text, moment, t
 from components.layout import PageContext
 from components.text import esc
@@ -53,6 +54,8 @@ def render_calendar(ctx: PageContext, owner: int | None, kinds: list[str]) -> No
     elif pending and pending[0] == "event":
         st.dialog(t("calendar.activity"), width="large", on_dismiss=_dismissed)(event_dialog)(ctx, pending[1], tz)
     st.caption(t("calendar.help", tz=esc(tz), n=len(found)))
+    if not found:
+        empty_state(t("calendar.nothing"))
 
 
 def handle(ctx: PageContext, state: dict, tz: str) -> None:

@@ -7,9 +7,10 @@ import streamlit as st
 from components import grid
 from components.contact_record import render_entries
 from components.export import export_buttons
+from components.flash import flash, saved_message, show_flash
 from components.follow_up import render_log_form, render_next_step
 from components.history import render_history
-from components.i18n import day, error_text, money, number, percent, t
+from components.i18n import day, error_text, money, money_column_format, number, percent, t
 from components.import_panel import render_import
 from components.layout import PageContext, nav_link, show_error
 from components.new_record import page_header
@@ -51,7 +52,7 @@ def render_companies(ctx: PageContext) -> None:
                                                       format_func=lambda v: t(f"contacts.lifecycle_{v}")),
         "contacts": st.column_config.NumberColumn(t("companies.contacts"), disabled=True),
         "open_deals": st.column_config.NumberColumn(t("companies.open_deals"), disabled=True),
-        "revenue": st.column_config.NumberColumn(t("kpi.revenue"), disabled=True, format="%.0f"),
+        "revenue": st.column_config.NumberColumn(t("kpi.revenue"), disabled=True, format=money_column_format()),
     }
     key = f"{KEY}_{offset}_{size}"
     changes = grid.editable(key, shown, config, ["open", "name", "industry", "city", "country", "website",
@@ -62,17 +63,19 @@ def render_companies(ctx: PageContext) -> None:
                  icon=":material/save:"):
         edits = [(o, {k: v for k, v in d.items() if k in companies.EDITABLE}) for o, d in changes.edits]
         try:
-            companies.save_grid(ctx.conn, [e for e in edits if e[1]], changes.added, changes.deleted, ctx.actor)
+            result = companies.save_grid(ctx.conn, [e for e in edits if e[1]], changes.added, changes.deleted, ctx.actor)
         except ConflictError as err:
             st.error(t("contacts.conflict", detail=error_text(err)))
             st.info(t("record.kept"))
         except ValidationError as err:
-            st.error((t("contacts.row", n=err.row) + ": " if err.row else "") + error_text(err))  # text-safe: row no.
+            st.error((t("contacts.row", row_no=err.row) + ": " if err.row else "") + error_text(err))  # text-safe: row no.
         except DomainError as err:
             show_error(err)
         else:
             grid.forget(key)
+            flash(KEY, saved_message(result["updated"], len(result["created"]), len(result["deleted"])))
             st.rerun()
+    show_flash(KEY)
     st.caption(t("contacts.grid_help"))
     render_import(ctx, "companies")
     with st.expander(t("export.title"), icon=":material/download:"):
@@ -160,4 +163,4 @@ def _company_timeline(ctx: PageContext, company_id: int) -> None:
         if b2.button(t("companies.older"), key=f"{page_key}_next", disabled=not more, icon=":material/chevron_right:"):
             st.session_state[page_key] = page_no + 1
             st.rerun()
-        b3.caption(t("companies.page", n=page_no + 1))  # text-safe: a page number
+        b3.caption(t("companies.page", page=page_no + 1))  # text-safe: a page number

@@ -52,6 +52,7 @@ def render_duplicates(ctx: PageContext) -> None:
         if st.button(t("merge.go", a=pair["a"], b=pair["b"]), type="primary", key="merge_go"):  # text-safe: ids
             try:
                 moved = duplicates.merge(ctx.conn, pair["a"], pair["b"], keep, ctx.actor)
-                st.success(t("merge.done", **moved))  # text-safe: counts
+                parts = [t(f"merge.moved_{name}", n=count) for name, count in moved.items() if count]
+                st.success(t("merge.done", moved=", ".join(parts)) if parts else t("merge.done_nothing"))  # text-safe: counts
             except DomainError as err:
                 st.error(error_text(err))

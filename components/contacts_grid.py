@@ -9,6 +9,7 @@ import streamlit as st
 from components import grid
 from components.contact_merge import render_duplicates
 from components.export import export_buttons
+from components.flash import flash, saved_message, show_flash
 from components.i18n import date_format, error_text, t
 from components.import_panel import render_import
 from components.layout import PageContext, show_error
@@ -119,27 +120,28 @@ def _save_bar(ctx: PageContext, changes: grid.GridEdits, key: str) -> None:
         try:
             result = contacts.save_grid(ctx.conn, changes.edits, changes.added, changes.deleted, ctx.actor)
         except ConflictError as err:
-            where = t("contacts.row", n=err.row) + " — " if getattr(err, "row", None) else ""
+            where = t("contacts.row", row_no=err.row) + " — " if getattr(err, "row", None) else ""
             st.error(t("contacts.conflict", detail=where + error_text(err)),  # text-safe: a row number
                      icon=":material/sync_problem:")
             st.info(t("record.kept"))
         except ValidationError as err:
-            where = t("contacts.row", n=err.row) + ": " if err.row else ""
+            where = t("contacts.row", row_no=err.row) + ": " if err.row else ""
             st.error(where + error_text(err), icon=":material/error:")  # text-safe: a row number
         except DomainError as err:
             show_error(err)
         else:
             grid.forget(key)
             st.session_state["c_undo"] = result["deleted"] or None
-            st.toast(t("contacts.saved", updated=result["updated"], created=len(result["created"]),  # text-safe: counts
-                       deleted=len(result["deleted"])), icon=":material/check:")
+            flash(KEY, saved_message(result["updated"], len(result["created"]), len(result["deleted"])))
             st.rerun()
     if undo and cols[1].button(t("contacts.undo", n=len(undo)), icon=":material/undo:", key="c_undo_button"):
         for cid in undo:
             records.restore(ctx.conn, "contacts", cid, ctx.actor)
         st.session_state["c_undo"] = None
+        flash(KEY, t("contacts.restored", n=len(undo)))
         st.rerun()
     cols[2].caption(t("contacts.grid_help"))
+    show_flash(KEY)
 
 
 def _bulk(ctx: PageContext, changes: grid.GridEdits, options: dict) -> None:
@@ -164,7 +166,7 @@ def _bulk(ctx: PageContext, changes: grid.GridEdits, options: dict) -> None:
                 n = contacts.bulk(ctx.conn, [r["id"] for r in changes.selected], action, value, ctx.actor)
                 if action == "delete":
                     st.session_state["c_undo"] = [r["id"] for r in changes.selected]
-                st.toast(t("contacts.bulk_done", n=n), icon=":material/check:")  # text-safe: a count
+                flash(KEY, t("contacts.bulk_done", n=n))
                 for key in [k for k in st.session_state if str(k).startswith(KEY)]:
                     st.session_state.pop(key, None)
                 st.rerun()

@@ -11,8 +11,9 @@ from datetime import date
 import streamlit as st
 
 from components import charts
+from components.empty import empty_state, nothing
 from components.export import export_buttons
-from components.i18n import date_format, money, number, percent, t, translate
+from components.i18n import date_format, money, money_column_format, number, percent, stamp, t, translate
 from components.layout import PageContext, nav_link
 from components.text import esc
 from db.analytics import dashboard, kpi_profit, kpi_series
@@ -86,7 +87,7 @@ def show(value, fmt: str, lang: str) -> str:
         return "—"
     return {"pct": lambda: percent(value, lang), "points": lambda: number(value, lang, 1),
             "money": lambda: money(value, lang), "ratio": lambda: number(value, lang, 2),
-            "days": lambda: t("dashboard.days", n=number(value, lang, 1))}[fmt]()
+            "days": lambda: t("dashboard.days", n=round(value, 1))}[fmt]()
 
 
 def delta(now, before, fmt: str, lang: str) -> str | None:
@@ -101,12 +102,17 @@ def delta(now, before, fmt: str, lang: str) -> str | None:
 
 def render_cards(data: dict, lang: str) -> None:
     now, before = data["now"], data["before"]
+    if not any(now.get(key) for key, _, _ in CARDS if key != "weighted"):  # weighted: open deals, not the period
+        empty_state(t("dashboard.no_data"))
     for row in (CARDS[:5], CARDS[5:]):
         cols = st.columns(5)
         for col, (key, fmt, higher) in zip(cols, row, strict=True):
             change = None if key == "weighted" else delta(now.get(key), before.get(key), fmt, lang)  # a "now" figure
             col.metric(t(f"kpi.{key}"), show(now.get(key), fmt, lang), change,
                        delta_color="normal" if higher else "inverse", help=t(f"kpi.{key}_help"), border=True)
+
+
+DRILL_MONEY = {"amount", "revenue", "margin", "cost_to_serve", "cac", "profit"}
 
 
 def drill_table(ctx: PageContext, items: list[dict], columns: dict[str, str], key: str) -> None:
@@ -117,9 +123,13 @@ def drill_table(ctx: PageContext, items: list[dict], columns: dict[str, str], ke
     table = []
     for item in items[:DRILL]:
         link = f"/contacts?id={item['contact_id']}" if item.get("contact_id") else None
-        table.append({"link": link, **{label: item.get(field) for field, label in columns.items()}})
+        table.append({"link": link, **{label: stamp(item.get(field)) if field.endswith("_at") else item.get(field)
+                                       for field, label in columns.items()}})
+    cash = money_column_format()  # amounts read like every other amount; they stay numbers for sorting
+    config = {label: st.column_config.NumberColumn(label, format=cash) for field, label in columns.items()
+              if field in DRILL_MONEY}
     st.dataframe(table, hide_index=True, width="stretch",
-                 column_config={"link": st.column_config.LinkColumn(t("dashboard.open"), display_text="↗")})
+                 column_config={"link": st.column_config.LinkColumn(t("dashboard.open"), display_text="↗"), **config})
     export_buttons("drill-down", [{k: v for k, v in r.items() if k != "link"} for r in table],
                    key=key)
 
@@ -207,7 +217,9 @@ def _acquisition(_ctx, data, _f, _pipeline_id):
 
 def _funnel(ctx, data, f, pipeline_id):
     left, right = st.columns(2)
-    if data.get("funnel"):
+    if nothing(data.get("funnel"), "deals"):
+        empty_state(t("dashboard.funnel_empty"), left)
+    else:
         left.plotly_chart(charts.funnel(data["funnel"], t("dashboard.funnel")), key="chart_funnel",
                           on_select="rerun", selection_mode="points")
         left.caption(t("dashboard.funnel_help"))

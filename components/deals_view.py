@@ -10,6 +10,7 @@ import streamlit as st
 
 from components.board import board_data, render_board
 from components.charts import PALETTE, figure
+from components.empty import empty_state
 from components.errors import parse_id
 from components.export import export_buttons
 from components.follow_up import render_next_step
@@ -45,6 +46,8 @@ def board_filters(ctx: PageContext) -> deals.BoardQuery:
 def render_pipeline_board(ctx: PageContext, query: deals.BoardQuery) -> None:
     extra = st.session_state.setdefault("d_extra", {})
     columns = deals.board(ctx.conn, query, extra=extra)
+    if not any(col["count"] for col in columns):
+        empty_state(t("deals.none_found"))
     currency = settings.get(ctx.conn, "currency")
     data = board_data(columns, ctx.lang, datetime.now(UTC).replace(tzinfo=None), currency, actor=ctx.actor)
     data["pending"] = bool(st.session_state.get("deal_move"))  # a won/lost question is open: keep focus there

@@ -3,18 +3,24 @@
 Catalogues live in ``locales/<lang>/<namespace>.json``; a key is ``namespace.name``. One file per
 feature keeps catalogues small and lets features be added without touching each other's files.
 Missing keys fall back to English, then to the key itself, so a gap shows up instead of crashing.
+
+A message with a count is a plural object, ``{"one": "{n} contact", "other": "{n} contacts"}``, with the CLDR
+categories of its language (ru/uk: one, few, many, other); ``n`` picks the category and is shown in the
+language's number format. A message with two counts is built from two plural messages.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+import re
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
-from babel.dates import format_date, format_datetime
-from babel.numbers import format_currency, format_decimal, format_percent
+from babel.dates import format_date, format_time
+from babel.numbers import format_currency, format_decimal, format_percent, get_group_symbol
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 LANGUAGES = {"en": "English", "ru": "Русский", "uk": "Українська", "bg": "Български"}
@@ -23,7 +29,7 @@ DEFAULT = "en"
 
 
 @lru_cache(maxsize=8)
-def catalogue(lang: str) -> dict[str, str]:
+def catalogue(lang: str) -> dict[str, str | dict[str, str]]:
     """All keys of one language, merged from its namespace files."""
     out: dict[str, str] = {}
     folder = LOCALES_DIR / lang
@@ -33,9 +39,37 @@ def catalogue(lang: str) -> dict[str, str]:
     return out
 
 
+def plural_category(lang: str, n) -> str:
+    """CLDR plural category of ``n`` in ``lang`` ('one', 'few', 'many', 'other')."""
+    if not isinstance(n, int | float):
+        try:
+            n = float(str(n).replace(",", "").replace("\xa0", "").replace(" ", ""))
+        except ValueError:
+            return "other"
+    return _plural_rule(lang)(abs(n))
+
+
+@lru_cache(maxsize=8)
+def _plural_rule(lang: str):
+    return Locale.parse(BABEL_LOCALE.get(lang, "en_GB")).plural_form
+
+
+def plural_categories(lang: str) -> set[str]:
+    """The categories a plural message in ``lang`` must have (its rules' tags plus 'other')."""
+    return set(_plural_rule(lang).tags) | {"other"}
+
+
 def translate(lang: str, key: str, default: str | None = None, **params) -> str:
     """Text for ``key`` in ``lang`` (English, then ``default``, then the key as fallback)."""
-    text = catalogue(lang).get(key) or catalogue(DEFAULT).get(key) or default or key
+    found = catalogue(lang).get(key)
+    if not found:
+        lang, found = DEFAULT, catalogue(DEFAULT).get(key)
+    text = found or default or key
+    if isinstance(text, dict):  # a plural message: the count picks the form and is shown as a number
+        n = params.get("n", 0)
+        text = text.get(plural_category(lang, n)) or text["other"]
+        if isinstance(n, int | float):
+            params["n"] = number(n, lang, 0 if float(n).is_integer() else 1)
     if params:
         try:
             return text.format(**params)
@@ -104,6 +138,18 @@ def _whole_pattern(locale: str) -> str:
     return Locale.parse(locale).currency_formats["standard"].pattern.split(";")[0].replace(".00", "")
 
 
+def money_column_format(lang: str | None = None, currency: str | None = None) -> str:
+    """The printf ``format`` of a grid's money column (st.column_config.NumberColumn), matching ``money()``: the
+    currency sign where the language puts it and the language's digit grouping, whole units. Streamlit's own
+    "euro"/"localized" follow the browser's language and fix the currency, so they would differ from the page."""
+    lang = lang or current_language()
+    sample = money(1234567, lang, currency)  # "€1,234,567", "1 234 567 €"
+    digits = re.search(r"\d[\d\s\u00a0\u202f.,’']*\d", sample)
+    group = get_group_symbol(BABEL_LOCALE.get(lang, "en_GB"))
+    prefix, suffix = (part.replace("%", "%%") for part in (sample[:digits.start()], sample[digits.end():]))
+    return f"{prefix}%'{group},.0f{suffix}"
+
+
 def number(value: float | None, lang: str = DEFAULT, digits: int = 0) -> str:
     if value is None:
         return "—"
@@ -135,9 +181,39 @@ def day(value: str | date | datetime | None, lang: str = DEFAULT) -> str:
     return format_date(value, format="medium", locale=BABEL_LOCALE.get(lang, "en_GB"))
 
 
-def moment(value: str | datetime | None, lang: str = DEFAULT) -> str:
+def moment(value: str | datetime | None, lang: str = DEFAULT, tz: str | None = None) -> str:
+    """A date and time to the minute in the language's format ("1 Dec 2026, 09:05"; Babel's "medium" has
+    seconds). With ``tz``, ``value`` is UTC (as stored) and is shown in that time zone."""
     if not value:
         return "—"
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    return format_datetime(value, format="medium", locale=BABEL_LOCALE.get(lang, "en_GB"))
+    if tz:
+        try:
+            zone = ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            zone = ZoneInfo("UTC")
+        value = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(zone).replace(tzinfo=None)
+    locale = BABEL_LOCALE.get(lang, "en_GB")
+    return _datetime_pattern(locale).format(format_time(value, "short", locale=locale),
+                                            format_date(value, "medium", locale=locale))
+
+
+@lru_cache(maxsize=8)
+def _datetime_pattern(locale: str) -> str:
+    return str(Locale.parse(locale).datetime_formats["medium"])
+
+
+def current_timezone() -> str:
+    """The signed-in user's time zone (page_setup keeps it in the session); UTC outside a session."""
+    try:
+        import streamlit as st
+
+        return st.session_state.get("timezone") or "UTC"
+    except Exception:  # noqa: BLE001 - no script run context (tests, CLI)
+        return "UTC"
+
+
+def stamp(value: str | datetime | None, lang: str | None = None) -> str:
+    """A stored (UTC) timestamp as the user reads it: their language and time zone, to the minute."""
+    return moment(value, lang or current_language(), current_timezone())

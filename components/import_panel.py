@@ -9,7 +9,7 @@ import json
 
 import streamlit as st
 
-from components.i18n import error_text, number, t
+from components.i18n import error_text, t
 from components.layout import PageContext
 from components.text import esc
 from db.core import users
@@ -38,10 +38,10 @@ def render_import(ctx: PageContext, table: str = "contacts") -> None:
         if done:
             parts = [t(f"import.done_{k}", n=done[k]) for k in ("updated", "skipped", "merged", "companies", "notes",
                                                                "left_out") if done.get(k)]
-            st.success(", ".join([t("import.done", created=done["created"]), *parts]) + ".",  # text-safe: counts
+            st.success(", ".join([t("import.done", n=done["created"]), *parts]) + ".",  # text-safe: counts
                        icon=":material/check_circle:")
         round_ = st.session_state.get(f"imp_{table}_round", 0)
-        limits = t("import.file_help", mb=import_read.MAX_MB, rows=number(import_read.MAX_ROWS, ctx.lang))
+        limits = t("import.file_help", mb=import_read.MAX_MB, n=import_read.MAX_ROWS)
         upload = st.file_uploader(t("import.file"), type=["csv", "tsv", "txt", "xlsx", "xlsm"],
                                   key=f"imp_{table}_file_{round_}", help=limits)
         if upload is None:
@@ -66,7 +66,7 @@ def _flow(ctx: PageContext, table: str, upload, k: str) -> None:
     source = _read(raw, name, encoding)
     how = t("import.excel") if source.encoding == importer.EXCEL else t(
         "import.encoding_used", name=import_read.label(source.encoding))
-    c1.markdown(t("import.read", n=len(source.rows), columns=len(source.headers), how=how))  # text-safe: our labels
+    c1.markdown(t("import.read", n=len(source.rows), columns=t("import.columns", n=len(source.headers)), how=how))  # text-safe: our labels
 
     st.markdown("##### " + t("import.step_columns"))
     st.caption(t(f"import.columns_help_{table}"))

@@ -125,6 +125,7 @@ def page_setup(key: str, *, layout: str = "wide") -> PageContext:
         st.stop()
     st.session_state["lang"] = user["language"]
     st.session_state["currency"] = settings.get(conn, "currency")
+    st.session_state["timezone"] = user.get("timezone") or "UTC"  # i18n.stamp shows stored UTC times in it
     ctx = PageContext(conn=conn, user=user, lang=user["language"])
     _sidebar(ctx, key)
     from components.global_search import listen_for_shortcut

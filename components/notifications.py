@@ -82,7 +82,8 @@ def sidebar_entry(ctx) -> None:
         label += f" :red-badge[{badge(figures['unread'])}]"
     st.page_link(PAGE, label=label, icon=ICON)  # text-safe: our key and a number
     if figures["overdue"] or figures["today"]:
-        st.caption(t("layout.tasks_badge", overdue=figures["overdue"], today=figures["today"]))  # text-safe: counts
+        st.caption(t("layout.tasks_badge", overdue=t("layout.tasks_overdue", n=figures["overdue"]),
+                     today=t("layout.tasks_today", n=figures["today"])))  # text-safe: counts
 
 
 def render_page(ctx) -> None:

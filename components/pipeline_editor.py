@@ -5,8 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from components import grid
+from components.flash import flash, saved_message, show_flash
 from components.i18n import error_text, t
 from components.layout import PageContext
+from components.text import esc
 from db.core import records
 from db.core.errors import DomainError
 from db.crm import deals, pipelines
@@ -25,6 +27,7 @@ def render_pipeline_editor(ctx: PageContext) -> None:
         if c.form_submit_button(t("pipelines.add")):
             try:
                 pipelines.create_pipeline(ctx.conn, name, kind, ctx.actor)
+                flash("pe", t("pipelines.added", name=esc(name.strip())))
                 st.rerun()
             except DomainError as err:
                 st.error(error_text(err))
@@ -37,9 +40,11 @@ def render_pipeline_editor(ctx: PageContext) -> None:
         if c.form_submit_button(t("account.save")):
             try:
                 pipelines.update_pipeline(ctx.conn, chosen, current["version"], name, position, ctx.actor)
+                flash("pe", t("admin.saved"))
                 st.rerun()
             except DomainError as err:
                 st.error(error_text(err))
+    show_flash("pe")
     stages = deals.stages(ctx.conn, chosen)
     key = f"stages_{chosen}"
     config = {"name": st.column_config.TextColumn(t("pipelines.stage"), required=True, max_chars=100),
@@ -54,6 +59,7 @@ def render_pipeline_editor(ctx: PageContext) -> None:
         try:
             pipelines.save_stages(ctx.conn, chosen, changes.edits, changes.added, changes.deleted, ctx.actor)
             grid.forget(key)
+            flash("pe", saved_message(len(changes.edits), len(changes.added), len(changes.deleted)))
             st.rerun()
         except DomainError as err:
             st.error(error_text(err))

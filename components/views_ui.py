@@ -7,6 +7,7 @@ import streamlit as st
 
 from components import charts
 from components.charts import PALETTE
+from components.empty import empty_state
 from components.i18n import t
 from components.layout import PageContext
 from components.text import esc
@@ -68,6 +69,9 @@ def builder(start: dict | None) -> dict:
 
 
 def show(result: list[dict], display: str, title: str, key: str) -> None:
+    if not result:
+        empty_state(t("views.no_rows"))
+        return
     fig = figure(result, display, title)
     if fig is None:
         st.dataframe(result, hide_index=True, width="stretch", key=key)

@@ -1,9 +1,9 @@
 """Audit log for admins: who changed what and when; restore a deleted record, revert a field change."""
 
-import json
-
 import streamlit as st
 
+from components.changes import action_label, change_rows, entity_label, summary
+from components.empty import empty_state
 from components.export import export_buttons
 from components.i18n import date_format, moment, t
 from components.layout import page_setup, show_error
@@ -17,9 +17,11 @@ st.title(t("nav.audit"))
 
 people = {u["id"]: u["name"] for u in users.list_users(ctx.conn, include_inactive=True)}
 cols = st.columns([2, 2, 2, 2, 2, 1])
-entity = cols[0].selectbox(t("audit.entity"), [""] + audit.entities(ctx.conn), format_func=lambda e: e or t("audit.all"))
+entity = cols[0].selectbox(t("audit.entity"), [""] + audit.entities(ctx.conn),
+                           format_func=lambda e: entity_label(e) if e else t("audit.all"))
 who = cols[1].selectbox(t("audit.who"), [None, *people], format_func=lambda u: people.get(u, t("audit.all")))
-action = cols[2].selectbox(t("audit.action"), ["", *audit.ACTIONS], format_func=lambda a: a or t("audit.all"))
+action = cols[2].selectbox(t("audit.action"), ["", *audit.ACTIONS],
+                           format_func=lambda a: action_label(a) if a else t("audit.all"))
 since = cols[3].date_input(t("audit.since"), format=date_format(), value=None)
 until = cols[4].date_input(t("audit.until"), format=date_format(), value=None)
 record_id = cols[5].number_input(t("audit.record_id"), min_value=1, step=1, value=None, placeholder=t("audit.any"))
@@ -31,18 +33,16 @@ filters = {"entity": entity or None, "user_id": who, "action": action or None,
 entries = audit.search(ctx.conn, **filters, limit=PAGE_SIZE, offset=page_no * PAGE_SIZE)
 
 
-def _changes(entry: dict) -> str:
-    keys = [k for k in {**entry["before"], **entry["after"]} if k != "version"]
-    parts = [f"{k}: {json.dumps(entry['before'].get(k), ensure_ascii=False)[:60]} → "
-             f"{json.dumps(entry['after'].get(k), ensure_ascii=False)[:60]}" for k in keys[:6]]
-    return "; ".join(parts)
-
-
-table = [{"#": e["id"], t("audit.when"): moment(e["at"], ctx.lang), t("audit.who"): e["who"],
-          t("audit.entity"): e["entity"], t("audit.record_id"): e["entity_id"], t("audit.action"): e["action"],
-          t("audit.changes"): _changes(e)} for e in entries]
+tz = ctx.user.get("timezone") or "UTC"
+changed: dict[int, list[dict]] = {}
+for row in change_rows(ctx.conn, entries, ctx.lang, tz):
+    changed.setdefault(row["audit_id"], []).append(row)
+table = [{"#": e["id"], t("audit.when"): moment(e["at"], ctx.lang, tz), t("audit.who"): e["who"],
+          t("audit.entity"): entity_label(e["entity"]), t("audit.record_id"): e["entity_id"],
+          t("audit.action"): action_label(e["action"]), t("audit.changes"): summary(changed[e["id"]])}
+         for e in entries]
 if not entries:
-    st.info(t("audit.none"), icon=":material/search_off:")
+    empty_state(t("audit.none"))
     st.stop()
 picked = st.dataframe(table, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
                       key="audit_table")
@@ -53,7 +53,7 @@ if nav[0].button(t("audit.newer"), disabled=page_no == 0, icon=":material/chevro
 if nav[1].button(t("audit.older"), disabled=len(entries) < PAGE_SIZE, icon=":material/chevron_right:"):
     st.session_state["audit_page"] = page_no + 1
     st.rerun()
-nav[2].caption(t("audit.page", n=page_no + 1))  # text-safe: a number
+nav[2].caption(t("audit.page", page=page_no + 1))  # text-safe: a number
 with st.expander(t("export.title"), icon=":material/download:"):
     export_buttons("audit", lambda conn: audit.export_rows(conn, **filters), key="audit_export")
 
@@ -62,7 +62,8 @@ if rows_picked:
     entry = entries[rows_picked[0]]
     with st.container(border=True):
         st.subheader(t("audit.selected", id=entry["id"]), anchor=False)  # text-safe: an id
-        st.json({"before": entry["before"], "after": entry["after"]}, expanded=True)
+        st.dataframe([{t("history.field"): r["label"], t("history.from"): r["from"], t("history.to"): r["to"]}
+                      for r in changed[entry["id"]] if r["field"]], hide_index=True, width="stretch")
         try:
             if entry["action"] == "update" and st.button(t("audit.revert"), icon=":material/undo:", type="primary"):
                 audit.revert(ctx.conn, entry["id"], ctx.actor)

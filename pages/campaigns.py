@@ -5,7 +5,8 @@ from datetime import date
 import streamlit as st
 
 from components import grid
-from components.i18n import error_text, t
+from components.flash import flash, saved_message, show_flash
+from components.i18n import date_format, error_text, money_column_format, t
 from components.layout import page_setup
 from db.core import settings
 from db.core.errors import DomainError
@@ -15,20 +16,21 @@ ctx = page_setup("campaigns")
 st.title(t("nav.campaigns"))
 st.caption(t("campaigns.help"))
 channels = settings.get(ctx.conn, "channels")
+cash = money_column_format()  # like every other amount on the page: the language's grouping and sign
 data = campaigns.results(ctx.conn)
 config = {
     "name": st.column_config.TextColumn(t("campaigns.name"), max_chars=200, required=True),
     "channel": st.column_config.SelectboxColumn(t("contacts.channel"), options=channels, required=True),
-    "starts_on": st.column_config.DateColumn(t("campaigns.starts"), format="YYYY-MM-DD"),
-    "ends_on": st.column_config.DateColumn(t("campaigns.ends"), format="YYYY-MM-DD"),
-    "budget": st.column_config.NumberColumn(t("campaigns.budget"), min_value=0, format="%.0f"),
-    "spend": st.column_config.NumberColumn(t("campaigns.spend"), min_value=0, format="%.0f"),
+    "starts_on": st.column_config.DateColumn(t("campaigns.starts"), format=date_format()),
+    "ends_on": st.column_config.DateColumn(t("campaigns.ends"), format=date_format()),
+    "budget": st.column_config.NumberColumn(t("campaigns.budget"), min_value=0, format=cash),
+    "spend": st.column_config.NumberColumn(t("campaigns.spend"), min_value=0, format=cash),
     "leads": st.column_config.NumberColumn(t("campaigns.leads"), disabled=True),
     "customers": st.column_config.NumberColumn(t("campaigns.customers"), disabled=True),
-    "revenue": st.column_config.NumberColumn(t("kpi.revenue"), disabled=True, format="%.0f"),
+    "revenue": st.column_config.NumberColumn(t("kpi.revenue"), disabled=True, format=cash),
     "roi": st.column_config.NumberColumn(t("campaigns.roi"), disabled=True, format="percent",
                                          help=t("campaigns.roi_help")),
-    "cac": st.column_config.NumberColumn(t("kpi.cac"), disabled=True, format="%.0f", help=t("kpi.cac_help")),
+    "cac": st.column_config.NumberColumn(t("kpi.cac"), disabled=True, format=cash, help=t("kpi.cac_help")),
     "margin": None,
 }
 for row in data:  # the grid's date column wants dates
@@ -43,7 +45,9 @@ if st.button(t("contacts.save", n=len(changes.edits) + len(changes.added)), type
     try:
         campaigns.save_grid(ctx.conn, [e for e in edits if e[1]], changes.added, channels, ctx.actor)
         grid.forget("campaigns_grid")
+        flash("campaigns_grid", saved_message(len(edits), len(changes.added)))
         st.rerun()
     except DomainError as err:
-        where = t("contacts.row", n=err.row) + ": " if getattr(err, "row", None) else ""
+        where = t("contacts.row", row_no=err.row) + ": " if getattr(err, "row", None) else ""
         st.error(where + error_text(err))  # text-safe: a row number
+show_flash("campaigns_grid")

@@ -4,6 +4,7 @@ from datetime import date
 
 import streamlit as st
 
+from components.empty import empty_state, nothing
 from components.export import export_buttons
 from components.i18n import money, t
 from components.layout import page_setup
@@ -17,6 +18,8 @@ kind = st.segmented_control(t("dashboard.period"), PERIODS[:3], default="month",
                             format_func=lambda p: t(f"dashboard.period_{p}")) or "month"
 start, end = period(kind, date.today())
 board = leaderboard(ctx.conn, start.isoformat(), end.isoformat())
+if nothing(board, "won", "activities"):  # the table still shows each person's open pipeline
+    empty_state(t("leaderboard.none"))
 st.dataframe(
     [{t("leaderboard.person"): r["name"], t("leaderboard.won"): r["won"],
       t("kpi.revenue"): money(r["revenue"], ctx.lang), t("leaderboard.activities"): r["activities"],

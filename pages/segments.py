@@ -5,6 +5,7 @@ from datetime import date
 import streamlit as st
 
 from components.charts import PALETTE, figure
+from components.empty import empty_state, nothing
 from components.export import export_buttons
 from components.i18n import money, number, percent, t
 from components.layout import page_setup
@@ -35,6 +36,9 @@ def _compare(path: str, token: tuple, start: date, end: date) -> list[dict]:
 
 with st.spinner(t("dashboard.computing")):
     table = _compare(str(db_path()), change_token(ctx.conn), start, end)
+if nothing(table, "customers"):
+    empty_state(t("segments.none"))
+    st.stop()
 st.dataframe([{t("dashboard.segment"): r["segment"], t("segments.customers"): r["customers"],
                t("kpi.revenue"): money(r["revenue"], ctx.lang), t("kpi.profit"): money(r["profit"], ctx.lang),
                t("kpi.csat"): percent(r["csat"], ctx.lang),

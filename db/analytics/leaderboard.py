@@ -8,12 +8,15 @@ from db.core.connection import rows
 
 
 def leaderboard(conn: sqlite3.Connection, start: str, end: str) -> list[dict]:
-    """One row per active person, best revenue first. [start, end) are dates (UTC)."""
+    """One row per active person, best revenue first. [start, end) are dates (UTC). Sales pipelines only: a
+    hired candidate's salary is not revenue."""
     return rows(conn,
                 "WITH won AS (SELECT d.owner_id, COUNT(*) AS n, SUM(d.amount) AS revenue FROM deals d "
-                " JOIN stages s ON s.id = d.stage_id WHERE s.kind = 'won' AND d.closed_at >= :s AND d.closed_at < :e "
+                " JOIN stages s ON s.id = d.stage_id JOIN pipelines p ON p.id = d.pipeline_id AND p.kind = 'sales' "
+                " WHERE s.kind = 'won' AND d.closed_at >= :s AND d.closed_at < :e "
                 " AND d.deleted_at IS NULL GROUP BY d.owner_id), "
                 "open AS (SELECT d.owner_id, SUM(d.amount) AS value FROM stages s JOIN deals d ON d.stage_id = s.id "
+                " JOIN pipelines p ON p.id = d.pipeline_id AND p.kind = 'sales' "
                 " WHERE s.kind = 'open' AND d.deleted_at IS NULL GROUP BY d.owner_id) "
                 "SELECT u.id, u.name, COALESCE(won.n, 0) AS won, COALESCE(won.revenue, 0) AS revenue, "
                 "(SELECT COUNT(*) FROM activities a WHERE a.owner_id = u.id AND a.done = 1 AND a.deleted_at IS NULL "

@@ -37,7 +37,7 @@ def clean_text(value, field: str, limit: int, *, row: int | None = None, multili
     text = scrub(value if isinstance(value, str) else str(value), multiline=multiline).strip()
     if len(text) > limit:
         raise ValidationError("{field} is too long ({n} characters at most).", field=field, row=row,
-                              key="errors.too_long", n=f"{limit:,}")
+                              key="errors.too_long", n=limit)
     return text or None
 
 

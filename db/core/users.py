@@ -248,8 +248,8 @@ def _claim_attempt(conn: sqlite3.Connection, keys) -> None:
             if row and row[0] > now:
                 wait = max(wait, row[0] - now)
         if wait:
-            raise AuthError("Too many sign-in attempts. Try again in {seconds} s.", key="errors.auth_wait",
-                            seconds=math.ceil(wait))
+            raise AuthError("Too many sign-in attempts. Try again in {n} seconds.", key="errors.auth_wait",
+                            n=math.ceil(wait))
         conn.execute("DELETE FROM sign_in_failures WHERE last_at < ?", (now - FORGET_AFTER,))
         for scope, key, account in keys:
             count = conn.execute(

@@ -83,11 +83,11 @@ def import_csv(conn: sqlite3.Connection, raw: bytes, actor: Actor) -> tuple[int,
                     record(conn, contact, row["kind"], row["score"], row["date"], row.get("comment", ""), actor, row=n)
                     count += 1
                 except DomainError as err:
-                    problems.append(ValidationError("Row {n}: {detail}", field="file", row=n, key="feedback.err_row",
-                                                    n=n, detail=err))
+                    problems.append(ValidationError("Row {row_no}: {detail}", field="file", row=n,
+                                                    key="feedback.err_row", row_no=n, detail=err))
                 except (KeyError, ValueError, TypeError):  # a row that cannot be read at all
-                    problems.append(ValidationError("Row {n} cannot be read; check its columns.", field="file",
-                                                    row=n, key="feedback.err_row_unreadable", n=n))
+                    problems.append(ValidationError("Row {row_no} cannot be read; check its columns.", field="file",
+                                                    row=n, key="feedback.err_row_unreadable", row_no=n))
             if problems:
                 raise ValidationError("rejected", field="file", key="feedback.err_file")
     except ValidationError as err:

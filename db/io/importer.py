@@ -154,8 +154,8 @@ def plan(conn: sqlite3.Connection, table: Table, mapping: dict[str, str | None],
             row.problems.insert(0, by_line[line])
         if len(cells) > len(table.headers) and any(c.strip() for c in cells[len(table.headers):]):
             row.problems.append(Problem(line, "", ValidationError(
-                "This line has {cells} cells but the header has {columns}.", field="file", key="import.err_cells",
-                cells=len(cells), columns=len(table.headers))))
+                "This line has {n} cells but the header has {columns}.", field="file", key="import.err_cells",
+                n=len(cells), columns=len(table.headers))))
         result.rows.append(row)
     _repeats(result, mapping)
     result.new_companies = list(dict.fromkeys(r.company for r in result.importable(skip_bad=True)
@@ -425,7 +425,7 @@ def _guarded(action: Callable, lines: list[int]):
     except DomainError as err:
         row = getattr(err, "row", None)
         line = lines[row - 1] if isinstance(err, ValidationError) and row and row <= len(lines) else lines[0]
-        raise ValidationError("Line {n}: {detail}", field="file", key="import.err_line", n=line,
+        raise ValidationError("Line {line}: {detail}", field="file", key="import.err_line", line=line,
                               detail=err.message) from None
 
 

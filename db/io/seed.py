@@ -29,6 +29,9 @@ CHANNELS = ("organic search", "paid search", "social", "email", "events", "refer
 INDUSTRIES = ("Software", "Retail", "Manufacturing", "Logistics", "Healthcare", "Finance", "Education", "Media")
 LOST_REASONS = ("Price", "Chose a competitor", "No budget", "No decision", "Timing")
 POSITIONS = ("Account Executive", "Support Engineer", "Data Analyst", "Office Manager")
+# yearly gross salary offered for each position (the recruiting pipeline's amount), low and high
+SALARIES = {"Account Executive": (42_000, 62_000), "Support Engineer": (38_000, 55_000),
+            "Data Analyst": (45_000, 70_000), "Office Manager": (28_000, 38_000)}
 SALES_STAGES = [("Lead", 0.1, "open"), ("Qualified", 0.25, "open"), ("Proposal", 0.5, "open"),
                 ("Negotiation", 0.75, "open"), ("Won", 1.0, "won"), ("Lost", 0.0, "lost")]
 RECRUITING_STAGES = [("Applied", 0.1, "open"), ("Screening", 0.25, "open"), ("Interview", 0.5, "open"),
@@ -58,6 +61,34 @@ def _ts(d: datetime) -> str:
     return d.strftime("%Y-%m-%d %H:%M:%S")
 
 
+# Working hours in the team's zone (demo users keep the default UTC): 08:00-18:00, busiest mid-morning and
+# mid-afternoon, a dip at lunch; a few things happen on a weekend.
+HOUR_BAG = tuple(h for h, weight in zip(range(8, 18), (4, 9, 10, 9, 5, 7, 9, 8, 6, 3), strict=True)
+                 for _ in range(weight))  # drawn by index: random.choices costs ~1 µs a call on a million rows
+WEEKEND_KEPT = 0.06
+
+
+def _work(rnd: random.Random, d: datetime, minutes: tuple[int, ...] | None = None) -> datetime:
+    """``d``'s day (a weekday of its week, mostly, for a weekend day) at a working-hours time: deals close and
+    calls happen in office hours, not at midnight. ``minutes``: the choices for the minute (meetings start on
+    the quarter)."""
+    r = rnd.random
+    weekday = d.weekday()
+    if weekday >= 5 and r() >= WEEKEND_KEPT:  # to a weekday of the same week, so no Monday pile-up
+        d -= timedelta(days=weekday - int(r() * 5))
+    hour = HOUR_BAG[int(r() * len(HOUR_BAG))]
+    if minutes:
+        return d.replace(hour=hour, minute=minutes[int(r() * len(minutes))], second=0, microsecond=0)
+    return d.replace(hour=hour, minute=int(r() * 60), second=int(r() * 60), microsecond=0)
+
+
+def _past_work(rnd: random.Random, d: datetime, now: datetime, minutes: tuple[int, ...] | None = None) -> datetime:
+    """``_work`` for something that already happened: never after ``now`` (earlier that day, or the last
+    working moment before it)."""
+    moment = _work(rnd, d, minutes)
+    return moment if moment <= now else (now - timedelta(minutes=rnd.randint(1, 4) * 15)).replace(second=0)
+
+
 class Progress:
     """A one-line text progress bar on stderr (quiet when asked)."""
 
@@ -75,6 +106,50 @@ class Progress:
         sys.stderr.flush()
 
 
+# Faker's cities are invented (and for bg_BG English-Bulgarian hybrids like "West Богtown"): real ones here.
+CITIES = {
+    "en_US": ("New York", "Chicago", "Austin", "Seattle", "Denver", "Boston", "San Francisco", "Atlanta", "Portland",
+              "Minneapolis"),
+    "fr_FR": ("Paris", "Lyon", "Marseille", "Toulouse", "Nantes", "Bordeaux", "Lille", "Strasbourg", "Rennes",
+              "Montpellier"),
+    "ru_RU": ("Москва", "Санкт-Петербург", "Казань", "Новосибирск", "Екатеринбург", "Нижний Новгород", "Самара",
+              "Краснодар", "Воронеж", "Пермь"),
+    "uk_UA": ("Київ", "Львів", "Харків", "Одеса", "Дніпро", "Вінниця", "Запоріжжя", "Івано-Франківськ", "Чернівці",
+              "Полтава"),
+    "bg_BG": ("София", "Пловдив", "Варна", "Бургас", "Русе", "Стара Загора", "Плевен", "Велико Търново",
+              "Благоевград", "Шумен"),
+}
+# Faker's uk_UA companies carry English suffixes ("Гузій Inc"), bg_BG ones transliterated forms ("ADSITz"),
+# ru_RU ones Soviet-era forms and brands ("ЗАО", "En +"):
+# local legal forms and trade names instead.
+TRADE_NAMES = {
+    "ru_RU": ("Вектор", "СеверСтрой", "ТехноПарк", "Волга Логистик", "Уральские Машины", "Сибирь Агро",
+              "Невский Софт", "Кама Трейд", "Балтика Сервис", "Ока Энерго", "Дон Текстиль", "Алтай Продукт"),
+    "uk_UA": ("Дніпро Логістик", "Карпати Агро", "Полісся Деревина", "Слобожанська Техніка", "Південний Порт",
+              "Подільські Ферми", "Київ Софт", "Львівська Кава", "Таврія Трейд", "Волинь Буд", "Черкаси Енерго",
+              "Буковина Текстиль"),
+    "bg_BG": ("Балкан Трейд", "Родопи Софт", "Витоша Консулт", "Тракия Агро", "Черноморие Логистик", "Пирин Строй",
+              "Дунав Транс", "Стара планина Фуудс", "Искър Инженеринг", "Марица Текстил", "Странджа Мед",
+              "Рила Енерджи"),
+}
+
+
+def _company(fk: Faker, loc: str) -> str:
+    """A company name as it reads in ``loc`` (Faker's own for the locales where it reads right)."""
+    if loc in ("ru_RU", "uk_UA"):
+        ru = loc == "ru_RU"
+        form = fk.random.choice(("ООО", "ООО", "АО", "ПАО") if ru else ("ТОВ", "ТОВ", "ПП", "ПрАТ"))
+        name = fk.random.choice((fk.random.choice(TRADE_NAMES[loc]),
+                                 f"{fk.last_name_male()} {'и партнёры' if ru else 'і партнери'}", fk.last_name_male()))
+        return f"{form} «{name}»"
+    if loc == "bg_BG":
+        form = fk.random.choice(("ЕООД", "ООД", "ООД", "АД", "ЕАД"))
+        name = fk.random.choice((fk.random.choice(TRADE_NAMES[loc]), f"{fk.last_name_male()} и сие",
+                                 fk.last_name_male()))
+        return f"{name} {form}"
+    return fk.company()
+
+
 class Names:
     """Gender-consistent name pools per locale, drawn once from Faker so large scales stay fast."""
 
@@ -86,8 +161,8 @@ class Names:
             fk.seed_instance(1000 + i)
             male = ([fk.first_name_male() for _ in range(pool)], [fk.last_name_male() for _ in range(pool)])
             female = ([fk.first_name_female() for _ in range(pool)], [fk.last_name_female() for _ in range(pool)])
-            companies = [fk.company() for _ in range(pool)]
-            cities = [fk.city() for _ in range(pool // 3)]
+            companies = [_company(fk, loc) for _ in range(pool)]
+            cities = list(CITIES[loc]) if loc in CITIES else [fk.city() for _ in range(pool // 3)]
             self.pools[loc] = (male, female, companies, cities)
 
     def locale(self) -> str:
@@ -133,6 +208,7 @@ def seed(conn: sqlite3.Connection, scale: str = "small", seed_value: int = 7, to
         raise SystemExit("The database already has users; seed only builds a new database.")
     size = SCALES[scale]
     rnd = random.Random(seed_value)
+    clock = random.Random(seed_value + 104_729)  # times of day on a stream of their own: the rest stays as it was
     today = today or date.today()
     now = datetime.combine(today, datetime.min.time()).replace(hour=9)
     start = now - timedelta(days=730)
@@ -144,12 +220,12 @@ def seed(conn: sqlite3.Connection, scale: str = "small", seed_value: int = 7, to
         rep_ids = [r[0] for r in conn.execute("SELECT id FROM users WHERE role = 'rep' ORDER BY id")] or user_ids
         campaigns = _campaigns(conn, rnd, start, now, size.contacts)
         company_ids = _companies(conn, rnd, size, names, rep_ids, progress)
-        contacts = _contacts(conn, rnd, size, names, rep_ids, company_ids, campaigns, start, now, progress)
+        contacts = _contacts(conn, rnd, clock, size, names, rep_ids, company_ids, campaigns, start, now, progress)
         sales, recruiting = _pipelines(conn)
-        _deals(conn, rnd, size, contacts, sales, rep_ids, start, now, progress)
-        _candidates(conn, rnd, size, names, recruiting, rep_ids, start, now)
-        _activities(conn, rnd, size, contacts, rep_ids, start, now, progress)
-        _feedback(conn, rnd, size, contacts, now, progress)
+        _deals(conn, rnd, clock, size, contacts, sales, rep_ids, start, now, progress)
+        _candidates(conn, rnd, clock, size, names, recruiting, rep_ids, start, now)
+        _activities(conn, rnd, clock, size, contacts, rep_ids, start, now, progress)
+        _feedback(conn, rnd, clock, size, contacts, now, progress)
         _comments(conn, rnd, contacts, rep_ids, now)
         conn.execute("INSERT OR REPLACE INTO settings (key, value) VALUES ('currency', 'EUR')")
         conn.execute("INSERT OR REPLACE INTO settings (key, value) VALUES ('company_name', 'Demo Ltd')")
@@ -208,13 +284,13 @@ def _companies(conn, rnd, size: Scale, names: Names, rep_ids, progress) -> list[
     return [r[0] for r in conn.execute("SELECT id FROM companies ORDER BY id")]
 
 
-def _contacts(conn, rnd, size: Scale, names: Names, rep_ids, company_ids, campaigns, start, now, progress):
+def _contacts(conn, rnd, clock, size: Scale, names: Names, rep_ids, company_ids, campaigns, start, now, progress):
     """Contacts with channel/campaign; lifecycle is settled later by their deals."""
     batch = []
     for i in range(size.contacts):
         loc = names.locale()
         first, last = names.person(loc)
-        created = start + timedelta(days=rnd.randint(0, 700), minutes=rnd.randint(0, 600))
+        created = _work(clock, start + timedelta(days=rnd.randint(0, 700), minutes=rnd.randint(0, 600)))
         channel = rnd.choices(CHANNELS, weights=(20, 20, 15, 12, 8, 15, 10))[0]
         day = created.date().isoformat()
         camp_id = next((c[0] for c in campaigns if c[1] == channel and c[2] <= day < c[3]), None)
@@ -255,7 +331,7 @@ def _pipelines(conn) -> tuple[list[tuple], list[tuple]]:
     return out[0], out[1]
 
 
-def _walk(conn, rnd, deal_id: int, stages, created: datetime, now: datetime, owner: int, outcome: str):
+def _walk(conn, rnd, clock, deal_id: int, stages, created: datetime, now: datetime, owner: int, outcome: str):
     """Move a deal stage by stage, writing history; return (stage_id, entered_at, closed_at)."""
     open_stages = [s for s in stages if s[3] == "open"]
     won = next(s for s in stages if s[3] == "won")
@@ -269,7 +345,10 @@ def _walk(conn, rnd, deal_id: int, stages, created: datetime, now: datetime, own
     moment, prev, hist = created, None, []
     for stage in path:
         if prev is not None:
-            moment = min(moment + timedelta(days=rnd.randint(2, 25), hours=rnd.randint(0, 8)), now)
+            target = moment + timedelta(days=rnd.randint(2, 25), hours=rnd.randint(0, 8))
+            if target > now:  # the walk runs into today: its last moves fall between the previous one and now
+                target = moment + (now - moment) * clock.random()
+            moment = max(_past_work(clock, target, now), moment)
         hist.append((deal_id, prev, stage[1], _ts(moment), owner))
         prev = stage[1]
     conn.executemany(
@@ -279,14 +358,14 @@ def _walk(conn, rnd, deal_id: int, stages, created: datetime, now: datetime, own
     return path[-1][1], _ts(moment), closed
 
 
-def _deals(conn, rnd, size: Scale, contacts, stages, rep_ids, start, now, progress) -> None:
+def _deals(conn, rnd, clock, size: Scale, contacts, stages, rep_ids, start, now, progress) -> None:
     pipeline_id = stages[0][0]
     first_win: dict[int, str] = {}
     for i in range(size.deals):
         cid, owner, company_id, c_created = rnd.choice(contacts)
         created = max(datetime.fromisoformat(c_created) + timedelta(days=rnd.randint(0, 40)),
                       start + timedelta(days=rnd.randint(0, 700)))
-        created = min(created, now - timedelta(days=1))
+        created = _past_work(clock, min(created, now - timedelta(days=1)), now)
         age = (now - created).days
         outcome = rnd.choices(("won", "lost", "open"), weights=(40, 35, 25 + (60 if age < 90 else 0)))[0]
         amount = round(rnd.lognormvariate(8.3, 0.7), -1)
@@ -297,7 +376,7 @@ def _deals(conn, rnd, size: Scale, contacts, stages, rep_ids, start, now, progre
             "expected_close, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             (pipeline_id, stages[0][1], f"Deal {i + 1}: {rnd.choice(('Licences', 'Renewal', 'Upgrade', 'Services', 'Hardware', 'Training'))}",
              cid, company_id, owner, amount, cost, expected, _ts(created), _ts(created))).lastrowid
-        stage_id, entered, closed = _walk(conn, rnd, deal_id, stages, created, now, owner, outcome)
+        stage_id, entered, closed = _walk(conn, rnd, clock, deal_id, stages, created, now, owner, outcome)
         conn.execute("UPDATE deals SET stage_id = ?, stage_entered_at = ?, closed_at = ?, lost_reason = ?, "
                      "updated_at = ? WHERE id = ?",
                      (stage_id, entered, closed, rnd.choice(LOST_REASONS) if outcome == "lost" else None,
@@ -316,24 +395,26 @@ def _deals(conn, rnd, size: Scale, contacts, stages, rep_ids, start, now, progre
                  "(SELECT company_id FROM contacts WHERE lifecycle = 'customer')")
 
 
-def _candidates(conn, rnd, size: Scale, names: Names, stages, rep_ids, start, now) -> None:
+def _candidates(conn, rnd, clock, size: Scale, names: Names, stages, rep_ids, start, now) -> None:
     pipeline_id = stages[0][0]
     for i in range(size.candidates):
         loc = names.locale()
         first, last = names.person(loc)
-        created = now - timedelta(days=rnd.randint(1, 120))
+        created = _past_work(clock, now - timedelta(days=rnd.randint(1, 120)), now)
         cid = conn.execute(
             "INSERT INTO contacts (first_name, last_name, email, title, owner_id, channel, tags, created_at, "
             "updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
             (first, last, f"{_email_local(first, last, i)}@candidates.example", "Candidate", rnd.choice(rep_ids),
              rnd.choice(("referral", "social", "events")), "candidate", _ts(created), _ts(created))).lastrowid
         outcome = rnd.choices(("won", "lost", "open"), weights=(15, 35, 50))[0]
+        position = rnd.choice(POSITIONS)
+        salary = round(clock.uniform(*SALARIES[position]), -3)
         deal_id = conn.execute(
             "INSERT INTO deals (pipeline_id, stage_id, title, contact_id, owner_id, amount, expected_close, "
             "created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
-            (pipeline_id, stages[0][1], f"{first} {last} — {rnd.choice(POSITIONS)}", cid, rnd.choice(rep_ids),
-             0, (now + timedelta(days=rnd.randint(5, 60))).date().isoformat(), _ts(created), _ts(created))).lastrowid
-        stage_id, entered, closed = _walk(conn, rnd, deal_id, stages, created, now, rnd.choice(rep_ids), outcome)
+            (pipeline_id, stages[0][1], f"{first} {last} — {position}", cid, rnd.choice(rep_ids),
+             salary, (now + timedelta(days=rnd.randint(5, 60))).date().isoformat(), _ts(created), _ts(created))).lastrowid
+        stage_id, entered, closed = _walk(conn, rnd, clock, deal_id, stages, created, now, rnd.choice(rep_ids), outcome)
         conn.execute("UPDATE deals SET stage_id = ?, stage_entered_at = ?, closed_at = ?, lost_reason = ? WHERE id = ?",
                      (stage_id, entered, closed, "Not a fit" if outcome == "lost" else None, deal_id))
 
@@ -350,7 +431,7 @@ DURATION = {"call": (10, 45), "meeting": (30, 90), "email": (5, 15), "task": (10
             "complaint": (20, 90)}
 
 
-def _activities(conn, rnd, size: Scale, contacts, rep_ids, start, now, progress) -> None:
+def _activities(conn, rnd, clock, size: Scale, contacts, rep_ids, start, now, progress) -> None:
     """Past activities around each contact, plus upcoming calls, meetings and tasks for the demo."""
     kinds = ("call", "meeting", "email", "task", "note", "complaint")
     weights = (30, 15, 30, 12, 10, 3)
@@ -358,29 +439,33 @@ def _activities(conn, rnd, size: Scale, contacts, rep_ids, start, now, progress)
     rate = dict(conn.execute("SELECT id, hourly_cost FROM users").fetchall())
     batch = []
     upcoming = max(60, size.activities // 50)
+    now_text = _ts(now)
     for i in range(size.activities):
         cid, owner, company_id, c_created = rnd.choice(contacts)
         kind = rnd.choices(kinds, weights)[0]
         future = i < upcoming
         if future:
             kind = rnd.choice(("call", "meeting", "task"))
-            when = now + timedelta(days=rnd.randint(-3, 14), hours=rnd.randint(0, 8), minutes=rnd.choice((0, 30)))
+            when = _work(clock, now + timedelta(days=rnd.randint(-3, 14), hours=rnd.randint(0, 8),
+                                                minutes=rnd.choice((0, 30))), (0, 30))
         else:
             base = datetime.fromisoformat(c_created)
             span = max((now - base).days, 1)
-            when = base + timedelta(days=rnd.randint(0, span), hours=rnd.randint(0, 8), minutes=rnd.choice((0, 15, 30)))
-        when = when.replace(second=0)
+            when = _past_work(clock, base + timedelta(days=rnd.randint(0, span), hours=rnd.randint(0, 8),
+                                                      minutes=rnd.choice((0, 15, 30))), now, (0, 15, 30, 45))
         duration = rnd.randint(*DURATION[kind])
         done = 0 if future and (when >= now or rnd.random() < 0.6) else 1
         starts = ends = due = None
+        at = _ts(when)  # formatted once: strftime is the loop's dearest call on a million rows
         if kind == "task":
-            due = _ts(when)
+            due = at
         else:
-            starts, ends = _ts(when), _ts(when + timedelta(minutes=duration))
+            starts, ends = at, _ts(when + timedelta(minutes=duration))
         who = owner if rnd.random() < 0.8 else rnd.choice(rep_ids)
+        created = at if when <= now else now_text
         batch.append((kind, rnd.choice(SUBJECTS[kind]), cid, company_id, deal_of.get(cid) if rnd.random() < 0.4 else None,
                       who, starts, ends, due, duration, round(duration / 60 * rate[who], 4), done,
-                      _ts(when) if done else None, _ts(min(when, now)), _ts(min(when, now))))
+                      at if done else None, created, created))
         if len(batch) == 50_000:
             _insert_activities(conn, batch)
             batch = []
@@ -395,7 +480,7 @@ def _insert_activities(conn, batch):
         "duration_min, cost, done, done_at, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", batch)
 
 
-def _feedback(conn, rnd, size: Scale, contacts, now, progress) -> None:
+def _feedback(conn, rnd, clock, size: Scale, contacts, now, progress) -> None:
     """CSAT/NPS answers from customers; unhappy customers are far more likely to churn."""
     customers = conn.execute("SELECT id, acquired_at FROM contacts WHERE lifecycle = 'customer'").fetchall()
     if not customers:
@@ -405,7 +490,7 @@ def _feedback(conn, rnd, size: Scale, contacts, now, progress) -> None:
     for i in range(size.feedback):
         cid, acquired = rnd.choice(customers)
         base = datetime.fromisoformat(acquired)
-        when = min(base + timedelta(days=rnd.randint(0, max((now - base).days, 1))), now)
+        when = _past_work(clock, base + timedelta(days=rnd.randint(0, max((now - base).days, 1))), now)
         m = min(max(mood[cid] + rnd.gauss(0, 0.15), 0), 1)
         if rnd.random() < 0.5:
             kind, score = "csat", 1 + round(m * 4)

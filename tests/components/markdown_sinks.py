@@ -31,7 +31,7 @@ LABELLED = {"button", "download_button", "form_submit_button", "link_button", "c
             "feedback", "chat_input"}
 LABEL_KEYWORD_ONLY = {"page_link": "label", "nav_link": "label", "progress": "text"}
 MARKDOWN_OPTIONS = {"radio", "pills", "segmented_control"}  # their options are rendered as markdown too
-SAFE_CALLS = {"esc", "t", "error_text", "money", "number", "percent", "day", "moment", "len", "translate"}
+SAFE_CALLS = {"esc", "t", "error_text", "money", "number", "percent", "day", "moment", "stamp", "len", "translate"}
 NOT_STREAMLIT = {"log", "logger", "LOG", "_LOG", "logging", "buffer", "file", "handle", "out", "sys"}
 
 

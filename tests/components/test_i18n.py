@@ -6,7 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from components.i18n import LANGUAGES, LOCALES_DIR, catalogue, error_text, money, percent, translate
+from components.i18n import (
+    LANGUAGES,
+    LOCALES_DIR,
+    catalogue,
+    error_text,
+    money,
+    percent,
+    plural_categories,
+    translate,
+)
 from db.core.errors import ConflictError, ValidationError
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -24,11 +33,71 @@ def test_every_language_has_the_same_namespace_files():
     assert len({tuple(v) for v in names.values()}) == 1, names
 
 
+def _variants(value) -> list[str]:
+    """A message's texts: one string, or every form of a plural message."""
+    return list(value.values()) if isinstance(value, dict) else [value]
+
+
+def _placeholders(text: str) -> set[str]:
+    return set(re.findall(r"{(\w+)[^}]*}", text))
+
+
 @pytest.mark.parametrize("lang", list(LANGUAGES))
 def test_placeholders_match_english(lang):
     english = catalogue("en")
-    for key, text in catalogue(lang).items():
-        assert set(re.findall(r"{(\w+)}", text)) == set(re.findall(r"{(\w+)}", english[key])), (lang, key)
+    for key, value in catalogue(lang).items():
+        wanted = _placeholders(_variants(english[key])[-1])
+        for text in _variants(value):
+            assert _placeholders(text) == wanted, (lang, key, text)
+
+
+@pytest.mark.parametrize("lang", list(LANGUAGES))
+def test_plural_messages_have_the_forms_the_language_needs(lang):
+    """A plural message has exactly its language's CLDR categories (ru/uk: one, few, many, other; en/bg: one,
+    other), and is one in every language or in none."""
+    english = catalogue("en")
+    for key, value in catalogue(lang).items():
+        assert isinstance(value, dict) == isinstance(english[key], dict), (lang, key)
+        if isinstance(value, dict):
+            assert set(value) == plural_categories(lang), (lang, key, sorted(value))
+
+
+# Names a count might be given instead of {n}; a count is always {n}, so the form can follow it.
+COUNT_NAMES = {"count", "total_count", "keep", "seconds", "cells", "rows", "created", "updated", "deleted",
+               "activities", "deals", "feedback", "comments", "days", "items", "entries"}
+
+
+@pytest.mark.parametrize("lang", list(LANGUAGES))
+def test_every_count_message_is_a_plural_message(lang):
+    """Walks every catalogue: a message showing a count {n} picks its form from the count (no "Save 1 changes",
+    no "5 контакта"), and no count hides under another name. Ordinals use their own names ({row_no}, {line},
+    {page}); two counts in one sentence are two plural messages joined by the code."""
+    for key, value in catalogue(lang).items():
+        for text in _variants(value):
+            names = _placeholders(text)
+            assert not names & COUNT_NAMES, (lang, key, names & COUNT_NAMES)
+            if "n" in names:
+                assert isinstance(value, dict), (lang, key, text)
+            assert not re.search(r"{n:", text), (lang, key)  # the count is formatted by translate
+
+
+@pytest.mark.parametrize("lang,n,expected", [
+    ("en", 1, "Save 1 change"), ("en", 3, "Save 3 changes"), ("en", 0, "Save 0 changes"),
+    ("ru", 1, "Сохранить 1 изменение"), ("ru", 3, "Сохранить 3 изменения"), ("ru", 5, "Сохранить 5 изменений"),
+    ("ru", 11, "Сохранить 11 изменений"), ("ru", 21, "Сохранить 21 изменение"), ("ru", 22, "Сохранить 22 изменения"),
+    ("uk", 1, "Зберегти 1 зміну"), ("uk", 4, "Зберегти 4 зміни"), ("uk", 12, "Зберегти 12 змін"),
+    ("bg", 1, "Запази 1 промяна"), ("bg", 2, "Запази 2 промени"),
+])
+def test_the_count_picks_the_form(lang, n, expected):
+    assert translate(lang, "contacts.save", n=n) == expected
+
+
+def test_the_count_is_shown_in_the_language_number_format():
+    assert translate("en", "export.capped", n=10_000).startswith("Only the first 10,000 rows")
+    assert translate("ru", "export.capped", n=10_000) == "Экспортируются первые 10\xa0000 строк; сузьте фильтры."
+    assert translate("ru", "dashboard.days", n=1.5) == "1,5 дня"
+    assert translate("en", "dashboard.days", n=1) == "1 day"
+    assert translate("xx", "contacts.save", n=1) == "Save 1 change"  # unknown language: English forms
 
 
 def test_keys_used_in_code_exist():
@@ -48,7 +117,7 @@ def test_keys_used_in_code_exist():
 def test_catalogue_files_are_valid_flat_json():
     for path in LOCALES_DIR.rglob("*.json"):
         data = json.loads(path.read_text(encoding="utf-8"))
-        assert all(isinstance(v, str) and v.strip() for v in data.values()), path
+        assert all(isinstance(t, str) and t.strip() for v in data.values() for t in _variants(v)), path
 
 
 def test_fallbacks_and_parameters():

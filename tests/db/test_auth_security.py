@@ -198,7 +198,7 @@ def test_throttled_answers_do_not_tell_accounts_apart(conn, monkeypatch):
             users.authenticate(conn, email, "wrong password", "10.5.0." + str(len(said)))
         said[email] = str(err.value)
     assert said["ana@example.com"] == said["nobody@example.com"] == \
-        "Too many sign-in attempts. Try again in 2 s."
+        "Too many sign-in attempts. Try again in 2 seconds."
 
 
 def test_the_throttle_keeps_no_email_or_address(conn):

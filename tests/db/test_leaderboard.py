@@ -18,3 +18,22 @@ def test_leaderboard_by_hand(conn, admin, rep):
     board = leaderboard(conn, "2026-11-01", "2026-12-01")
     assert [(r["name"], r["won"], r["revenue"], r["activities"], r["open_pipeline"]) for r in board] == [
         ("Rob Rep", 2, 500, 1, 1000), ("Ada Admin", 1, 400, 0, 0)]
+
+
+def test_recruiting_salaries_are_not_revenue(seeded_conn):
+    """The recruiting pipeline's amounts are salaries: the leaderboard counts sales pipelines only."""
+    from db.analytics.leaderboard import leaderboard
+
+    c = seeded_conn
+    c.execute("UPDATE deals SET stage_id = (SELECT s.id FROM stages s WHERE s.pipeline_id = deals.pipeline_id AND "
+              "s.kind = 'won'), closed_at = '2026-11-02 10:00:00' WHERE id = (SELECT MIN(d.id) FROM deals d JOIN "
+              "pipelines p ON p.id = d.pipeline_id WHERE p.kind = 'recruiting')")  # one candidate hired
+    board = leaderboard(c, "2000-01-01", "2100-01-01")
+    sales_won = c.execute("SELECT COALESCE(SUM(d.amount), 0), COUNT(*) FROM deals d JOIN stages s ON s.id = d.stage_id "
+                          "JOIN pipelines p ON p.id = d.pipeline_id WHERE s.kind = 'won' AND p.kind = 'sales' "
+                          "AND d.deleted_at IS NULL AND d.owner_id IN (SELECT id FROM users WHERE active = 1)").fetchone()
+    hired = c.execute("SELECT COUNT(*) FROM deals d JOIN stages s ON s.id = d.stage_id JOIN pipelines p "
+                      "ON p.id = d.pipeline_id WHERE s.kind = 'won' AND p.kind = 'recruiting'").fetchone()[0]
+    assert hired > 0
+    assert round(sum(r["revenue"] for r in board), 2) == round(sales_won[0], 2)
+    assert sum(r["won"] for r in board) == sales_won[1]

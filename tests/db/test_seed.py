@@ -1,3 +1,5 @@
+from datetime import datetime
+
 from db.core.connection import connect
 from db.io.seed import seed
 from tests.conftest import TODAY
@@ -61,3 +63,50 @@ def test_demo_phones_are_valid_and_stored_as_the_data_layer_stores_them(seeded_c
     for phone in phones:
         assert phonenumbers.is_valid_number(phonenumbers.parse(phone)), phone
         assert normalise_phone(phone) == phone
+
+
+def test_demo_times_fall_in_working_hours_spread_over_the_period(seeded_conn):
+    """Deals close and activities happen 08:00-18:00 on weekdays (mostly), not at midnight; spread over the
+    hours and the days of the week, not piled on one."""
+    c = seeded_conn
+    for what, sql in (
+            ("closed deals", "SELECT closed_at FROM deals WHERE closed_at IS NOT NULL"),
+            ("activities", "SELECT COALESCE(starts_at, due_at) FROM activities"),
+            ("stage moves", "SELECT moved_at FROM deal_stage_history"),
+            ("new contacts", "SELECT created_at FROM contacts")):
+        stamps = [r[0] for r in c.execute(sql)]
+        assert len(stamps) >= 20, what
+        hours = [int(s[11:13]) for s in stamps]
+        assert all(8 <= h < 18 for h in hours), (what, sorted(set(hours)))
+        assert len(set(hours)) >= 6, (what, sorted(set(hours)))  # spread, not one hour of the day
+        assert max(hours.count(h) for h in set(hours)) < 0.3 * len(hours), what
+        weekdays = [datetime.fromisoformat(s).weekday() for s in stamps]
+        assert sum(d >= 5 for d in weekdays) <= 0.12 * len(weekdays), what
+        assert len({d for d in weekdays if d < 5}) == 5, what
+        months = {s[:7] for s in stamps}
+        assert len(months) >= 6, (what, months)  # spread over the period
+
+
+def test_recruiting_deals_carry_salaries(seeded_conn):
+    rows = seeded_conn.execute("SELECT d.amount FROM deals d JOIN pipelines p ON p.id = d.pipeline_id "
+                               "WHERE p.kind = 'recruiting'").fetchall()
+    assert rows and all(20_000 <= r[0] <= 100_000 for r in rows), [r[0] for r in rows]
+
+
+def test_company_and_city_names_read_as_local_ones(tmp_path):
+    """No English suffixes on Ukrainian companies, no transliterated Bulgarian legal forms, no invented
+    "West Богtown" cities."""
+    import re
+
+    c = connect(tmp_path / "n.db")
+    seed(c, "small", 3, TODAY)
+    rows = c.execute("SELECT name, city, country FROM companies").fetchall()
+    by = {}
+    for name, city, country in rows:
+        by.setdefault(country, []).append((name, city))
+    assert {"UA", "BG", "RU"} <= set(by)
+    for country in ("UA", "BG", "RU"):
+        for name, city in by[country]:
+            assert not re.search(r"[A-Za-z]", name + city), (country, name, city)
+    assert all(re.match(r"(ТОВ|ПП|ПрАТ) «", name) for name, _ in by["UA"])
+    assert all(re.search(r" (ЕООД|ООД|АД|ЕАД)$", name) for name, _ in by["BG"])

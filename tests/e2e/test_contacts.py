@@ -21,7 +21,7 @@ def test_edit_a_cell_in_the_grid(signed_in, db):
     editor.fill("Zelda")
     page.keyboard.press("Enter")
     page.wait_for_timeout(500)
-    page.get_by_role("button", name="Save 1 changes").click()
+    page.get_by_role("button", name="Save 1 change").click()
     wait_idle(page)
     saved = 0
     for _ in range(60):  # the confirmation is a toast that may be gone under load: ask the database
@@ -29,6 +29,7 @@ def test_edit_a_cell_in_the_grid(signed_in, db):
         if saved:
             break
         page.wait_for_timeout(250)
+    page.get_by_text("Saved: 1 change.").wait_for()  # the confirmation stays on the page after the rerun
     shot(page, "contacts_saved")
     assert saved == 1
     assert first_row != "Zelda"
@@ -80,7 +81,7 @@ def test_a_bad_csv_gives_the_message_and_changes_nothing(signed_in, db, tmp_path
     before = db.execute("SELECT COUNT(*) FROM contacts").fetchone()[0]
     open_page(page, "Contacts")
     _upload(page, tmp_path, "bad.csv", b"First Name,Email\n,missing.name@import.io\nOk,not-an-email\n")
-    page.get_by_text("Rows with problems: 2").first.wait_for()
+    page.get_by_text("2 rows have problems.").first.wait_for()
     shot(page, "contacts_import_bad")
     assert page.get_by_role("button", name="Import 0 contacts").count() == 0
     assert db.execute("SELECT COUNT(*) FROM contacts").fetchone()[0] == before

@@ -38,7 +38,7 @@ def test_a_save_waits_for_an_import_and_then_saves(signed_in, db, e2e_db):
     holder.start()
     assert taken.wait(5)
     try:
-        page.get_by_role("button", name="Save 1 changes").click()
+        page.get_by_role("button", name="Save 1 change").click()
         toast = page.get_by_text("Waiting for another change").first
         toast.wait_for(timeout=10_000)
         shot(page, "contacts_save_waiting")
