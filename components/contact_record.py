@@ -6,7 +6,7 @@ import streamlit as st
 
 from components.follow_up import render_log_form, render_next_step
 from components.history import render_history
-from components.i18n import error_text, moment, money, number, percent, t
+from components.i18n import error_text, money, number, percent, stamp, t
 from components.layout import PageContext, nav_link, show_error
 from components.links import link_markdown, mail_href, tel_href
 from components.text import esc
@@ -96,7 +96,7 @@ def render_entries(ctx: PageContext, entries: list[dict]) -> None:
         who = f" · {esc(e['who'])}" if e["who"] else ""
         person = f" · {esc(e['contact'])}" if e.get("contact") else ""
         st.markdown(f"{ICONS.get(e['kind'], '')} **{t('kinds.' + e['kind'])}** · {title}{amount}  \n"
-                    f":gray[{moment(e['at'], ctx.lang)}{who}{person}]")
+                    f":gray[{stamp(e['at'], ctx.lang)}{who}{person}]")
         if e["body"] and e["body"] != e["title"]:
             st.caption(esc(e["body"], limit=400))
 

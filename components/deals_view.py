@@ -15,7 +15,7 @@ from components.errors import parse_id
 from components.export import export_buttons
 from components.follow_up import render_next_step
 from components.history import render_history
-from components.i18n import date_format, error_text, moment, money, t
+from components.i18n import date_format, error_text, money, stamp, t
 from components.layout import PageContext, nav_link, show_error
 from components.new_record import _again, _close, _fail, _field_error, _state
 from components.text import esc
@@ -340,7 +340,7 @@ def render_deal(ctx: PageContext, deal_id: int) -> None:
     with activities:
         for a in deal["activities"]:
             mark = ":material/check_circle:" if a["done"] else ":material/radio_button_unchecked:"
-            st.markdown(f"{mark} **{t('kinds.' + a['kind'])}** · {esc(a['subject'])} · {moment(a['at'], ctx.lang)}")
+            st.markdown(f"{mark} **{t('kinds.' + a['kind'])}** · {esc(a['subject'])} · {stamp(a['at'], ctx.lang)}")
         if not deal["activities"]:
             st.caption(t("deals.no_activities"))
         with st.form(f"deal_activity_{deal_id}", clear_on_submit=True):
@@ -354,7 +354,7 @@ def render_deal(ctx: PageContext, deal_id: int) -> None:
     with moves:
         for h in deal["history"]:
             st.markdown(f":material/arrow_right_alt: {esc(h['from_stage'] or '—')} → **{esc(h['to_stage'])}** · "
-                        f"{moment(h['moved_at'], ctx.lang)} · {esc(h['who'] or '')}")
+                        f"{stamp(h['moved_at'], ctx.lang)} · {esc(h['who'] or '')}")
     with history:
         render_history(ctx, "deals", deal_id)
 
