@@ -17,7 +17,7 @@ from components.follow_up import render_next_step
 from components.history import render_history
 from components.i18n import date_format, error_text, money, stamp, t
 from components.layout import PageContext, nav_link, show_error
-from components.new_record import _again, _close, _fail, _field_error, _state
+from components.new_record import field_error, form_again, form_close, form_fail, form_state
 from components.text import esc
 from db.core import settings
 from db.core.errors import ConflictError, DomainError, ValidationError
@@ -197,8 +197,8 @@ def render_export(ctx: PageContext, query: deals.BoardQuery) -> None:
 def render_new_deal_button(ctx: PageContext, pipeline_id: int) -> None:
     """The page header's "New deal" button: opens the dialog for the pipeline on the board."""
     if st.button(t("deals.new"), icon=":material/add:", key="new_deal_open", width="stretch"):
-        _close()
-        st.dialog(t("deals.new"), width="large", on_dismiss=_close)(new_deal_form)(ctx, pipeline_id)
+        form_close()
+        st.dialog(t("deals.new"), width="large", on_dismiss=form_close)(new_deal_form)(ctx, pipeline_id)
 
 
 def new_deal_form(ctx: PageContext, pipeline_id: int) -> None:
@@ -209,13 +209,13 @@ def new_deal_form(ctx: PageContext, pipeline_id: int) -> None:
     stages = [s for s in deals.stages(ctx.conn, pipeline_id) if s["kind"] == "open"]
     names = {s["id"]: s["name"] for s in stages}
     title = st.text_input(t("deals.title") + " *", max_chars=200, key="nd_title")
-    _field_error("title")
-    _field_error("deal_title")
+    field_error("title")
+    field_error("deal_title")
     c1, c2 = st.columns(2)
     stage = c1.selectbox(t("deals.stage"), list(names), key="nd_stage", format_func=lambda i: names.get(i, ""))
     with c2:
         amount = st.number_input(t("deals.amount"), min_value=0.0, value=0.0, step=100.0, key="nd_amount")
-        _field_error("amount")
+        field_error("amount")
     c1, c2 = st.columns(2)
     with c1:
         search = st.text_input(t("deals.contact_search"), max_chars=100, key="nd_contact_search")
@@ -227,11 +227,11 @@ def new_deal_form(ctx: PageContext, pipeline_id: int) -> None:
                                                         found[i]["email"] or ""])))
     with c2:
         close = st.date_input(t("deals.expected_close"), format=date_format(), value=None, key="nd_close")
-        _field_error("expected_close")
+        field_error("expected_close")
     c1, c2 = st.columns(2)
     with c1:
         cost = st.number_input(t("deals.cost"), min_value=0.0, value=0.0, step=100.0, key="nd_cost")
-        _field_error("cost")
+        field_error("cost")
     owners = contacts.choices(ctx.conn)["owner_id"]
     choices = list(owners) if ctx.actor.is_manager else [ctx.user["id"]]
     owner = c2.selectbox(t("deals.owner"), choices, index=choices.index(ctx.user["id"]) if ctx.user["id"] in choices
@@ -240,9 +240,9 @@ def new_deal_form(ctx: PageContext, pipeline_id: int) -> None:
     values = {"pipeline_id": pipeline_id, "stage_id": stage, "title": title, "amount": amount, "cost": cost,
               "expected_close": close, "contact_id": contact, "owner_id": owner,
               "company_id": picked["company_id"] if picked else None}
-    _field_error("_form")
+    field_error("_form")
     clicked = st.button(t("deals.create"), type="primary", key="new_deal_go", icon=":material/add:")
-    seen = _state().get("lookalikes")
+    seen = form_state().get("lookalikes")
     if seen and not clicked:
         st.warning(t("deals.lookalike"), icon=":material/content_copy:")
         for d in seen:
@@ -254,17 +254,17 @@ def new_deal_form(ctx: PageContext, pipeline_id: int) -> None:
     try:
         cleaned = deals.clean(values)
     except ValidationError as err:
-        _fail(err)
+        form_fail(err)
     fingerprint = repr(sorted((k, str(v)) for k, v in cleaned.items()))
-    if _state().get("confirm") != fingerprint:
+    if form_state().get("confirm") != fingerprint:
         same = deals.lookalikes(ctx.conn, cleaned["title"], cleaned["contact_id"], cleaned["company_id"])
         if same:
-            _again(lookalikes=same, confirm=fingerprint)
+            form_again(lookalikes=same, confirm=fingerprint)
     try:
         new_id = deals.create(ctx.conn, values, ctx.actor)
     except DomainError as err:
-        _fail(err)
-    _close()
+        form_fail(err)
+    form_close()
     st.session_state["new_deal_done"] = new_id
     _refresh_board()
     st.rerun()

@@ -50,7 +50,7 @@ PAGES = [
     ("search", "pages/search.py", ":material/search:", ALL),
 ]
 ROLES = {key: roles for key, _, _, roles in PAGES}
-NAV_HIDDEN = frozenset({"search"})  # reached from the sidebar's search box, not a link of its own
+NAV_HIDDEN = frozenset({"search", "notifications"})  # reached from the sidebar's search box / drawn with its count
 _log = logging.getLogger(__name__)
 
 
@@ -255,8 +255,7 @@ def _sidebar(ctx: PageContext, current: str) -> None:
         render_sidebar_box(current)
         sidebar_entry(ctx)  # the unread count and the overdue / due-today tasks
         for key, script, icon, roles in PAGES:
-            if (ctx.user["role"] in roles and key not in NAV_HIDDEN and key != "notifications"
-                    and (ROOT / script).exists()):
+            if ctx.user["role"] in roles and key not in NAV_HIDDEN and (ROOT / script).exists():
                 st.page_link(script, label=t("nav." + key), icon=icon)
         from components.views_ui import render_view_links
 

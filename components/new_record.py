@@ -18,28 +18,28 @@ from db.crm import companies, contacts, duplicates
 STATE = "new_record_state"  # {"errors": {field: message}, "lookalikes": [...], "confirm": fingerprint}
 
 
-def _state() -> dict:
+def form_state() -> dict:
     return st.session_state.setdefault(STATE, {})
 
 
-def _field_error(field: str) -> None:
-    message = (_state().get("errors") or {}).get(field)
+def field_error(field: str) -> None:
+    message = (form_state().get("errors") or {}).get(field)
     if message:
         st.error(message, icon=":material/error:")  # text-safe: error_text output, escaped
 
 
-def _again(**state) -> None:
+def form_again(**state) -> None:
     """Keep what the next run of the dialog must show, and rerun only the dialog."""
     st.session_state[STATE] = state
     st.rerun(scope="fragment")
 
 
-def _fail(err: DomainError) -> None:
+def form_fail(err: DomainError) -> None:
     field = getattr(err, "field", None) or getattr(err, "params", {}).get("field") or "_form"
-    _again(errors={field: error_text(err)})
+    form_again(errors={field: error_text(err)})
 
 
-def _close() -> None:
+def form_close() -> None:
     st.session_state.pop(STATE, None)
 
 
@@ -47,17 +47,17 @@ def contact_form(ctx: PageContext) -> None:
     c1, c2 = st.columns(2)
     with c1:
         first = st.text_input(t("contacts.first_name") + " *", max_chars=100, key="nc_first")
-        _field_error("first_name")
+        field_error("first_name")
     with c2:
         last = st.text_input(t("contacts.last_name"), max_chars=100, key="nc_last")
-        _field_error("last_name")
+        field_error("last_name")
     c1, c2 = st.columns(2)
     with c1:
         email = st.text_input(t("contacts.email"), max_chars=320, key="nc_email")
-        _field_error("email")
+        field_error("email")
     with c2:
         phone = st.text_input(t("contacts.phone"), max_chars=40, key="nc_phone", help=t("new.phone_help"))
-        _field_error("phone")
+        field_error("phone")
     c1, c2 = st.columns(2)
     with c1:
         search = st.text_input(t("new.company_search"), max_chars=200, key="nc_company_search")
@@ -66,7 +66,7 @@ def contact_form(ctx: PageContext) -> None:
                                format_func=lambda v: t("new.no_company") if v is None else found.get(v, ""))
     with c2:
         title = st.text_input(t("contacts.title"), max_chars=120, key="nc_title")
-        _field_error("title")
+        field_error("title")
     c1, c2 = st.columns(2)
     lifecycle = c1.selectbox(t("contacts.lifecycle"), list(contacts.LIFECYCLES), key="nc_lifecycle",
                              format_func=lambda v: t(f"contacts.lifecycle_{v}"))
@@ -82,25 +82,25 @@ def contact_form(ctx: PageContext) -> None:
 
 def company_form(ctx: PageContext) -> None:
     name = st.text_input(t("companies.name") + " *", max_chars=200, key="nco_name")
-    _field_error("name")
+    field_error("name")
     c1, c2 = st.columns(2)
     with c1:
         industry = st.text_input(t("companies.industry"), max_chars=80, key="nco_industry")
         website = st.text_input(t("companies.website"), max_chars=300, key="nco_website")
-        _field_error("website")
+        field_error("website")
     with c2:
         city = st.text_input(t("companies.city"), max_chars=100, key="nco_city")
         country = st.text_input(t("companies.country"), max_chars=2, key="nco_country", help=t("new.country_help"))
-        _field_error("country")
+        field_error("country")
     values = {"name": name, "industry": industry, "website": website, "city": city, "country": country,
               "owner_id": ctx.user["id"], "lifecycle": "lead"}
     _submit(ctx, "company", {k: v for k, v in values.items() if v not in ("", None)} | {"name": name})
 
 
 def _submit(ctx: PageContext, kind: str, values: dict) -> None:
-    _field_error("_form")
+    field_error("_form")
     clicked = st.button(t("new.create"), type="primary", key=f"new_{kind}_go", icon=":material/add:")
-    found = _state().get("lookalikes")
+    found = form_state().get("lookalikes")
     if found and not clicked:
         st.warning(t("new.lookalike"), icon=":material/content_copy:")
         page = "pages/contacts.py" if kind == "contact" else "pages/companies.py"
@@ -114,19 +114,19 @@ def _submit(ctx: PageContext, kind: str, values: dict) -> None:
     try:
         cleaned = contacts.clean(values) if kind == "contact" else companies.clean(values)
     except ValidationError as err:
-        _fail(err)
+        form_fail(err)
     fingerprint = repr(sorted(cleaned.items()))
-    if _state().get("confirm") != fingerprint:  # a second Create on the same input means "create anyway"
+    if form_state().get("confirm") != fingerprint:  # a second Create on the same input means "create anyway"
         found = (duplicates.lookalikes(ctx.conn, cleaned) if kind == "contact"
                  else duplicates.company_lookalikes(ctx.conn, cleaned.get("name", "")))
         if found:
-            _again(lookalikes=found, confirm=fingerprint)
+            form_again(lookalikes=found, confirm=fingerprint)
     try:
         new_id = (contacts.create(ctx.conn, values, ctx.actor) if kind == "contact"
                   else companies.create(ctx.conn, values, ctx.actor))
     except DomainError as err:
-        _fail(err)
-    _close()
+        form_fail(err)
+    form_close()
     st.session_state["new_record_done"] = (kind, new_id)
     st.rerun()
 
@@ -145,9 +145,9 @@ def render_new_button(ctx: PageContext, kind: str) -> None:
     """The "New contact" / "New company" button that opens its dialog."""
     if st.button(t(f"new.{kind}"), icon=":material/person_add:" if kind == "contact" else ":material/add_business:",
                  key=f"new_{kind}_open", width="stretch"):
-        _close()
+        form_close()
         form = contact_form if kind == "contact" else company_form
-        st.dialog(t(f"new.{kind}"), width="large", on_dismiss=_close)(form)(ctx)
+        st.dialog(t(f"new.{kind}"), width="large", on_dismiss=form_close)(form)(ctx)
 
 
 def page_header(ctx: PageContext, title: str, kind: str) -> None:

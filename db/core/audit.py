@@ -10,8 +10,8 @@ from db.core.connection import one, rows, write
 from db.core.errors import ConflictError, NotFoundError, ValidationError
 from db.core.permissions import Actor
 from db.crm import deals
+from db.io.export import EXPORT_CAP
 
-EXPORT_CAP = 100_000
 ACTIONS = ("create", "update", "delete", "restore", "password", "merge", "move")
 
 

@@ -9,10 +9,10 @@ from db.core.connection import one, rows, write
 from db.core.errors import ValidationError
 from db.core.permissions import Actor
 from db.core.text import clean_fields, like
+from db.io.export import EXPORT_CAP
 
 EDITABLE = ("name", "industry", "website", "phone", "city", "country", "owner_id", "lifecycle", "tags")
 LIMITS = {"name": 200, "industry": 80, "website": 300, "phone": 40, "city": 100, "country": 2, "tags": 300}
-EXPORT_CAP = 100_000
 SORTS = {"name": "co.name COLLATE NOCASE", "created": "co.created_at DESC", "city": "co.city COLLATE NOCASE"}
 
 

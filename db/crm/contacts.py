@@ -14,8 +14,8 @@ from db.core.errors import ConflictError, ValidationError
 from db.core.permissions import Actor
 from db.core.text import clean_fields, like
 from db.core.users import EMAIL_RE
+from db.io.export import EXPORT_CAP
 
-EXPORT_CAP = 100_000
 LIFECYCLES = ("lead", "prospect", "customer", "churned")
 EDITABLE = ("first_name", "last_name", "email", "phone", "title", "company_id", "owner_id", "lifecycle", "channel",
             "campaign_id", "tags")

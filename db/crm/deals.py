@@ -11,8 +11,8 @@ from db.core.connection import now, one, rows, write
 from db.core.errors import ValidationError
 from db.core.permissions import Actor
 from db.core.text import clean_day, clean_number, clean_text, like
+from db.io.export import EXPORT_CAP
 
-EXPORT_CAP = 100_000
 PER_COLUMN = 30
 CLOSED_DAYS = 30
 

@@ -99,9 +99,13 @@ def lookalikes(conn: sqlite3.Connection, values: dict, limit: int = 5) -> list[d
 
 
 def company_lookalikes(conn: sqlite3.Connection, name: str, limit: int = 5) -> list[dict]:
-    """Live companies whose name equals ``name`` ignoring case and spacing."""
-    key = " ".join((name or "").split()).lower()
-    if not key:
+    """Live companies whose name matches ``name`` by the import's rule (``import_map.key``: case, spacing and
+    punctuation ignored, in every script; SQLite's lower() knows only ASCII), so the form and the import
+    agree on what "the same company" is."""
+    from db.io.import_map import key
+
+    wanted = key(name)
+    if not wanted:
         return []
-    return rows(conn, "SELECT id, name, city FROM companies WHERE deleted_at IS NULL AND "
-                      "lower(trim(name)) = ? LIMIT ?", (key, limit))
+    found = rows(conn, "SELECT id, name, city FROM companies WHERE deleted_at IS NULL ORDER BY id")
+    return [r for r in found if key(r["name"]) == wanted][:limit]

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 
 _FORMULA = re.compile(r"'*[=+\-@\t\r]")
 _PREFIXED = re.compile(r"'+[=+\-@\t\r]")
+EXPORT_CAP = 100_000  # rows per exported file, for every table
 EXCEL_CELL_MAX = 32_767  # characters Excel keeps in one cell
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

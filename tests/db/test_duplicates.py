@@ -57,3 +57,11 @@ def test_company_lookalikes_ignore_case_and_spacing(conn, admin):
     assert records.get(conn, "companies", acme)["name"] == "Acme Widgets"
     assert [r["id"] for r in dup.company_lookalikes(conn, "acme  widgets")] == [acme]
     assert dup.company_lookalikes(conn, "Acme") == []
+
+
+def test_company_lookalikes_match_the_way_the_import_does(conn, admin):
+    from db.crm import companies
+    from db.crm import duplicates as dup
+
+    vector = companies.create(conn, {"name": "ООО «Вектор»"}, admin)
+    assert [r["id"] for r in dup.company_lookalikes(conn, "ооо вектор")] == [vector]
