@@ -17,7 +17,7 @@ from components.follow_up import render_next_step
 from components.history import render_history
 from components.i18n import date_format, error_text, money, stamp, t
 from components.layout import PageContext, nav_link, show_error
-from components.new_record import field_error, form_again, form_close, form_fail, form_state
+from components.new_record import created, field_error, form_again, form_close, form_fail, form_state
 from components.text import esc
 from db.core import settings
 from db.core.errors import ConflictError, DomainError, ValidationError
@@ -265,19 +265,9 @@ def new_deal_form(ctx: PageContext, pipeline_id: int) -> None:
     except DomainError as err:
         form_fail(err)
     form_close()
-    st.session_state["new_deal_done"] = new_id
+    created("deal", new_id)
     _refresh_board()
     st.rerun()
-
-
-def render_deal_created() -> None:
-    """The confirmation after a deal was created, with a link to it (until the next action)."""
-    done = st.session_state.pop("new_deal_done", None)
-    if done:
-        with st.container(horizontal=True, vertical_alignment="center"):
-            st.success(t("deals.created_deal"), icon=":material/check_circle:")
-            st.page_link("pages/deals.py", label=t("new.open_it"), icon=":material/open_in_new:",
-                         query_params={"id": done})
 
 
 def render_forecast(ctx: PageContext, pipeline_id: int) -> None:

@@ -127,17 +127,27 @@ def _submit(ctx: PageContext, kind: str, values: dict) -> None:
     except DomainError as err:
         form_fail(err)
     form_close()
-    st.session_state["new_record_done"] = (kind, new_id)
+    created(kind, new_id)
     st.rerun()
+
+
+CREATED = {"contact": ("pages/contacts.py", "new.created_contact"),
+           "company": ("pages/companies.py", "new.created_company"),
+           "deal": ("pages/deals.py", "deals.created_deal")}
+
+
+def created(kind: str, record_id: int) -> None:
+    """Remember a creation for ``render_created`` on the next run."""
+    st.session_state["new_record_done"] = (kind, record_id)
 
 
 def render_created(kind: str) -> None:
     """The confirmation after a record was created, with a link to it (stays until the next action)."""
     done = st.session_state.pop("new_record_done", None)
     if done and done[0] == kind:
-        page = "pages/contacts.py" if kind == "contact" else "pages/companies.py"
+        page, message = CREATED[kind]
         with st.container(horizontal=True, vertical_alignment="center"):
-            st.success(t(f"new.created_{kind}"), icon=":material/check_circle:", width=360)
+            st.success(t(message), icon=":material/check_circle:", width=360)
             st.page_link(page, label=t("new.open_it"), icon=":material/open_in_new:", query_params={"id": done[1]})
 
 

@@ -6,7 +6,6 @@ from components.deals_view import (
     board_filters,
     handle_move,
     render_deal,
-    render_deal_created,
     render_export,
     render_forecast,
     render_move_notice,
@@ -16,6 +15,7 @@ from components.deals_view import (
 from components.errors import query_id
 from components.i18n import t
 from components.layout import page_setup
+from components.new_record import render_created
 from components.saved_views import apply_from_url, render_save
 
 ctx = page_setup("deals")
@@ -30,7 +30,7 @@ apply_from_url(ctx, "deals")
 query = board_filters(ctx)
 with new_button:
     render_new_deal_button(ctx, query.pipeline_id)
-render_deal_created()
+render_created("deal")
 render_save(ctx, "deals")
 render_move_notice(ctx)
 pending = st.session_state.get("deal_move")
