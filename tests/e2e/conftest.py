@@ -5,10 +5,15 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from playwright.sync_api import expect
 
 from db.core.connection import connect
 from db.io.seed import seed
 from tests.e2e.harness import CHROMIUM_ARGS, Server, chromium_path, sign_in
+
+# A loaded two-core machine (CI runs two workers, each with a server and a browser) can take longer than
+# Playwright's 5 s default for an expect; the page's own default is 20 s (the ``page`` fixture).
+expect.set_options(timeout=20_000)
 
 
 def pytest_collection_modifyitems(items):
