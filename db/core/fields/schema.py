@@ -336,8 +336,8 @@ def change_type(conn: sqlite3.Connection, field_id: int, new_type: str, actor: A
     if new_type == field.type:
         return field
     if new_type not in _COMPATIBLE.get(field.type, set()):
-        raise ValidationError("A {old} field cannot become a {new} field; add a new field instead.", field="type",
-                              key="custom.err_type_change", old=field.type, new=new_type)
+        raise ValidationError("A {type_from} field cannot become a {type_to} field; add a new field instead.",
+                              field="type", key="custom.err_type_change", type_from=field.type, type_to=new_type)
     new_options = field.options
     if new_type in ("choice", "multi_choice") and field.type not in ("choice", "multi_choice"):
         new_options = tuple(_options(options or [], new_type))
@@ -368,8 +368,8 @@ def change_type(conn: sqlite3.Connection, field_id: int, new_type: str, actor: A
             bad += 1
             sample = sample if sample is not None else value
     if bad:
-        raise ValidationError("{n} records have values that are not a {new}, e.g. '{value}'; change them first.",
-                              field="type", key="custom.err_type_values", n=bad, new=new_type,
+        raise ValidationError("{n} records have values that are not a {type_to}, e.g. '{value}'; change them first.",
+                              field="type", key="custom.err_type_values", n=bad, type_to=new_type,
                               value=str(sample)[:80])
     with write(conn):
         records.update(conn, "custom_fields", field_id, field.version,
