@@ -644,6 +644,11 @@ def migrate(conn: sqlite3.Connection) -> list[str]:
     return pending
 
 
+def schema_version(conn: sqlite3.Connection) -> int:
+    """SQLite's counter of schema changes: equal numbers mean no migration (or custom field) since."""
+    return conn.execute("PRAGMA schema_version").fetchone()[0]
+
+
 def _path(conn: sqlite3.Connection) -> str:
     row = conn.execute("PRAGMA database_list").fetchone()
     return row[2] if row else "?"
