@@ -57,9 +57,9 @@ def render_companies(ctx: PageContext) -> None:
     key = f"{KEY}_{offset}_{size}"
     changes = grid.editable(key, shown, config, ["open", "name", "industry", "city", "country", "website",
                                                  "owner_id", "lifecycle", "contacts", "open_deals", "revenue"],
-                            empty=t("companies.none_found"))
+                            empty=t("companies.none_found"), allow_add=False)  # new ones: the New company dialog
     n = len(changes.edits) + len(changes.added) + len(changes.deleted)
-    if st.button(t("contacts.save", n=n), type="primary", disabled=not changes.dirty, key="co_save",
+    if st.button(t("contacts.save", n=n), type="primary", disabled=not changes.ready, key="co_save",
                  icon=":material/save:"):
         edits = [(o, {k: v for k, v in d.items() if k in companies.EDITABLE}) for o, d in changes.edits]
         try:
@@ -76,7 +76,7 @@ def render_companies(ctx: PageContext) -> None:
             flash(KEY, saved_message(result["updated"], len(result["created"]), len(result["deleted"])))
             st.rerun()
     show_flash(KEY)
-    st.caption(t("contacts.grid_help"))
+    st.caption(t("companies.grid_help"))
     render_import(ctx, "companies")
     with st.expander(t("export.title"), icon=":material/download:"):
         if total > companies.EXPORT_CAP:

@@ -74,7 +74,8 @@ def render_contacts(ctx: PageContext) -> None:
     config = _columns(options, companies)
     changes = grid.editable(f"{KEY}_{offset}_{size}", page_rows, config,
                             ["open", "first_name", "last_name", "email", "mail", "phone", "dial", "company_id", "title", "lifecycle",
-                             "owner_id", "channel", "campaign_id", "tags"], empty=t("contacts.none_found"))
+                             "owner_id", "channel", "campaign_id", "tags"], empty=t("contacts.none_found"),
+                            allow_add=False)  # a new contact goes through the New contact dialog (checks, duplicates)
     _save_bar(ctx, changes, f"{KEY}_{offset}_{size}")
     _bulk(ctx, changes, options)
     render_import(ctx, "contacts")
@@ -116,7 +117,7 @@ def _save_bar(ctx: PageContext, changes: grid.GridEdits, key: str) -> None:
     cols = st.columns([1, 1, 4])
     undo = st.session_state.get("c_undo")
     if cols[0].button(t("contacts.save", n=len(changes.edits) + len(changes.added) + len(changes.deleted)),
-                      type="primary", disabled=not changes.dirty, key="c_save", icon=":material/save:"):
+                      type="primary", disabled=not changes.ready, key="c_save", icon=":material/save:"):
         try:
             result = contacts.save_grid(ctx.conn, changes.edits, changes.added, changes.deleted, ctx.actor)
         except ConflictError as err:
