@@ -12,6 +12,8 @@ import streamlit as st
 
 from components.errors import query_text
 from components.i18n import moment, money, t
+from components.new_record import ICONS as ICONS_NEW
+from components.new_record import open_form, render_created
 from components.text import esc
 from db.crm import search as global_search
 
@@ -128,6 +130,7 @@ def render_search_page(ctx) -> None:
     kinds = {"all": None, "contact": ["contact"], "company": ["company"], "deal": ["deal"], "activity": ["activity"]}
     chosen = st.segmented_control(t("search.show"), list(kinds), default="all", key="search_kind",
                                   format_func=lambda k: t("search.kinds_" + k), label_visibility="collapsed")
+    render_created()
     if not global_search.words(query):
         st.caption(t("search.hint"))
         return
@@ -135,12 +138,25 @@ def render_search_page(ctx) -> None:
     results = global_search.search(ctx.conn, query, limit=limit, kinds=kinds.get(chosen or "all"))
     if not results:
         st.info(t("search.none", text=esc(query, 80)), icon=":material/search_off:")
+        render_new_from(ctx, query)
         return
     tz = ctx.user.get("timezone") or "UTC"
     for item in results:
         _result(item, ctx.lang, tz)
     if len(results) == limit:
         st.caption(t("search.more", n=limit))
+    render_new_from(ctx, query)
+
+
+def render_new_from(ctx, query: str) -> None:
+    """Not what you looked for? "New contact named …" and the like open the page's own New dialogs with the
+    search's words filled in."""
+    name = " ".join(query.split())
+    st.caption(t("search.create_hint"))
+    with st.container(horizontal=True, gap="small"):
+        for kind in ("contact", "company", "deal"):
+            if st.button(t("search.new_" + kind, text=esc(name, 40)), key=f"search_new_{kind}", icon=ICONS_NEW[kind]):
+                open_form(ctx, kind, name)
 
 
 def _result(item: dict, lang: str, tz: str) -> None:
