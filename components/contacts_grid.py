@@ -10,7 +10,7 @@ from components import grid
 from components.contact_merge import render_duplicates
 from components.export import export_buttons
 from components.flash import flash, saved_message, show_flash
-from components.i18n import date_format, error_text, t
+from components.i18n import channel_label, date_format, error_text, t
 from components.import_panel import render_import
 from components.layout import PageContext, show_error
 from components.links import mail_href, tel_href
@@ -34,7 +34,7 @@ def filters(ctx: PageContext, options: dict) -> contacts.Query:
                          format_func=lambda v: t("dashboard.all") if v is None else owners[v])
     channels = settings.get(ctx.conn, "channels")
     channel = c4.selectbox(t("contacts.channel"), [None, *channels], key="c_channel",
-                           format_func=lambda v: t("dashboard.all") if v is None else v)
+                           format_func=lambda v: t("dashboard.all") if v is None else channel_label(v))
     segment = c5.selectbox(t("dashboard.segment"), [None, "A", "B", "C"], key="c_segment",
                            format_func=lambda v: t("dashboard.all") if v is None else v)
     d1, d2, d3, d4, d5 = st.columns([1.2, 1.2, 1.6, 1.2, 1.2])
@@ -71,7 +71,8 @@ def render_contacts(ctx: PageContext) -> None:
         r["open"] = f"/contacts?id={r['id']}"
         r["mail"], r["dial"] = mail_href(r["email"]), tel_href(r["phone"])
     companies = contacts.companies_named(ctx.conn, {r["company_id"] for r in page_rows if r["company_id"]})
-    config = _columns(options, companies)
+    channels = list(dict.fromkeys([*settings.get(ctx.conn, "channels"), *(r["channel"] for r in page_rows if r["channel"])]))
+    config = _columns(options, companies, channels)
     changes = grid.editable(f"{KEY}_{offset}_{size}", page_rows, config,
                             ["open", "first_name", "last_name", "email", "mail", "phone", "dial", "company_id", "title", "lifecycle",
                              "owner_id", "channel", "campaign_id", "tags"], empty=t("contacts.none_found"),
@@ -84,7 +85,7 @@ def render_contacts(ctx: PageContext) -> None:
     _export(ctx, query, total)
 
 
-def _columns(options: dict, companies: dict) -> dict:
+def _columns(options: dict, companies: dict, channels: list[str]) -> dict:
     owners, campaigns = options["owner_id"], options["campaign_id"]
     return {
         "open": st.column_config.LinkColumn("", display_text="↗", width="small", disabled=True),
@@ -106,7 +107,7 @@ def _columns(options: dict, companies: dict) -> dict:
                                                       required=True, default="lead"),
         "owner_id": st.column_config.SelectboxColumn(t("contacts.owner"), options=list(owners),
                                                      format_func=lambda v: owners.get(v, "")),
-        "channel": st.column_config.TextColumn(t("contacts.channel"), max_chars=60),
+        "channel": st.column_config.SelectboxColumn(t("contacts.channel"), options=channels, format_func=channel_label),
         "campaign_id": st.column_config.SelectboxColumn(t("contacts.campaign"), options=list(campaigns),
                                                         format_func=lambda v: campaigns.get(v, "")),
         "tags": st.column_config.TextColumn(t("contacts.tags"), max_chars=300),

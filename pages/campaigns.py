@@ -6,7 +6,7 @@ import streamlit as st
 
 from components import grid
 from components.flash import flash, saved_message, show_flash
-from components.i18n import date_format, error_text, money_column_format, t
+from components.i18n import channel_label, date_format, error_text, money_column_format, t
 from components.layout import page_setup
 from db.core import settings
 from db.core.errors import DomainError
@@ -21,7 +21,7 @@ data = campaigns.results(ctx.conn)
 config = {
     "name": st.column_config.TextColumn(t("campaigns.name"), max_chars=200, required=True),
     "channel": st.column_config.SelectboxColumn(t("contacts.channel"), options=channels, required=True,
-                                                default=channels[0] if channels else None),
+                                                default=channels[0] if channels else None, format_func=channel_label),
     "starts_on": st.column_config.DateColumn(t("campaigns.starts"), format=date_format()),
     "ends_on": st.column_config.DateColumn(t("campaigns.ends"), format=date_format()),
     "budget": st.column_config.NumberColumn(t("campaigns.budget"), min_value=0, format=cash),
