@@ -7,7 +7,7 @@ import streamlit as st
 from components.follow_up import render_log_form, render_next_step
 from components.history import render_history
 from components.i18n import error_text, money, number, percent, stamp, t
-from components.layout import PageContext, nav_link, show_error
+from components.layout import PageContext, folded, form_beside, nav_link, show_error
 from components.links import link_markdown, mail_href, tel_href
 from components.locks import writable
 from components.text import esc
@@ -71,13 +71,14 @@ def _figures(ctx: PageContext, contact_id: int) -> None:
              ("kpi.cost_to_serve", money(f["cost_to_serve"], ctx.lang)), ("kpi.cac", money(f["cac"], ctx.lang)),
              ("kpi.profit", money(f["profit"], ctx.lang)), ("kpi.csat", percent(f["csat"], ctx.lang)),
              ("kpi.nps", number(f["nps"], ctx.lang, 0) if f["nps"] is not None else "—")]
-    cols = st.columns(4) + st.columns(4)
-    for col, (key, value) in zip(cols, shown, strict=False):
-        col.metric(t(key), value, help=t(key + "_help"), border=True)
+    with folded(t("record.figures"), ":material/monitoring:"):  # seven stacked cards fill a phone's screen
+        cols = st.columns(4) + st.columns(4)
+        for col, (key, value) in zip(cols, shown, strict=False):
+            col.metric(t(key), value, help=t(key + "_help"), border=True)
 
 
 def _timeline(ctx: PageContext, contact_id: int) -> None:
-    left, right = st.columns([2, 1], gap="large")
+    left, right = form_beside()
     with right:
         render_log_form(ctx, record_key(contact_id), contact_id=contact_id)
     with left:

@@ -12,7 +12,7 @@ from components.export import export_buttons
 from components.flash import flash, saved_message, show_flash
 from components.i18n import channel_label, date_format, error_text, t
 from components.import_panel import render_import
-from components.layout import PageContext, show_error
+from components.layout import PageContext, filter_area, show_error
 from components.links import mail_href, tel_href
 from components.new_record import page_header
 from components.saved_views import apply_from_url, render_save
@@ -23,7 +23,15 @@ from db.crm import contacts
 KEY = "contacts_grid"
 
 
+FILTER_KEYS = ("c_search", "c_lifecycle", "c_owner", "c_channel", "c_segment", "c_campaign", "c_tag", "c_created", "c_mine")
+
+
 def filters(ctx: PageContext, options: dict) -> contacts.Query:
+    with filter_area(sum(1 for k in FILTER_KEYS if st.session_state.get(k))):
+        return _filters(ctx, options)
+
+
+def _filters(ctx: PageContext, options: dict) -> contacts.Query:
     c1, c2, c3, c4, c5 = st.columns([3, 1.2, 1.2, 1.2, 1.2])
     search = c1.text_input(t("contacts.search"), key="c_search", max_chars=200, placeholder=t("contacts.search_hint"))
     lifecycle = c2.selectbox(t("contacts.lifecycle"), [None, *contacts.LIFECYCLES], key="c_lifecycle",

@@ -14,7 +14,7 @@ from components import charts
 from components.empty import empty_state, nothing
 from components.export import export_buttons
 from components.i18n import channel_label, date_format, money, money_column_format, number, percent, stamp, t, translate
-from components.layout import PageContext, nav_link
+from components.layout import PageContext, filter_area, nav_link
 from components.text import esc
 from db.analytics import dashboard, kpi_profit, kpi_series
 from db.core.connection import db_path
@@ -43,7 +43,10 @@ def filter_bar(ctx: PageContext) -> tuple[Filters, int | None]:
     options = dashboard.filter_options(ctx.conn)
     owners, pipelines, channels, campaigns = (options[k] for k in ("owners", "pipelines", "channels", "campaigns"))
     head = st.columns([2.2, 1.3, 3])
-    top = [*head[:2], *st.columns(5)]
+    set_ = sum(1 for k in ("dash_owner", "dash_pipeline", "dash_channel", "dash_campaign", "dash_segment")
+               if st.session_state.get(k) is not None)
+    with filter_area(set_):  # the period stays in view; on a phone the other five fold into one expander
+        top = [*head[:2], *st.columns(5)]
     kind = top[0].segmented_control(t("dashboard.period"), PERIODS, default="month", key="dash_period",
                                     format_func=lambda p: t(f"dashboard.period_{p}")) or "month"
     custom = (None, None)
@@ -104,12 +107,18 @@ def render_cards(data: dict, lang: str) -> None:
     now, before = data["now"], data["before"]
     if not any(now.get(key) for key, _, _ in CARDS if key != "weighted"):  # weighted: open deals, not the period
         empty_state(t("dashboard.no_data"))
+    # On a phone the columns stack one card per line: two per line (a wrapping row, 160 px each) cut money
+    # values ("167 5…") and labels, so the cards keep the full width there.
     for row in (CARDS[:5], CARDS[5:]):
-        cols = st.columns(5)
-        for col, (key, fmt, higher) in zip(cols, row, strict=True):
-            change = None if key == "weighted" else delta(now.get(key), before.get(key), fmt, lang)  # a "now" figure
-            col.metric(t(f"kpi.{key}"), show(now.get(key), fmt, lang), change,
-                       delta_color="normal" if higher else "inverse", help=t(f"kpi.{key}_help"), border=True)
+        for col, card in zip(st.columns(5), row, strict=True):
+            _card(col, card, now, before, lang)
+
+
+def _card(where, card: tuple, now: dict, before: dict, lang: str) -> None:
+    key, fmt, higher = card
+    change = None if key == "weighted" else delta(now.get(key), before.get(key), fmt, lang)  # a "now" figure
+    where.metric(t(f"kpi.{key}"), show(now.get(key), fmt, lang), change,
+                 delta_color="normal" if higher else "inverse", help=t(f"kpi.{key}_help"), border=True)
 
 
 DRILL_MONEY = {"amount", "revenue", "margin", "cost_to_serve", "cac", "profit"}

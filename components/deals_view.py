@@ -16,7 +16,7 @@ from components.export import export_buttons
 from components.follow_up import render_next_step
 from components.history import render_history
 from components.i18n import date_format, error_text, money, stamp, t
-from components.layout import PageContext, nav_link, show_error
+from components.layout import PageContext, filter_area, narrow, nav_link, show_error
 from components.locks import writable
 from components.new_record import created, field_error, form_again, form_close, form_fail, form_state, open_form
 from components.text import esc
@@ -28,9 +28,19 @@ from db.crm import deals
 
 def board_filters(ctx: PageContext) -> deals.BoardQuery:
     pipes = deals.pipelines(ctx.conn)
-    c = st.columns([1.4, 2, 1, 1, 1.2, 1.2])
+    folded = narrow()
+    c = [st.container()] if folded else st.columns([1.4, 2, 1, 1, 1.2, 1.2])
     pipeline = c[0].selectbox(t("deals.pipeline"), [p["id"] for p in pipes], key="d_pipeline",
                               format_func=lambda i: next(p["name"] for p in pipes if p["id"] == i))
+    if folded:  # on a phone the pipeline (it chooses the board) stays out; the other filters fold into one expander
+        with filter_area(sum(1 for k in ("d_search", "d_min", "d_max", "d_close", "d_mine", "d_all_closed")
+                             if st.session_state.get(k))):
+            c = [None, *st.columns([2, 1, 1, 1.2, 1.2])]
+            return _board_filters(ctx, pipeline, c)
+    return _board_filters(ctx, pipeline, c)
+
+
+def _board_filters(ctx: PageContext, pipeline: int, c: list) -> deals.BoardQuery:
     search = c[1].text_input(t("deals.search"), key="d_search", max_chars=100, placeholder=t("deals.search_hint"))
     low = c[2].number_input(t("deals.min_amount"), min_value=0.0, value=None, step=1000.0, key="d_min")
     high = c[3].number_input(t("deals.max_amount"), min_value=0.0, value=None, step=1000.0, key="d_max")
@@ -322,6 +332,7 @@ def render_deal(ctx: PageContext, deal_id: int) -> None:
                               disabled=locked)
         amount = c2.number_input(t("deals.amount"), min_value=0.0, value=float(deal["amount"]),
                                  key=f"deal_amount_{deal_id}", disabled=locked)
+        c1, c2 = st.columns(2)  # a row of its own: a phone stacks title, amount, cost, date
         cost = c1.number_input(t("deals.cost"), min_value=0.0, value=float(deal["cost"]), key=f"deal_cost_{deal_id}",
                                disabled=locked)
         close = c2.date_input(t("deals.expected_close"), format=date_format(),

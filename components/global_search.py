@@ -22,6 +22,8 @@ SIDEBAR_BOX = "global_search_box"
 SIDEBAR_GO = "global_search_go"
 PAGE_BOX = "search_page_box"
 MAX_CHARS = 200
+NARROW_PX = 640  # Streamlit stacks columns below this width: a phone
+NARROW = "layout_narrow"  # session state: True on a phone-width window (reported by the listener below)
 ICONS = {"contact": ":material/person:", "company": ":material/domain:", "deal": ":material/handshake:",
          "activity": ":material/event_note:"}
 ACTIVITY_ICONS = {"call": ":material/call:", "meeting": ":material/groups:", "email": ":material/mail:",
@@ -34,6 +36,20 @@ _JS = """
 export default function(component) {
   const own = component.parentElement && component.parentElement.closest(".stElementContainer");
   if (own) own.style.display = "none";  // draws nothing: no empty slot (and gap) on the page
+  // The page's width class (phone or wider), so the server can fold filters at phone width. Reported when it
+  // differs from what the server last knew: once per session, and again when the window crosses the line.
+  const report = () => {
+    const narrow = window.innerWidth < NARROW_PX;
+    if (window.__crmNarrow !== narrow) { window.__crmNarrow = narrow; component.setStateValue("narrow", narrow); }
+  };
+  if (window.__crmNarrow === undefined && component.data && typeof component.data.narrow === "boolean") {
+    window.__crmNarrow = component.data.narrow;  // a new page load in a session that already told the server
+  }
+  report();
+  if (!window.__crmNarrowListener) {
+    window.__crmNarrowListener = true;
+    window.addEventListener("resize", () => { clearTimeout(window.__crmNarrowTimer); window.__crmNarrowTimer = setTimeout(report, 250); });
+  }
   if (window.__crmSearchKeys) return;
   window.__crmSearchKeys = true;
   const find = () => document.querySelector(".st-key-PAGE_BOX input")
@@ -75,7 +91,7 @@ export default function(component) {
   document.addEventListener("keydown", sent, true);
   document.addEventListener("click", sent, true);
 }
-""".replace("PAGE_BOX", PAGE_BOX).replace("SIDEBAR_BOX", SIDEBAR_BOX).replace("SIDEBAR_GO", SIDEBAR_GO)
+""".replace("NARROW_PX", str(NARROW_PX)).replace("PAGE_BOX", PAGE_BOX).replace("SIDEBAR_BOX", SIDEBAR_BOX).replace("SIDEBAR_GO", SIDEBAR_GO)
 # The narrow sidebar box has no room for "Press Enter to submit form" over its placeholder.
 _CSS = f"""
 .st-key-{SIDEBAR_BOX} [data-testid="InputInstructions"] {{
@@ -107,11 +123,15 @@ def _search_row(box_key: str, button_key: str, primary: bool = False) -> tuple[s
 
 def listen_for_shortcut() -> None:
     """The keyboard shortcut's listener, drawn in the main area: a collapsed sidebar's elements are not in
-    the page until it opens (a phone-width window starts collapsed), so the listener could not be there."""
+    the page until it opens (a phone-width window starts collapsed), so the listener could not be there.
+    It also reports whether the window is phone-width (``NARROW`` in session state, see ``layout.filter_area``)."""
     global _keys
     if _keys is None:
         _keys = st.components.v2.component("crm_search_keys", js=_JS, css=_CSS, isolate_styles=False)
-    _keys(key="search-keys")
+    result = _keys(key="search-keys", data={"narrow": st.session_state.get(NARROW)}, on_narrow_change=lambda: None)
+    narrow = getattr(result, "narrow", None) if result is not None else None
+    if isinstance(narrow, bool):
+        st.session_state[NARROW] = narrow
 
 
 def render_search_page(ctx) -> None:

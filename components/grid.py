@@ -39,18 +39,20 @@ def pager(key: str, total: int, lang: str) -> tuple[int, int]:
     size = st.session_state.get(f"{key}_size", PAGE_SIZES[0])
     pages = max(1, -(-total // size))
     current = min(st.session_state.get(f"{key}_page", 0), pages - 1)
-    cols = st.columns([1, 1, 3, 1.2])
-    if cols[0].button(t("grid.previous"), key=f"{key}_prev", disabled=current == 0, icon=":material/chevron_left:"):
-        current -= 1
-    if cols[1].button(t("grid.next"), key=f"{key}_next", disabled=current >= pages - 1,
-                      icon=":material/chevron_right:"):
-        current += 1
-    st.session_state[f"{key}_page"] = current
-    first = current * size + 1 if total else 0
-    cols[2].caption(t("grid.showing", first=number(first, lang), last=number(min(total, (current + 1) * size), lang),
-                      total=number(total, lang)))
-    cols[3].selectbox(t("grid.page_size"), PAGE_SIZES, key=f"{key}_size", label_visibility="collapsed",
-                      format_func=lambda n: t("grid.per_page", n=n))
+    # one wrapping row, not columns: columns stack into four lines on a phone
+    with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+        if st.button(t("grid.previous"), key=f"{key}_prev", disabled=current == 0, icon=":material/chevron_left:"):
+            current -= 1
+        if st.button(t("grid.next"), key=f"{key}_next", disabled=current >= pages - 1,
+                     icon=":material/chevron_right:"):
+            current += 1
+        st.session_state[f"{key}_page"] = current
+        first = current * size + 1 if total else 0
+        st.caption(t("grid.showing", first=number(first, lang), last=number(min(total, (current + 1) * size), lang),
+                     total=number(total, lang)), width="content")
+        st.space("stretch")
+        st.selectbox(t("grid.page_size"), PAGE_SIZES, key=f"{key}_size", label_visibility="collapsed",
+                     format_func=lambda n: t("grid.per_page", n=n), width=130)
     return size, current * size
 
 
