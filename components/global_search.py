@@ -155,6 +155,8 @@ def render_search_page(ctx) -> None:
         st.caption(t("search.hint"))
         return
     limit = 50
+    if global_search.needs_more(query):
+        st.caption(t("search.one_letter", text=esc(query.strip(), 5)))
     results = global_search.search(ctx.conn, query, limit=limit, kinds=kinds.get(chosen or "all"))
     if not results:
         st.info(t("search.none", text=esc(query, 80)), icon=":material/search_off:")

@@ -109,3 +109,12 @@ def test_new_records_from_the_search_open_the_dialogs_with_the_words_filled_in(s
     assert at.text_input(key="nd_title").value == "Zorabel Quint"
     assert at.selectbox(key="nd_pipeline").value is not None  # from the search, the dialog asks for the pipeline
     assert not at.exception
+
+
+def test_one_letter_asks_for_a_second(seeded):
+    at = page("pages/search.py", seeded[0], role="rep", query={"q": "c"})
+    at.run()
+    assert "Type a second letter to find names that start with “c”" in texts(at)
+    at = page("pages/search.py", seeded[0], role="rep", query={"q": "ca"})
+    at.run()
+    assert "second letter" not in texts(at)
