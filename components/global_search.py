@@ -155,19 +155,22 @@ def render_search_page(ctx) -> None:
         st.caption(t("search.hint"))
         return
     limit = 50
-    if global_search.needs_more(query):
-        st.caption(t("search.one_letter", text=esc(query.strip(), 5)))
+    one_letter = global_search.needs_more(query)  # whole words only: ask for a second letter, offer no "New …"
+    if one_letter:
+        st.info(t("search.one_letter", text=esc(query.strip(), 5)), icon=":material/keyboard:")
     results = global_search.search(ctx.conn, query, limit=limit, kinds=kinds.get(chosen or "all"))
     if not results:
-        st.info(t("search.none", text=esc(query, 80)), icon=":material/search_off:")
-        render_new_from(ctx, query)
+        if not one_letter:
+            st.info(t("search.none", text=esc(query, 80)), icon=":material/search_off:")
+            render_new_from(ctx, query)
         return
     tz = ctx.user.get("timezone") or "UTC"
     for item in results:
         _result(item, ctx.lang, tz)
     if len(results) == limit:
         st.caption(t("search.more", n=limit))
-    render_new_from(ctx, query)
+    if not one_letter:
+        render_new_from(ctx, query)
 
 
 def render_new_from(ctx, query: str) -> None:

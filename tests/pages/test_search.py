@@ -115,6 +115,7 @@ def test_one_letter_asks_for_a_second(seeded):
     at = page("pages/search.py", seeded[0], role="rep", query={"q": "c"})
     at.run()
     assert "Type a second letter to find names that start with “c”" in texts(at)
+    assert "search_new_contact" not in [b.key for b in at.button]  # no "New contact “c”"
     at = page("pages/search.py", seeded[0], role="rep", query={"q": "ca"})
     at.run()
     assert "second letter" not in texts(at)
