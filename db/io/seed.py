@@ -22,6 +22,7 @@ from faker import Faker
 from db.core.connection import connect, db_path, write
 from db.core.migrations import migrate
 from db.core.users import hash_password
+from db.io import seed_words
 from db.io.bulk import deferred_search_index
 
 LOCALES = ("en_US", "de_DE", "fr_FR", "es_ES", "ru_RU", "uk_UA", "bg_BG")
@@ -201,8 +202,11 @@ def _email_local(first: str, last: str, n: int) -> str:
 
 
 def seed(conn: sqlite3.Connection, scale: str = "small", seed_value: int = 7, today: date | None = None,
-         quiet: bool = True) -> dict[str, str]:
-    """Fill an empty, migrated database. Returns {email: password} of the demo users."""
+         quiet: bool = True, language: str = "en") -> dict[str, str]:
+    """Fill an empty, migrated database. Returns {email: password} of the demo users. ``language``: the
+    words of the demo data (pipelines, stages, deal titles, subjects; db/io/seed_words.py)."""
+    if language not in seed_words.LANGUAGES:
+        raise ValueError(f"language must be one of {', '.join(seed_words.LANGUAGES)}")
     migrate(conn)
     if conn.execute("SELECT COUNT(*) FROM users").fetchone()[0]:
         raise SystemExit("The database already has users; seed only builds a new database.")
@@ -229,6 +233,8 @@ def seed(conn: sqlite3.Connection, scale: str = "small", seed_value: int = 7, to
         _comments(conn, rnd, contacts, rep_ids, now)
         conn.execute("INSERT OR REPLACE INTO settings (key, value) VALUES ('currency', 'EUR')")
         conn.execute("INSERT OR REPLACE INTO settings (key, value) VALUES ('company_name', 'Demo Ltd')")
+    with write(conn):  # after the block above: the search indexes hold the rows the renames update
+        seed_words.localise(conn, language)
     from db.analytics.segments import refresh
 
     refresh(conn, today)
@@ -534,6 +540,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--today", type=date.fromisoformat, default=None, help="anchor date, YYYY-MM-DD")
     parser.add_argument("--if-missing", action="store_true", help="do nothing when the database already exists")
     parser.add_argument("--quiet", action="store_true")
+    parser.add_argument("--language", choices=seed_words.LANGUAGES, default="en",
+                        help="language of the demo data's pipelines, stages, deal titles and subjects (default: en)")
     args = parser.parse_args(argv)
     path = args.path or db_path()
     if path.exists():
@@ -545,7 +553,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     conn = connect(path)
     try:
-        creds = seed(conn, args.scale, args.seed, args.today, quiet=args.quiet)
+        creds = seed(conn, args.scale, args.seed, args.today, quiet=args.quiet, language=args.language)
     except BaseException:
         conn.close()
         for suffix in ("", "-wal", "-shm"):
