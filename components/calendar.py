@@ -129,8 +129,13 @@ def render(events_list: list[dict], view: str, key: str, initial_date: str, loca
            scroll: str = "07:00:00") -> dict:
     """The FullCalendar component. Navigation is the page's (the toolbar shows only the title): the component
     reports no range (no eventsSet callback, whose every report re-ran the script, four runs a visit), so the
-    page knows the range before drawing and a visit is one script run. Its key changes when the range does."""
+    page knows the range before drawing and a visit is one script run.
+
+    FullCalendar reads its view and date only when it starts. The options carry a React ``key`` of the view and
+    date (the component spreads its options into the FullCalendar element), so another range starts a new
+    calendar inside the same frame; a new Streamlit key would reload the frame and its 0.9 MB script."""
     options = {
+        "key": f"{view}|{initial_date}",
         "initialView": view, "initialDate": initial_date, "timeZone": "UTC", "editable": True, "selectable": True,
         "selectMirror": True, "nowIndicator": True, "scrollTime": scroll, "height": 680,
         "locale": locale or {"code": "en-GB"}, "firstDay": (locale or {}).get("week", {}).get("dow", 1),

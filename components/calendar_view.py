@@ -49,7 +49,6 @@ def _go(step: int, tz: str) -> None:
     view = st.session_state.get("cal_view") or "timeGridWeek"
     anchor = date.fromisoformat(st.session_state.get("cal_anchor") or _today(tz).isoformat())
     st.session_state["cal_anchor"] = (calview.shift(view, anchor, step) if step else _today(tz)).isoformat()
-    _remount()
 
 
 def navigation(tz: str) -> tuple[str, date]:
@@ -62,7 +61,7 @@ def navigation(tz: str) -> tuple[str, date]:
                args=(1, tz))
     row.space("stretch")
     view = row.segmented_control(t("calendar.view"), calview.VIEWS, key="cal_view", default="timeGridWeek",
-                                 required=True, on_change=_remount, label_visibility="collapsed",
+                                 required=True, label_visibility="collapsed",
                                  format_func=lambda v: t("calendar.fc_" + VIEW_WORDS[v]))
     anchor = st.session_state.get("cal_anchor")
     return view or "timeGridWeek", date.fromisoformat(anchor) if anchor else _today(tz)
