@@ -1,7 +1,8 @@
 """The calendar at the large scale in a real server and browser: how long each view takes to be drawn, and how
 many script runs each step causes.
 
-Usage: ``.venv/bin/python -m bench.calendar [--rounds 3]``. Reuses the large database of bench/pages.py
+Usage: ``.venv/bin/python -m bench.calendar [--rounds 3] [--nice 19]``; ``--queries`` times the data layer's
+reads alone. Reuses the large database of bench/pages.py
 (``bench/.cache/large.db`` or ``BENCH_LARGE``) and the server and browser set-up of bench/server.py (the
 browser at the lowest CPU priority: on a real network it runs on the visitor's machine). A step's draw time
 runs from the click until the calendar's frame shows the step's activities and its "+N more" links and the
@@ -104,11 +105,46 @@ def expected_more(db: Path, first: date, days: int, per_day: int, owner: int | N
         conn.close()
 
 
+def queries(db: Path, repeat: int = 7) -> None:
+    """The data layer alone: median and worst ms of what one calendar run reads."""
+    from components.calendar import PER_DAY, visible
+    from db.core.connection import connect
+    from db.crm import calendar
+
+    conn = connect(db)
+    rep = conn.execute("SELECT id FROM users WHERE role = 'rep' AND active = 1 ORDER BY id LIMIT 1").fetchone()[0]
+    today, kinds = date.today(), ["call", "meeting", "task"]
+    cases = {f"{who}, {view}": (lambda view=view, owner=owner: calendar.window(
+        conn, *visible(view, today, 1), "UTC", owner, kinds, PER_DAY[view]))
+        for who, owner in (("whole team", None), ("one rep", rep))
+        for view in ("timeGridWeek", "dayGridMonth", "timeGridDay")}
+    busiest = max(calendar.window(conn, *visible("timeGridWeek", today, 1), "UTC", None, kinds, 1)["days"],
+                  key=lambda d: d["total"])
+    day = date.fromisoformat(busiest["day"])
+    last = (busiest["total"] - 1) // calendar.PAGE
+    cases[f"day list {day} ({busiest['total']}), first page"] = lambda: calendar.day_list(conn, day, "UTC", None, kinds)
+    cases["day list, last page"] = lambda: calendar.day_list(conn, day, "UTC", None, kinds, last)
+    print(f"\n{'read (large, ms)':<46}{'median':>8}{'worst':>8}  drawn / in range")
+    for name, read in cases.items():
+        times = []
+        for _ in range(repeat):
+            clock = time.perf_counter()
+            got = read()
+            times.append((time.perf_counter() - clock) * 1000)
+        size = f"{got['shown']} / {got['total']}" if isinstance(got, dict) else f"{len(got[0])} / {got[1]}"
+        print(f"{name:<46}{statistics.median(times):>8.1f}{max(times):>8.1f}  {size}")
+    conn.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--nice", type=int, default=19, help="the browser's CPU priority (19: lowest, as bench/server.py)")
+    parser.add_argument("--queries", action="store_true", help="only the data layer's reads, no server or browser")
     args = parser.parse_args(argv)
+    if args.queries:
+        queries(database("large"))
+        return 0
     from playwright.sync_api import sync_playwright
 
     from components.calendar import PER_DAY, visible
@@ -152,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
                     "[data-testid=stMain] button").filter(has=page.locator("[data-testid=stIconMaterial]",
                                                                            has_text="chevron_right")).first.click(),
                     None, need_events=False))
-                record("whole team, this week again", timed(page, timings, lambda: page.get_by_role(
+                record("whole team, month, back to today", timed(page, timings, lambda: page.get_by_role(
                     "button", name="Today", exact=True).click(), None, need_events=False))
                 _view(page, "Week")
                 wait_idle(page, 60_000)

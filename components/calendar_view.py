@@ -124,8 +124,9 @@ def day_dialog(ctx: PageContext, day: str, owner: int | None, kinds: list[str], 
     pager.caption(t("calendar.page", page=number + 1, pages=pages))  # text-safe: page numbers
     pager.button(t("calendar.next"), icon=":material/chevron_right:", icon_position="right", key="cal_day_next",
                  disabled=number >= pages - 1, on_click=_page, args=(number + 1,))
+    listing = st.container(gap=None)  # one compact list: rows of a button's height
     for r in found:
-        row = st.container(horizontal=True, vertical_alignment="center", gap="small")
+        row = listing.container(horizontal=True, vertical_alignment="center", gap="small")
         row.markdown(f"`{calview.to_local(r['starts_at'] or r['due_at'], tz)[11:16]}`")  # text-safe: a time
         label = ("✓ " if r["done"] else "") + esc(r["subject"])
         if row.button(label, key=f"cal_day_open_{r['id']}", type="tertiary"):

@@ -79,22 +79,25 @@ def _at(row: dict) -> str:
 
 def _day_rows(conn: sqlite3.Connection, lo: str, hi: str, timed: list[str], task: list[str], owner: list,
               limit: int, offset: int = 0) -> list[dict]:
-    """One day's activities in time order (ties by id), ``limit`` from ``offset``, timed and tasks merged."""
+    """One day's activities in time order (ties by kind, then id), ``limit`` from ``offset``, timed and tasks
+    merged."""
     arms, params = [], []
     if timed:
-        arms.append(f"SELECT a.id, a.starts_at AS at FROM activities a WHERE {_timed_where(timed, owner)} "
-                    "ORDER BY a.starts_at, a.id LIMIT ?")
+        arms.append(f"SELECT a.id, a.starts_at AS at, a.kind FROM activities a WHERE {_timed_where(timed, owner)} "
+                    "ORDER BY a.starts_at, a.kind, a.id LIMIT ?")
         params += [*timed, *owner, lo, hi, limit + offset]
     if task:
-        arms.append(f"SELECT a.id, a.due_at AS at FROM activities a WHERE {_task_where(owner)} "
-                    "ORDER BY a.due_at, a.id LIMIT ?")
+        arms.append(f"SELECT a.id, a.due_at AS at, a.kind FROM activities a WHERE {_task_where(owner)} "
+                    "ORDER BY a.due_at, a.kind, a.id LIMIT ?")
         params += [*owner, lo, hi, limit + offset]
     if not arms or limit <= 0:
         return []
     # Each arm walks its index in time order and stops at the page's end; only the page is joined to names.
     arms = " UNION ALL ".join(f"SELECT * FROM ({arm})" for arm in arms)
-    sql = (f"SELECT {COLUMNS} FROM (SELECT id, at FROM ({arms}) ORDER BY at, id LIMIT ? OFFSET ?) p "
-           f"JOIN activities a ON a.id = p.id {JOINS} ORDER BY p.at, p.id")
+    # One total order (time, kind, id) in the arms and outside, so pages never overlap or skip at equal times;
+    # it is the order of ix_activities_cal_start, so the team's arm stops after the page instead of sorting.
+    sql = (f"SELECT {COLUMNS} FROM (SELECT id, at, kind FROM ({arms}) ORDER BY at, kind, id LIMIT ? OFFSET ?) p "
+           f"JOIN activities a ON a.id = p.id {JOINS} ORDER BY p.at, p.kind, p.id")
     cur = conn.execute(sql, [*params, limit, offset])
     names = [d[0] for d in cur.description]
     return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]

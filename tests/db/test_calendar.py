@@ -99,3 +99,13 @@ def test_counts_and_pages_read_indexes(crowded):
         "EXPLAIN QUERY PLAN SELECT a.id FROM activities a WHERE " + calendar._task_where(owner),
         [*owner, "2026-11-24", "2026-11-25"]))
     assert "ix_activities_cal_owner_due" in plan
+
+
+def test_pages_neither_repeat_nor_skip_activities_at_the_same_time(conn, admin):
+    for i in range(9):
+        _meeting(conn, admin, "2026-11-24 10:00:00", f"Same {i}")
+        activities.create(conn, {"kind": "call", "subject": f"Call {i}", "starts_at": "2026-11-24 10:00:00",
+                                 "ends_at": "2026-11-24 10:15:00", "owner_id": admin.id}, admin)
+        _task(conn, admin, "2026-11-24 10:00:00", f"Task {i}")
+    seen = [r["id"] for page in range(6) for r in calendar.day_list(conn, DAY, "UTC", page=page, size=5)[0]]
+    assert len(seen) == len(set(seen)) == 27
