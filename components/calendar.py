@@ -101,10 +101,11 @@ def more_day(state: dict | None) -> str | None:
 
 
 def scroll_time(rows: list[dict], tz: str, default: int = 7) -> str:
-    """Where a week or day view opens: 07:00, or the hour of the earliest drawn activity if earlier."""
+    """Where a week or day view opens: at the hour of the earliest drawn activity (one task at 15:00 would
+    otherwise sit below an empty morning), else at 07:00."""
     hours = [datetime.fromisoformat(to_local(r["starts_at"] or r["due_at"], tz)).hour for r in rows
              if r.get("starts_at") or r.get("due_at")]
-    return f"{min([default, *hours]):02d}:00:00"
+    return f"{min(hours) if hours else default:02d}:00:00"
 
 
 FC_CODE = {"en": "en-GB", "ru": "ru", "uk": "uk", "bg": "bg"}  # Intl names: day and month names, date order

@@ -1,6 +1,6 @@
 from datetime import date
 
-from components.calendar import events, from_component, more_day, more_events, shift, to_local, visible
+from components.calendar import events, from_component, more_day, more_events, scroll_time, shift, to_local, visible
 
 
 def test_component_shift_round_trip_in_sofia():
@@ -52,3 +52,9 @@ def test_more_events_only_for_days_with_hidden_activities():
     assert not more["editable"] and more["extendedProps"]["order"] == 1
     assert more_day({"callback": "eventClick", "eventClick": {"event": {"id": more["id"]}}}) == "2026-12-01"
     assert more_day({"callback": "eventClick", "eventClick": {"event": {"id": "42"}}}) is None
+
+
+def test_week_opens_at_the_earliest_drawn_activity():
+    rows = [{"starts_at": "2026-11-23 13:30:00", "due_at": None}, {"starts_at": None, "due_at": "2026-11-24 15:00:00"}]
+    assert scroll_time(rows, "Europe/Sofia") == "15:00:00"  # 13:30 UTC is 15:30 in Sofia
+    assert scroll_time([], "UTC") == "07:00:00"
