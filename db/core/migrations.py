@@ -626,6 +626,21 @@ def m0200_notifications(db: sqlite_utils.Database) -> None:
         db.execute(sql)
 
 
+
+@migrations(name="0260_calendar_indexes")
+def m0260_calendar_indexes(db: sqlite_utils.Database) -> None:
+    """The calendar's per-day counts and pages (db/crm/calendar.py) from indexes alone: the team's timed
+    activities by start with their kind (a team's week counted 25k rows with a table read each: 60 ms), and
+    tasks by due time, for the team and per person (a person's tasks walked every task of the day)."""
+    # deleted_at and kind are columns too, though the WHERE fixes them: SQLite's planner reads a partial
+    # index as covering only when every column the query names is in it.
+    db.execute("CREATE INDEX IF NOT EXISTS ix_activities_cal_start ON activities(starts_at, kind, deleted_at) "
+               "WHERE deleted_at IS NULL")
+    db.execute("CREATE INDEX IF NOT EXISTS ix_activities_cal_due ON activities(due_at, kind, deleted_at) "
+               "WHERE kind = 'task' AND deleted_at IS NULL")
+    db.execute("CREATE INDEX IF NOT EXISTS ix_activities_cal_owner_due ON activities(owner_id, due_at, kind, "
+               "deleted_at) WHERE kind = 'task' AND deleted_at IS NULL")
+
 def known_names() -> set[str]:
     return {m.name for m in migrations._migrations}
 
