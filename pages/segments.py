@@ -20,8 +20,8 @@ st.caption(t("segments.help"))
 if st.button(t("segments.refresh"), icon=":material/refresh:", key="seg_refresh"):
     with st.spinner(t("dashboard.computing")):  # computed without a lock; only changed rows written, in chunks
         done = segments.refresh(ctx.conn)
-    # text-safe: counts
-    st.success(f"{t('segments.refreshed', n=done.customers)} {t('segments.changed', n=done.written + done.removed)}")
+    said = [t("segments.refreshed", n=done.customers), t("segments.changed", n=done.written + done.removed)]
+    st.success(" ".join(said))  # text-safe: counts
 start, end = period("year", date.today())
 
 
