@@ -1,8 +1,8 @@
 """Trigger-maintained KPI rollups, so dashboard figures read hundreds of rows instead of a million.
 
 Two tables, both kept current by triggers on activities, feedback and contacts (created by migration
-``0011_kpi_rollups``) and rebuilt from scratch by ``rebuild`` (after a segment refresh, and in tests to
-prove the triggers right):
+``0011_kpi_rollups``, made lighter by ``0270``) and rebuilt from scratch by ``rebuild`` (by the seed after
+loading its rows, and in tests to prove the triggers right):
 
 - ``kpi_cube``: per month x the customer's owner, channel, campaign and ABC segment: cost to serve and
   minutes, CSAT and NPS counts. Any whole-month KPI with any customer filter is a small sum over it.

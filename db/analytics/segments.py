@@ -4,6 +4,10 @@ ABC: customers sorted by profit (or revenue) over the last 12 months, descending
 cumulative share is up to 80 %, B up to 95 %, C the rest (customers with nothing positive are C).
 RFM: recency (days since the last won deal), frequency (won deals) and monetary (revenue), each
 scored 1-5 by quintile, 5 best; ``rfm`` is the three digits, e.g. "545".
+
+A refresh computes with reads only, then writes only the rows that changed, in short transactions
+(``store``): the whole refresh in one transaction held the write lock for 11-300 s at the large scale and
+other people's saves failed behind it (issue 21).
 """
 
 from __future__ import annotations

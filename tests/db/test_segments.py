@@ -99,12 +99,11 @@ def test_a_refresh_in_chunks_gives_what_one_transaction_gives(seeded, monkeypatc
     transaction does, and as a rebuild of the rollups from the source rows says."""
     path = seeded[0]
     whole, chunked = connect(path), connect(path)
-    with write(whole):  # the refresh inside one transaction: nothing is chunked
-        whole.execute("DELETE FROM contact_segments")
-        segments.refresh(whole, TODAY)
-        want = (_segments(whole), _state(whole))
-        whole.execute("ROLLBACK")  # write() then finds no transaction and raises; the state is read above
-        whole.execute("BEGIN")
+    whole.execute("BEGIN IMMEDIATE")  # the refresh joins this one transaction: nothing is chunked
+    whole.execute("DELETE FROM contact_segments")
+    segments.refresh(whole, TODAY)
+    want = (_segments(whole), _state(whole))
+    whole.execute("ROLLBACK")
     with write(chunked):
         chunked.execute("DELETE FROM contact_segments")
     monkeypatch.setattr(segments, "CHUNK_SECONDS", 0.0)
@@ -118,7 +117,7 @@ def test_a_refresh_in_chunks_gives_what_one_transaction_gives(seeded, monkeypatc
     assert _state(chunked) == _rebuilt(chunked)
 
 
-def test_a_save_during_a_long_refresh_waits_for_one_chunk_and_succeeds(seeded):
+def test_a_save_during_a_long_refresh_waits_for_one_chunk_and_succeeds(seeded, monkeypatch):
     """A real save from another connection while a refresh writes many short transactions: it gets the lock
     at the first pause, long before the refresh ends, and the refresh still writes every row."""
     path = seeded[0]
@@ -128,8 +127,7 @@ def test_a_save_during_a_long_refresh_waits_for_one_chunk_and_succeeds(seeded):
     customers = len(segments.compute(refresher, TODAY))
     row = saver.execute("SELECT id, version FROM contacts WHERE deleted_at IS NULL LIMIT 1").fetchone()
     admin = Actor(saver.execute("SELECT id FROM users WHERE role = 'admin'").fetchone()[0], "admin")
-    old_chunk = segments.CHUNK_SECONDS
-    segments.CHUNK_SECONDS = 0.0  # one customer per transaction: many transactions, each holding the lock
+    monkeypatch.setattr(segments, "CHUNK_SECONDS", 0.0)  # one customer per transaction: many of them
     finished = {}
 
     def refresh():
@@ -139,16 +137,13 @@ def test_a_save_during_a_long_refresh_waits_for_one_chunk_and_succeeds(seeded):
             finished["refresh"] = time.perf_counter()
 
     worker = threading.Thread(target=refresh)
-    try:
-        worker.start()
-        while refresher.in_transaction is False and worker.is_alive():
-            time.sleep(0.001)  # wait until the refresh holds the write lock
-        assert worker.is_alive(), "the refresh ended before the save could race it"
-        contacts.update(saver, row["id"], row["version"], {"title": "Saved during the refresh"}, admin)
-        saved_at = time.perf_counter()
-        worker.join()
-    finally:
-        segments.CHUNK_SECONDS = old_chunk
+    worker.start()
+    while not refresher.in_transaction and worker.is_alive():
+        time.sleep(0.001)  # wait until the refresh holds the write lock
+    assert worker.is_alive(), "the refresh ended before the save could race it"
+    contacts.update(saver, row["id"], row["version"], {"title": "Saved during the refresh"}, admin)
+    saved_at = time.perf_counter()
+    worker.join()
     assert saver.execute("SELECT title FROM contacts WHERE id = ?", (row["id"],)).fetchone()[0] == \
         "Saved during the refresh"
     assert saved_at < finished["refresh"], "the save waited for the whole refresh"

@@ -1,3 +1,5 @@
+import re
+
 from db.core.connection import connect
 from tests.apptest import page, texts
 
@@ -24,10 +26,6 @@ def test_campaigns_and_segments_pages_open_for_managers(seeded):
 
 
 def test_segment_refresh_says_how_many_changed_and_a_second_one_changes_nothing(seeded):
-    import re
-
-    from db.core.connection import connect
-
     with connect(seeded[0]) as c:
         c.execute("DELETE FROM contact_segments WHERE contact_id = (SELECT MIN(contact_id) FROM contact_segments)")
     at = page("pages/segments.py", seeded[0], "manager")
