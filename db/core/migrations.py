@@ -626,49 +626,6 @@ def m0200_notifications(db: sqlite_utils.Database) -> None:
         db.execute(sql)
 
 
-
-@migrations(name="0260_calendar_indexes")
-def m0260_calendar_indexes(db: sqlite_utils.Database) -> None:
-    """The calendar's per-day counts and pages (db/crm/calendar.py) from indexes alone: the team's timed
-    activities by start with their kind (a team's week counted 25k rows with a table read each: 60 ms), and
-    tasks by due time, for the team and per person (a person's tasks walked every task of the day)."""
-    # deleted_at and kind are columns too, though the WHERE fixes them: SQLite's planner reads a partial
-    # index as covering only when every column the query names is in it.
-    db.execute("CREATE INDEX IF NOT EXISTS ix_activities_cal_start ON activities(starts_at, kind, deleted_at) "
-               "WHERE deleted_at IS NULL")
-    db.execute("CREATE INDEX IF NOT EXISTS ix_activities_cal_due ON activities(due_at, kind, deleted_at) "
-               "WHERE kind = 'task' AND deleted_at IS NULL")
-    db.execute("CREATE INDEX IF NOT EXISTS ix_activities_cal_owner_due ON activities(owner_id, due_at, kind, "
-               "deleted_at) WHERE kind = 'task' AND deleted_at IS NULL")
-
-def known_names() -> set[str]:
-    return {m.name for m in migrations._migrations}
-
-
-def migrate(conn: sqlite3.Connection) -> list[str]:
-    """Apply pending migrations; return the names applied. Refuse a newer schema."""
-    database = sqlite_utils.Database(conn)
-    applied = {m.name for m in migrations.applied(database)}
-    unknown = applied - known_names()
-    if unknown:
-        raise SchemaTooNew(path=_path(conn), names=", ".join(sorted(unknown)))
-    pending = [m.name for m in migrations.pending(database)]
-    if pending:
-        migrations.apply(database)
-        conn.execute("PRAGMA optimize")  # refresh planner statistics for new indexes
-    return pending
-
-
-def schema_version(conn: sqlite3.Connection) -> int:
-    """SQLite's counter of schema changes: equal numbers mean no migration (or custom field) since."""
-    return conn.execute("PRAGMA schema_version").fetchone()[0]
-
-
-def _path(conn: sqlite3.Connection) -> str:
-    row = conn.execute("PRAGMA database_list").fetchone()
-    return row[2] if row else "?"
-
-
 @migrations(name="0210_custom_fields")
 def m0210_custom_fields(db: sqlite_utils.Database) -> None:
     """Definitions of custom fields (db/core/fields.py); each field's values live in its own column
@@ -696,6 +653,21 @@ def m0210_custom_fields(db: sqlite_utils.Database) -> None:
     )
     for entity in ("contacts", "companies", "deals", "activities"):
         db.execute(f"CREATE VIRTUAL TABLE {entity}_cf_fts USING fts5(body, {_SEARCH_TOKENIZER})")
+
+
+@migrations(name="0260_calendar_indexes")
+def m0260_calendar_indexes(db: sqlite_utils.Database) -> None:
+    """The calendar's per-day counts and pages (db/crm/calendar.py) from indexes alone: the team's timed
+    activities by start with their kind (a team's week counted 25k rows with a table read each: 60 ms), and
+    tasks by due time, for the team and per person (a person's tasks walked every task of the day)."""
+    # deleted_at and kind are columns too, though the WHERE fixes them: SQLite's planner reads a partial
+    # index as covering only when every column the query names is in it.
+    db.execute("CREATE INDEX IF NOT EXISTS ix_activities_cal_start ON activities(starts_at, kind, deleted_at) "
+               "WHERE deleted_at IS NULL")
+    db.execute("CREATE INDEX IF NOT EXISTS ix_activities_cal_due ON activities(due_at, kind, deleted_at) "
+               "WHERE kind = 'task' AND deleted_at IS NULL")
+    db.execute("CREATE INDEX IF NOT EXISTS ix_activities_cal_owner_due ON activities(owner_id, due_at, kind, "
+               "deleted_at) WHERE kind = 'task' AND deleted_at IS NULL")
 
 
 @migrations(name="0270_lighter_rollup_triggers")
@@ -730,3 +702,31 @@ def m0310_deals_board_index(db: sqlite_utils.Database) -> None:
     goes from scanning the pipeline to a few thousand index entries per stage."""
     db.execute("CREATE INDEX ix_deals_board ON deals(stage_id, amount DESC, id, closed_at, owner_id, expected_close) "
                "WHERE deleted_at IS NULL")
+
+
+def known_names() -> set[str]:
+    return {m.name for m in migrations._migrations}
+
+
+def migrate(conn: sqlite3.Connection) -> list[str]:
+    """Apply pending migrations; return the names applied. Refuse a newer schema."""
+    database = sqlite_utils.Database(conn)
+    applied = {m.name for m in migrations.applied(database)}
+    unknown = applied - known_names()
+    if unknown:
+        raise SchemaTooNew(path=_path(conn), names=", ".join(sorted(unknown)))
+    pending = [m.name for m in migrations.pending(database)]
+    if pending:
+        migrations.apply(database)
+        conn.execute("PRAGMA optimize")  # refresh planner statistics for new indexes
+    return pending
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    """SQLite's counter of schema changes: equal numbers mean no migration (or custom field) since."""
+    return conn.execute("PRAGMA schema_version").fetchone()[0]
+
+
+def _path(conn: sqlite3.Connection) -> str:
+    row = conn.execute("PRAGMA database_list").fetchone()
+    return row[2] if row else "?"
