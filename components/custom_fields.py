@@ -56,7 +56,7 @@ def field_input(field: Field, value, *, key: str, lang: str, disabled: bool = Fa
         suffix = f" ({currency})" if kind == "money" else " (%)" if kind == "percent" else ""
         start = float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
         return st.number_input(text + suffix, value=start, step=100.0 if kind == "money" else 1.0,
-                               min_value=-1e15, max_value=1e15, format="%.2f" if kind == "money" else None,
+                               min_value=-1e15, max_value=1e15, format="%.2f" if kind == "money" else "%g",
                                key=key, help=tip, disabled=disabled)
     if kind == "date":
         got = st.date_input(text, value=_day(value), format=date_format(), min_value=date(1900, 1, 1),

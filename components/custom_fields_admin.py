@@ -97,7 +97,7 @@ def _done(message: str, prefix: str | None = None) -> None:
 def _per_language(prefix: str, title: str, current: dict, *, limit: int, area: bool = False) -> dict:
     """One input per language, English first; empty ones are left out."""
     out = {}
-    cols = st.columns(len(LANGUAGES))
+    cols = st.columns(2) + st.columns(2)  # two to a line: the panel is half the page wide
     for col, (lang, name) in zip(cols, LANGUAGES.items(), strict=True):
         widget = col.text_area if area else col.text_input
         extra = {"height": 68} if area else {}
@@ -109,10 +109,9 @@ def _per_language(prefix: str, title: str, current: dict, *, limit: int, area: b
 
 
 def _roles_inputs(prefix: str, view: tuple, edit: tuple) -> tuple[list, list]:
-    c1, c2 = st.columns(2)
-    seen = c1.multiselect(t("custom_ui.view_roles"), ROLE_CHOICES, default=[r for r in ROLE_CHOICES if r in view],
+    seen = st.multiselect(t("custom_ui.view_roles"), ROLE_CHOICES, default=[r for r in ROLE_CHOICES if r in view],
                           key=f"{prefix}_view", format_func=lambda r: t(f"roles.{r}"))
-    edits = c2.multiselect(t("custom_ui.edit_roles"), ROLE_CHOICES, default=[r for r in ROLE_CHOICES if r in edit],
+    edits = st.multiselect(t("custom_ui.edit_roles"), ROLE_CHOICES, default=[r for r in ROLE_CHOICES if r in edit],
                            key=f"{prefix}_edit", format_func=lambda r: t(f"roles.{r}"))
     st.caption(t("custom_ui.roles_help"))
     return seen, edits

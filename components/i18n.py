@@ -128,15 +128,22 @@ def field_name(name, lang: str | None = None) -> str:
     return translate(lang, f"fields.{name}", translate(lang, f"custom_ui.field_{name}", name))
 
 
-CUSTOM_LABELS = "custom_labels"  # session key: {"cf_12": {"en": "Seats", ...}}, refreshed by page_setup each run
+CUSTOM_LABELS = "custom_labels"  # session key: {"cf_12": {"en": "Seats", ...}} once read in this run
+LABEL_SOURCE = "custom_labels_source"  # session key: page_setup's reader of those labels for this run
 
 
 def custom_labels() -> dict[str, dict[str, str]]:
+    """The custom fields' labels, read at most once per run and only when a message names a custom column
+    (``page_setup`` leaves a reader on this run's connection; a run that names none pays nothing)."""
     try:
         import streamlit as st
 
-        return st.session_state.get(CUSTOM_LABELS) or {}
-    except Exception:  # noqa: BLE001 - no script run context (tests, CLI)
+        state = st.session_state
+        if CUSTOM_LABELS not in state:
+            source = state.get(LABEL_SOURCE)
+            state[CUSTOM_LABELS] = source() if source else {}
+        return state[CUSTOM_LABELS]
+    except Exception:  # noqa: BLE001 - no script run context (tests, CLI) or no database at hand
         return {}
 
 
