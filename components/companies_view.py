@@ -139,11 +139,13 @@ def _company_details(ctx: PageContext, company: dict) -> None:
     key = f"co_details_{company['id']}"
 
     def builtin(row: dict) -> dict:
-        cols = st.columns(2)
-        out = {"name": cols[0].text_input(t("companies.name"), row["name"], max_chars=200, key=f"{key}_name")}
-        for i, (column, label_key) in enumerate((("industry", "companies.industry"), ("website", "companies.website"),
-                                                 ("phone", "contacts.phone"), ("city", "companies.city"),
-                                                 ("country", "companies.country"), ("tags", "contacts.tags")), start=1):
+        out = {}
+        for i, (column, label_key) in enumerate((("name", "companies.name"), ("industry", "companies.industry"),
+                                                 ("website", "companies.website"), ("phone", "contacts.phone"),
+                                                 ("city", "companies.city"), ("country", "companies.country"),
+                                                 ("tags", "contacts.tags"))):
+            if i % 2 == 0:  # row by row: a narrow screen keeps the reading order
+                cols = st.columns(2)
             out[column] = cols[i % 2].text_input(t(label_key), row[column] or "", max_chars=companies.LIMITS[column],
                                                  key=f"{key}_{column}")
         return out

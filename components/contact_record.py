@@ -128,20 +128,24 @@ def _details(ctx: PageContext, person: dict) -> None:
     key = f"details_{person['id']}"
 
     def builtin(row: dict) -> dict:
-        cols = st.columns(2)
         lifecycle = row["lifecycle"] if row["lifecycle"] in contacts.LIFECYCLES else contacts.LIFECYCLES[0]
-        return {
-            "first_name": cols[0].text_input(t("contacts.first_name"), row["first_name"], max_chars=100, key=f"{key}_first_name"),
-            "last_name": cols[1].text_input(t("contacts.last_name"), row["last_name"], max_chars=100, key=f"{key}_last_name"),
-            "email": cols[0].text_input(t("contacts.email"), row["email"] or "", max_chars=320, key=f"{key}_email"),
-            "phone": cols[1].text_input(t("contacts.phone"), row["phone"] or "", max_chars=40, key=f"{key}_phone"),
-            "title": cols[0].text_input(t("contacts.title"), row["title"] or "", max_chars=120, key=f"{key}_title"),
-            "lifecycle": cols[1].selectbox(t("contacts.lifecycle"), contacts.LIFECYCLES,
-                                           index=contacts.LIFECYCLES.index(lifecycle),
-                                           format_func=lambda v: t(f"contacts.lifecycle_{v}"),
-                                           key=f"{key}_lifecycle"),
-            "tags": cols[0].text_input(t("contacts.tags"), row["tags"] or "", max_chars=300, key=f"{key}_tags"),
-        }
+        out = {}
+        cols = st.columns(2)  # row by row: a narrow screen keeps the reading order
+        out["first_name"] = cols[0].text_input(t("contacts.first_name"), row["first_name"], max_chars=100,
+                                               key=f"{key}_first_name")
+        out["last_name"] = cols[1].text_input(t("contacts.last_name"), row["last_name"], max_chars=100,
+                                              key=f"{key}_last_name")
+        cols = st.columns(2)
+        out["email"] = cols[0].text_input(t("contacts.email"), row["email"] or "", max_chars=320, key=f"{key}_email")
+        out["phone"] = cols[1].text_input(t("contacts.phone"), row["phone"] or "", max_chars=40, key=f"{key}_phone")
+        cols = st.columns(2)
+        out["title"] = cols[0].text_input(t("contacts.title"), row["title"] or "", max_chars=120, key=f"{key}_title")
+        out["lifecycle"] = cols[1].selectbox(t("contacts.lifecycle"), contacts.LIFECYCLES,
+                                             index=contacts.LIFECYCLES.index(lifecycle),
+                                             format_func=lambda v: t(f"contacts.lifecycle_{v}"), key=f"{key}_lifecycle")
+        cols = st.columns(2)
+        out["tags"] = cols[0].text_input(t("contacts.tags"), row["tags"] or "", max_chars=300, key=f"{key}_tags")
+        return out
 
     record_form(ctx, "contacts", person, key=key, builtin=builtin,
                 save=lambda version, changes: contacts.update(ctx.conn, person["id"], version, changes, ctx.actor))

@@ -234,8 +234,9 @@ def render_section(conn, fields: list[Field], row: dict | None, *, key: str, lan
     for section, members in sections.items():
         if section:
             st.markdown(f"**{esc(section, limit=60)}**")
-        cols = st.columns(columns)
         for i, f in enumerate(members):
+            if i % columns == 0:  # a row of columns at a time: a narrow screen stacks them in reading order
+                cols = st.columns(columns)
             with cols[i % columns]:
                 editable = f.may_edit(actor)
                 got = field_input(f, initial(f, row), key=f"{key}_{f.column}", lang=lang, disabled=not editable,

@@ -349,22 +349,24 @@ def _deal_form(ctx: PageContext, deal: dict) -> None:
 
     def builtin(row: dict) -> dict:
         c1, c2 = st.columns(2)
-        return {
+        out = {
             "title": c1.text_input(t("deals.title"), row["title"], max_chars=200, key=f"{key}_title"),
             "amount": c2.number_input(t("deals.amount"), min_value=0.0, value=float(row["amount"] or 0),
                                       key=f"{key}_amount"),
+        }
+        c1, c2 = st.columns(2)  # row by row: a narrow screen keeps the reading order
+        out |= {
             "cost": c1.number_input(t("deals.cost"), min_value=0.0, value=float(row["cost"] or 0), key=f"{key}_cost"),
             "expected_close": c2.date_input(t("deals.expected_close"), format=date_format(),
                                             value=date.fromisoformat(row["expected_close"]) if row["expected_close"]
                                             else None, key=f"{key}_close"),
         }
+        close = out["expected_close"]
+        out["expected_close"] = close.isoformat() if close else None  # stored as text: compared as text
+        return out
 
-    def save(version: int, changes: dict) -> None:
-        if isinstance(changes.get("expected_close"), date):
-            changes["expected_close"] = changes["expected_close"].isoformat()
-        deals.update(ctx.conn, deal["id"], version, changes, ctx.actor)
-
-    record_form(ctx, "deals", deal, key=key, builtin=builtin, save=save)
+    record_form(ctx, "deals", deal, key=key, builtin=builtin,
+                save=lambda version, changes: deals.update(ctx.conn, deal["id"], version, changes, ctx.actor))
 
 
 def render_stage_field(ctx: PageContext, deal: dict) -> None:
