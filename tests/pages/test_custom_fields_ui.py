@@ -275,3 +275,32 @@ def test_history_of_a_hidden_field_is_hidden_too(seeded, role, sees):
     assert ("Salary wish" in list(shown["Field"])) is sees
     assert ("Salary wish: €5,000.00" in texts(at)) is sees  # the timeline's change entry
     assert "5000" not in texts(at) and "cf_" not in texts(at)
+
+
+def test_link_pickers_search_instead_of_listing_every_record(seeded):
+    path = seeded[0]
+    c = connect(path)
+    admin = _admin(path)
+    partner = fields.define(c, "deals", {"type": "company", "label": "Partner"}, admin)
+    referrer = fields.define(c, "deals", {"type": "contact", "label": "Referred by"}, admin)
+    company = c.execute("SELECT id, name FROM companies WHERE deleted_at IS NULL ORDER BY id DESC LIMIT 1").fetchone()
+    person = c.execute("SELECT id, first_name, last_name FROM contacts WHERE deleted_at IS NULL AND last_name != '' "
+                       "ORDER BY id DESC LIMIT 1").fetchone()
+    deal_id = c.execute("SELECT id FROM deals WHERE deleted_at IS NULL ORDER BY id LIMIT 1").fetchone()[0]
+    at = page("pages/deals.py", path, "admin", query={"id": deal_id})
+    at.run()
+    key = f"deal_{deal_id}"
+    assert at.selectbox(key=f"{key}_{partner.column}").options == ["—"]  # nothing listed before a search
+    at.text_input(key=f"{key}_{partner.column}_q").input(company[1]).run()
+    at.text_input(key=f"{key}_{referrer.column}_q").input(person[2]).run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key=f"{key}_{partner.column}").value == company[0]  # the first match is picked
+    assert len(at.selectbox(key=f"{key}_{referrer.column}").options) <= 21
+    at.selectbox(key=f"{key}_{referrer.column}").set_value(person[0])
+    at.button(key=f"{key}_save").click().run()
+    assert not at.exception, at.exception
+    row = records.get(c, "deals", deal_id)
+    assert (row[partner.column], row[referrer.column]) == (company[0], person[0])
+    at.run()
+    assert at.selectbox(key=f"{key}_{partner.column}").value == company[0]  # shown by name after the save
+    assert company[1] in at.selectbox(key=f"{key}_{partner.column}").options
