@@ -52,3 +52,18 @@ def test_only_what_the_person_changed_is_sent(conn, admin):
     assert changed([seats, likes, vip, note], row, same) == {}
     edited = {**same, likes.column: ["Tea", "Coffee"], vip.column: True}
     assert changed([seats, likes, vip, note], row, edited) == {likes.column: ["Tea", "Coffee"], vip.column: True}
+
+
+def test_the_audit_page_names_custom_columns_of_any_record_type(conn, admin):
+    from components.changes import change_rows
+
+    tier = fields.define(conn, "deals", {"type": "choice", "labels": {"en": "Tier", "bg": "Ниво"},
+                                         "options": ["Gold"]}, admin)
+    price = fields.define(conn, "companies", {"type": "money", "label": "Floor"}, admin)
+    entries = [{"id": 1, "at": "2026-11-23 10:00:00", "who": "Ada", "action": "update", "entity": "deals",
+                "before": {tier.column: None}, "after": {tier.column: "Gold"}},
+               {"id": 2, "at": "2026-11-23 10:00:00", "who": "Ada", "action": "update", "entity": "companies",
+                "before": {price.column: 10}, "after": {price.column: 12.5}}]
+    rows = change_rows(conn, entries, "bg", "UTC")
+    assert [(r["label"], r["from"], r["to"]) for r in rows] == [("Ниво", "—", "Gold"),
+                                                                ("Floor", "10,00\xa0€", "12,50\xa0€")]
