@@ -6,6 +6,7 @@ import streamlit as st
 
 from components import grid
 from components.contact_record import render_entries
+from components.custom_fields import record_form
 from components.export import export_buttons
 from components.flash import flash, saved_message, show_flash
 from components.follow_up import render_log_form, render_next_step
@@ -99,14 +100,17 @@ def render_company(ctx: PageContext, company_id: int) -> None:
     key = f"company_{company_id}"
     render_next_step(ctx, key, {"company_id": company_id})
     _company_figures(ctx, company_id)
-    time_tab, people, deals_tab, notes, history = st.tabs([t("record.timeline"), t("companies.contacts"),
-                                                           t("nav.deals"), t("companies.notes"), t("history.tab")])
+    time_tab, details, people, deals_tab, notes, history = st.tabs([
+        t("record.timeline"), t("record.details"), t("companies.contacts"), t("nav.deals"), t("companies.notes"),
+        t("history.tab")])
     with time_tab:
         left, right = form_beside()
         with right:
             render_log_form(ctx, key, company_id=company_id)
         with left:
             _company_timeline(ctx, company_id)
+    with details:
+        _company_details(ctx, company)
     with people:
         for p in company["people"]:
             nav_link(ctx, "contacts", label=" · ".join(filter(None, [f"{esc(p['first_name'])} {esc(p['last_name'])}", esc(p["title"])])),
@@ -128,6 +132,26 @@ def render_company(ctx: PageContext, company_id: int) -> None:
             st.caption(t("record.empty"))
     with history:
         render_history(ctx, "companies", company_id)
+
+
+def _company_details(ctx: PageContext, company: dict) -> None:
+    """The company's own fields and its custom fields in one form (components.custom_fields.record_form)."""
+    key = f"co_details_{company['id']}"
+
+    def builtin(row: dict) -> dict:
+        out = {}
+        for i, (column, label_key) in enumerate((("name", "companies.name"), ("industry", "companies.industry"),
+                                                 ("website", "companies.website"), ("phone", "contacts.phone"),
+                                                 ("city", "companies.city"), ("country", "companies.country"),
+                                                 ("tags", "contacts.tags"))):
+            if i % 2 == 0:  # row by row: a narrow screen keeps the reading order
+                cols = st.columns(2)
+            out[column] = cols[i % 2].text_input(t(label_key), row[column] or "", max_chars=companies.LIMITS[column],
+                                                 key=f"{key}_{column}")
+        return out
+
+    record_form(ctx, "companies", company, key=key, builtin=builtin,
+                save=lambda version, changes: companies.update(ctx.conn, company["id"], version, changes, ctx.actor))
 
 
 def _company_figures(ctx: PageContext, company_id: int) -> None:
@@ -155,7 +179,7 @@ def _company_timeline(ctx: PageContext, company_id: int) -> None:
                                               offset=page_no * timeline.PAGE)
     if not entries:
         st.caption(t("record.empty"))
-    render_entries(ctx, entries)
+    render_entries(ctx, entries, "companies")
     if page_no or more:
         b1, b2, b3 = st.columns([1, 1, 3], vertical_alignment="center")
         if b1.button(t("companies.newer"), key=f"{page_key}_prev", disabled=page_no == 0, icon=":material/chevron_left:"):

@@ -10,6 +10,7 @@ import streamlit as st
 
 from components.board import board_data, render_board
 from components.charts import PALETTE, figure
+from components.custom_fields import record_form
 from components.empty import empty_state
 from components.errors import parse_id
 from components.export import export_buttons
@@ -18,7 +19,16 @@ from components.history import render_history
 from components.i18n import date_format, error_text, money, stamp, t
 from components.layout import PageContext, filter_area, narrow, nav_link, show_error
 from components.locks import writable
-from components.new_record import created, field_error, form_again, form_close, form_fail, form_state, open_form
+from components.new_record import (
+    created,
+    custom_inputs,
+    field_error,
+    form_again,
+    form_close,
+    form_fail,
+    form_state,
+    open_form,
+)
 from components.text import esc
 from db.core import settings
 from db.core.errors import ConflictError, DomainError, ValidationError
@@ -255,6 +265,7 @@ def new_deal_form(ctx: PageContext, pipeline_id: int | None) -> None:
     values = {"pipeline_id": pipeline_id, "stage_id": stage, "title": title, "amount": amount, "cost": cost,
               "expected_close": close, "contact_id": contact, "owner_id": owner,
               "company_id": picked["company_id"] if picked else None}
+    values |= custom_inputs(ctx, "deals", "nd")
     field_error("_form")
     clicked = st.button(t("deals.create"), type="primary", key="new_deal_go", icon=":material/add:")
     seen = form_state().get("lookalikes")
@@ -325,28 +336,7 @@ def render_deal(ctx: PageContext, deal_id: int) -> None:
     edit, activities, moves, history = st.tabs([t("deals.edit"), t("deals.activities"), t("deals.moves"),
                                                 t("history.tab")])
     with edit:
-        locked = not writable(ctx, "deals", deal, deal["owner"])
-    with edit, st.form(f"deal_{deal_id}"):
-        c1, c2 = st.columns(2)
-        title = c1.text_input(t("deals.title"), deal["title"], max_chars=200, key=f"deal_title_{deal_id}",
-                              disabled=locked)
-        amount = c2.number_input(t("deals.amount"), min_value=0.0, value=float(deal["amount"]),
-                                 key=f"deal_amount_{deal_id}", disabled=locked)
-        c1, c2 = st.columns(2)  # a row of its own: a phone stacks title, amount, cost, date
-        cost = c1.number_input(t("deals.cost"), min_value=0.0, value=float(deal["cost"]), key=f"deal_cost_{deal_id}",
-                               disabled=locked)
-        close = c2.date_input(t("deals.expected_close"), format=date_format(),
-                              value=date.fromisoformat(deal["expected_close"]) if deal["expected_close"] else None,
-                              key=f"deal_close_{deal_id}", disabled=locked)
-        if st.form_submit_button(t("account.save"), type="primary", disabled=locked):
-            try:
-                deals.update(ctx.conn, deal_id, deal["version"], {"title": title, "amount": amount, "cost": cost,
-                                                                  "expected_close": close}, ctx.actor)
-                st.success(t("admin.saved"))
-            except ConflictError as err:
-                show_error(err)
-            except DomainError as err:
-                st.error(error_text(err))
+        _deal_form(ctx, deal)
     with activities:
         for a in deal["activities"]:
             mark = ":material/check_circle:" if a["done"] else ":material/radio_button_unchecked:"
@@ -367,6 +357,34 @@ def render_deal(ctx: PageContext, deal_id: int) -> None:
                         f"{stamp(h['moved_at'], ctx.lang)} · {esc(h['who'] or '')}")
     with history:
         render_history(ctx, "deals", deal_id)
+
+
+def _deal_form(ctx: PageContext, deal: dict) -> None:
+    """The deal's own fields and its custom fields in one form (components.custom_fields.record_form)."""
+    key = f"deal_{deal['id']}"
+    locked = not writable(ctx, "deals", deal, deal["owner"])
+
+    def builtin(row: dict) -> dict:
+        c1, c2 = st.columns(2)
+        out = {
+            "title": c1.text_input(t("deals.title"), row["title"], max_chars=200, key=f"{key}_title", disabled=locked),
+            "amount": c2.number_input(t("deals.amount"), min_value=0.0, value=float(row["amount"] or 0),
+                                      key=f"{key}_amount", disabled=locked),
+        }
+        c1, c2 = st.columns(2)  # row by row: a narrow screen keeps the reading order
+        out |= {
+            "cost": c1.number_input(t("deals.cost"), min_value=0.0, value=float(row["cost"] or 0), key=f"{key}_cost", disabled=locked),
+            "expected_close": c2.date_input(t("deals.expected_close"), format=date_format(),
+                                            value=date.fromisoformat(row["expected_close"]) if row["expected_close"]
+                                            else None, key=f"{key}_close", disabled=locked),
+        }
+        close = out["expected_close"]
+        out["expected_close"] = close.isoformat() if close else None  # stored as text: compared as text
+        return out
+
+    record_form(ctx, "deals", deal, key=key, builtin=builtin,
+                save=lambda version, changes: deals.update(ctx.conn, deal["id"], version, changes, ctx.actor),
+                locked=locked)
 
 
 def render_stage_field(ctx: PageContext, deal: dict) -> None:

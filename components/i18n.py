@@ -119,8 +119,10 @@ def error_text(err, lang: str | None = None, *, plain: bool = False) -> str:
               if hasattr(value, "key") and hasattr(value, "params")}  # an import row's problem: already escaped
     changed = getattr(err, "changed", None)
     if changed and "fields" in params:  # a conflict names the changed fields by their labels, not column names
-        params["fields"] = ", ".join(translate(lang, f"fields.{name}", str(name)) for name in changed)
-    for name, namespace in (("field", "fields"), ("entity", "entities"), ("area", "areas"),
+        params["fields"] = ", ".join(field_name(name, lang) for name in changed)
+    if params.get("field"):
+        params["field"] = field_name(params["field"], lang)
+    for name, namespace in (("entity", "entities"), ("area", "areas"),
                             ("type_from", "field_types"), ("type_to", "field_types")):
         if params.get(name):  # raw names (first_name, contacts) become the field's or record's label
             params[name] = translate(lang, f"{namespace}.{params[name]}", str(params[name]))
@@ -128,6 +130,38 @@ def error_text(err, lang: str | None = None, *, plain: bool = False) -> str:
               if k not in nested}
     params.update(nested)
     return translate(lang, getattr(err, "key", "errors.generic"), getattr(err, "template", str(err)), **params)
+
+
+def field_name(name, lang: str | None = None) -> str:
+    """A column as people call it: ``first_name`` through ``fields.first_name``; a custom one (``cf_12``) by
+    the label its admin gave, from the labels ``page_setup`` keeps for the run; the custom-field editor's own
+    inputs (``labels``, ``options``) through ``custom_ui.field_*``."""
+    lang = lang or current_language()
+    name = str(name)
+    if name.startswith("cf_"):
+        labels = custom_labels().get(name)
+        if labels:
+            return labels.get(lang) or labels.get("en") or next(iter(labels.values()))
+    return translate(lang, f"fields.{name}", translate(lang, f"custom_ui.field_{name}", name))
+
+
+CUSTOM_LABELS = "custom_labels"  # session key: {"cf_12": {"en": "Seats", ...}} once read in this run
+LABEL_SOURCE = "custom_labels_source"  # session key: page_setup's reader of those labels for this run
+
+
+def custom_labels() -> dict[str, dict[str, str]]:
+    """The custom fields' labels, read at most once per run and only when a message names a custom column
+    (``page_setup`` leaves a reader on this run's connection; a run that names none pays nothing)."""
+    try:
+        import streamlit as st
+
+        state = st.session_state
+        if CUSTOM_LABELS not in state:
+            source = state.get(LABEL_SOURCE)
+            state[CUSTOM_LABELS] = source() if source else {}
+        return state[CUSTOM_LABELS]
+    except Exception:  # noqa: BLE001 - no script run context (tests, CLI) or no database at hand
+        return {}
 
 
 def current_currency() -> str:

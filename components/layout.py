@@ -16,9 +16,9 @@ from pathlib import Path
 import streamlit as st
 
 from components import errors, session
-from components.i18n import LANGUAGES, error_text, t
+from components.i18n import CUSTOM_LABELS, LABEL_SOURCE, LANGUAGES, error_text, t
 from components.text import esc
-from db.core import settings, users
+from db.core import names, settings, users
 from db.core.connection import connect, db_path, on_wait
 from db.core.errors import DomainError
 from db.core.migrations import migrate, schema_version
@@ -122,6 +122,8 @@ def page_setup(key: str, *, layout: str = "wide") -> PageContext:
     st.session_state["lang"] = user["language"]
     st.session_state["currency"] = settings.get(conn, "currency")
     st.session_state["timezone"] = user.get("timezone") or "UTC"  # i18n.stamp shows stored UTC times in it
+    st.session_state.pop(CUSTOM_LABELS, None)  # error_text names cf_12 by its label, read when first needed
+    st.session_state[LABEL_SOURCE] = lambda: names.custom_labels(conn)
     ctx = PageContext(conn=conn, user=user, lang=user["language"])
     _sidebar(ctx, key)
     from components.global_search import listen_for_shortcut

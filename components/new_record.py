@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components.custom_fields import render_section
 from components.i18n import error_text, t
 from components.layout import PageContext
 from components.text import esc
+from db.core import fields
 from db.core.errors import DomainError, ValidationError
 from db.crm import companies, contacts, duplicates
 
@@ -41,6 +43,16 @@ def form_fail(err: DomainError) -> None:
 
 def form_close() -> None:
     st.session_state.pop(STATE, None)
+
+
+def custom_inputs(ctx: PageContext, entity: str, key: str) -> dict:
+    """The custom fields of a new record the person may see (defaults filled in, required ones marked, a
+    message under the field a refused Create concerns); ``{column: value}`` of the ones they may edit."""
+    shown = fields.visible(ctx.conn, entity, ctx.actor)
+    if not shown:
+        return {}
+    return render_section(ctx.conn, shown, None, key=key, lang=ctx.lang, actor=ctx.actor,
+                          errors=form_state().get("errors"))
 
 
 def contact_form(ctx: PageContext) -> None:
@@ -77,7 +89,8 @@ def contact_form(ctx: PageContext) -> None:
     tags = st.text_input(t("contacts.tags"), max_chars=300, key="nc_tags", help=t("new.tags_help"))
     values = {"first_name": first, "last_name": last, "email": email, "phone": phone, "company_id": company,
               "title": title, "lifecycle": lifecycle, "owner_id": owner, "tags": tags}
-    _submit(ctx, "contact", {k: v for k, v in values.items() if v not in ("", None)} | {"first_name": first})
+    custom = custom_inputs(ctx, "contacts", "nc")
+    _submit(ctx, "contact", {k: v for k, v in values.items() if v not in ("", None)} | {"first_name": first} | custom)
 
 
 def company_form(ctx: PageContext) -> None:
@@ -94,7 +107,8 @@ def company_form(ctx: PageContext) -> None:
         field_error("country")
     values = {"name": name, "industry": industry, "website": website, "city": city, "country": country,
               "owner_id": ctx.user["id"], "lifecycle": "lead"}
-    _submit(ctx, "company", {k: v for k, v in values.items() if v not in ("", None)} | {"name": name})
+    custom = custom_inputs(ctx, "companies", "nco")
+    _submit(ctx, "company", {k: v for k, v in values.items() if v not in ("", None)} | {"name": name} | custom)
 
 
 def _submit(ctx: PageContext, kind: str, values: dict) -> None:
