@@ -82,9 +82,9 @@ def test_a_reps_view_of_someone_elses_deal_is_read_only(sign_in_as, server, db):
     page.goto(f"{server.url}/deals?id={deal_id}")
     wait_idle(page)
     expect(page.get_by_text(f"Read-only: this record belongs to {owner}")).to_be_visible()
-    expect(page.locator(f".st-key-deal_title_{deal_id} input")).to_be_disabled()
-    expect(page.locator(f".st-key-deal_amount_{deal_id} input")).to_be_disabled()
-    expect(page.locator(f".st-key-deal_close_{deal_id} input")).to_be_disabled()
+    expect(page.locator(f".st-key-deal_{deal_id}_title input")).to_be_disabled()
+    expect(page.locator(f".st-key-deal_{deal_id}_amount input")).to_be_disabled()
+    expect(page.locator(f".st-key-deal_{deal_id}_close input")).to_be_disabled()
     expect(page.locator("[data-testid=stForm]").get_by_role("button", name="Save")).to_be_disabled()
     shot(page, "deal_read_only_rep")
 

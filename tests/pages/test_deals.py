@@ -173,10 +173,10 @@ def test_a_reps_edit_form_is_read_only_on_someone_elses_deal_and_says_why(seeded
                                   (deal["id"],)).fetchone()[0]
     at = page("pages/deals.py", path, "rep", query={"id": deal["id"]})
     at.run()
-    fields = [at.text_input(key=f"deal_title_{deal['id']}"), at.number_input(key=f"deal_amount_{deal['id']}"),
-              at.number_input(key=f"deal_cost_{deal['id']}"), at.date_input(key=f"deal_close_{deal['id']}")]
+    fields = [at.text_input(key=f"deal_{deal['id']}_title"), at.number_input(key=f"deal_{deal['id']}_amount"),
+              at.number_input(key=f"deal_{deal['id']}_cost"), at.date_input(key=f"deal_{deal['id']}_close")]
     assert all(f.disabled for f in fields)
     assert f"Read-only: this record belongs to {owner}" in texts(at)
     own = page("pages/deals.py", path, "manager", query={"id": deal["id"]})
     own.run()
-    assert not own.text_input(key=f"deal_title_{deal['id']}").disabled and "Read-only" not in texts(own)
+    assert not own.text_input(key=f"deal_{deal['id']}_title").disabled and "Read-only" not in texts(own)
