@@ -76,12 +76,21 @@ def change_rows(conn: sqlite3.Connection, entries: list[dict], lang: str, tz: st
     for e in entries:
         fields = [k for k in {**e["before"], **e["after"]} if k not in HIDDEN] or [None]
         for field in fields:
-            out.append({"audit_id": e["id"], "at": e["at"], "when": moment(e["at"], lang, tz), "who": e["who"],
+            out.append({"audit_id": e["id"], "at": e["at"], "when": moment(e["at"], lang, tz), "who": who_label(e, lang),
                         "action": e["action"], "entity": e.get("entity", ""), "field": field,
                         "label": label(e.get("entity", ""), field, lang) if field else EMPTY,
                         "from": value_text(field, e["before"].get(field), lang, tz, resolved) if field else EMPTY,
                         "to": value_text(field, e["after"].get(field), lang, tz, resolved) if field else EMPTY})
     return out
+
+
+def who_label(entry: dict, lang: str | None = None) -> str:
+    """Who made a change: the person's name, and the API key's name when it came through the API."""
+    from components.i18n import current_language
+
+    if not entry.get("api_key"):
+        return entry["who"]
+    return translate(lang or current_language(), "audit.via_key", who=entry["who"], key=entry["api_key"])
 
 
 def action_label(action: str, lang: str | None = None) -> str:

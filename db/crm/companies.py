@@ -117,3 +117,8 @@ def detail(conn: sqlite3.Connection, company_id: int) -> dict:
                                   "AND a.kind = 'note' AND a.deleted_at IS NULL ORDER BY a.id DESC LIMIT 50",
                             (company_id,))
     return company
+
+
+def update(conn: sqlite3.Connection, company_id: int, version: int, changes: dict, actor: Actor) -> dict:
+    """Edit one company with the grid's rules (version-checked); returns the row as saved."""
+    return records.update(conn, "companies", company_id, version, clean(changes), actor)
