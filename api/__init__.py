@@ -7,6 +7,8 @@ rate limit), ``problems`` (errors), ``custom`` (custom fields), ``openapi`` and 
 
 from __future__ import annotations
 
+import re
+
 from starlette.routing import Mount
 
 PREFIX = "/api/v1"
@@ -34,4 +36,8 @@ def mount() -> Mount:
         Route("/{resource}/{id}", routes.endpoint, methods=["GET", "PATCH", "DELETE"]),
         Route("/{resource}/{id}/{action}", routes.endpoint, methods=["GET", "POST"]),
     ], exception_handlers={HTTPException: http_error})
-    return Mount(PREFIX, app=sub)
+    mount = Mount(PREFIX, app=sub)
+    # Starlette's mount pattern ends in ``(?P<path>.*)``, whose dot stops at a line break: an id with an encoded
+    # newline would fall through to the page server's plain-text 404. Every /api/v1 address answers as the API.
+    mount.path_regex = re.compile(mount.path_regex.pattern, re.DOTALL)
+    return mount
