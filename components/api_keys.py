@@ -11,7 +11,7 @@ from db.core.connection import now
 from db.core.errors import DomainError
 
 NEW_KEY = "api_new_key"  # the key just made, shown on the next run only
-EXPIRY_DAYS = (30, 90, 365, None)
+EXPIRY_DAYS = (30, 90, 365, 0)  # 0: never
 
 
 def _status(key: dict) -> str:
@@ -41,13 +41,16 @@ def render(ctx) -> None:
         st.code(token, language=None)
     with st.form("api_key_new", border=False, clear_on_submit=True):
         cols = st.columns([3, 2, 2])
-        name = cols[0].text_input(t("api.key_name"), max_chars=60, placeholder=t("api.key_name_hint"))
-        scope = cols[1].selectbox(t("api.scope"), apikeys.SCOPES, index=0, format_func=lambda s: t("api.scope_" + s))
+        name = cols[0].text_input(t("api.key_name"), max_chars=60, placeholder=t("api.key_name_hint"),
+                                 key="api_key_name")
+        scope = cols[1].selectbox(t("api.scope"), apikeys.SCOPES, index=0, format_func=lambda s: t("api.scope_" + s),
+                                  key="api_key_scope")
         days = cols[2].selectbox(t("api.expires"), EXPIRY_DAYS, index=1,
-                                 format_func=lambda d: t("api.in_days", n=d) if d else t("api.never"))
+                                 format_func=lambda d: t("api.in_days", n=d) if d else t("api.never"), key="api_key_days")
         if st.form_submit_button(t("api.create"), icon=":material/add:"):
             try:
-                st.session_state[NEW_KEY] = apikeys.create(ctx.conn, ctx.user["id"], name, scope, days, ctx.actor)
+                st.session_state[NEW_KEY] = apikeys.create(ctx.conn, ctx.user["id"], name, scope, days or None,
+                                                                ctx.actor)
                 st.rerun()
             except DomainError as err:
                 show_error(err)
