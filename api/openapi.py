@@ -98,7 +98,7 @@ def _paths(res: Resource) -> dict:
 
 
 def document(fields_of=None) -> dict:
-    """The whole document. ``fields_of(resource name) -> (visible, editable)`` gives the caller's custom
+    """The whole document. ``fields_of(resource name) -> (shown, accepted)`` gives the caller's custom
     fields; None leaves ``custom`` open."""
     schemas: dict = {"Problem": PROBLEM}
     paths: dict = {}

@@ -78,6 +78,8 @@ def _serve(request: Request, body: bytes, work) -> Response:
                 current = store.render(conn, res, err.current, fields)
             return problems.from_error(err, lang, current=current, changed=err.changed)
         except Exception as err:  # noqa: BLE001 - every failure answers as problem+json
+            if request.path_params.get("resource") in RESOURCES:
+                custom.relabel(conn, request.path_params["resource"], err, lang)
             return problems.from_error(err, lang)
 
 
@@ -112,7 +114,7 @@ def _dispatch(request: Request, raw: bytes, conn, caller) -> Response:
         store.delete(conn, res, record_id, if_match(request.headers.get("if-match"), False), caller.actor)
         return Response(status_code=204, headers={"Cache-Control": "no-store"})
     version = if_match(request.headers.get("if-match"), True)
-    fields = custom.editable(conn, res.name, caller.actor) if res.custom else []
+    fields = custom.visible(conn, res.name, caller.actor) if res.custom else []  # the write path checks who edits
     body = check(patch_schema(res, fields), _body(raw))
     store.update(conn, res, record_id, version, body, caller.actor)
     record = store.get(conn, res, record_id, caller.actor)
@@ -131,7 +133,7 @@ def _list(request: Request, conn, caller) -> Response:
 
 def _create(request: Request, raw: bytes, conn, caller) -> Response:
     res = _resource(request, "create")
-    fields = custom.editable(conn, res.name, caller.actor) if res.custom else []
+    fields = custom.visible(conn, res.name, caller.actor) if res.custom else []
     body = check(create_schema(res, fields), _body(raw))
     idem = request.headers.get("idempotency-key")
     if idem is None:

@@ -88,10 +88,9 @@ class Resource:
 def _custom_schema(fields: list, *, out: bool) -> dict:
     from api import custom
 
+    required = [] if out else [f.key for f in fields if f.required and f.default is None]
     return {"type": "object", "additionalProperties": False,
-            "properties": {f.key: custom.field_schema(f) for f in fields},
-            **({"required": [f.key for f in fields if getattr(f, "required", False)]} if not out and fields
-               and any(getattr(f, "required", False) for f in fields) else {})}
+            "properties": {f.key: custom.field_schema(f) for f in fields}, **({"required": required} if required else {})}
 
 
 def record_schema(res: Resource, fields: list = ()) -> dict:

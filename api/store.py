@@ -100,7 +100,7 @@ def list_page(conn: sqlite3.Connection, res: Resource, q: listing.Page | None, a
 def _values(conn, res: Resource, body: dict, actor: Actor) -> dict:
     values = {k: v for k, v in body.items() if k != "custom"}
     if res.custom and body.get("custom"):
-        values.update(custom.columns(body["custom"], custom.editable(conn, res.name, actor)))
+        values.update(custom.columns(body["custom"], custom.visible(conn, res.name, actor)))
     return values
 
 

@@ -97,6 +97,7 @@ def create(conn: sqlite3.Connection, values: dict, actor: Actor, *, freq: str | 
     start, end = validate_times(values["starts_at"], values["ends_at"])
     occurrences = expand(start, end, freq, _parse(until, "until") if until else None, count)
     base = {k: values.get(k) for k in ("contact_id", "deal_id", "company_id", "owner_id") if values.get(k)}
+    base.update({k: v for k, v in values.items() if k.startswith("cf_")})  # custom fields: the write path checks
     rule = json.dumps({"freq": freq, "until": str(until) if until else None, "count": count}) if freq else None
     ids = []
     with write(conn):
@@ -316,9 +317,11 @@ def create_record(conn: sqlite3.Connection, values: dict, actor: Actor) -> int:
 
 def update(conn: sqlite3.Connection, activity_id: int, version: int, changes: dict, actor: Actor) -> dict:
     """A partial edit in one transaction, each part through its own rule: subject and notes (``edit``), times
-    (``reschedule``: ``starts_at``/``ends_at``, or ``due_at`` for a task) and ``done`` (``complete``). The
+    (``reschedule``: ``starts_at``/``ends_at``, or ``due_at`` for a task), custom fields (``cf_<id>``, checked by
+    the write path) and ``done`` (``complete``). The
     version is checked once, against ``version``; returns the row as saved."""
-    unknown = set(changes) - {"subject", "notes", "starts_at", "ends_at", "due_at", "done"}
+    unknown = {k for k in changes if not k.startswith("cf_")} - {"subject", "notes", "starts_at", "ends_at",
+                                                                  "due_at", "done"}
     if unknown:
         raise ValidationError("Unknown field(s): {names}", field=sorted(unknown)[0], key="errors.unknown_fields",
                               names=", ".join(sorted(unknown)))
@@ -336,6 +339,10 @@ def update(conn: sqlite3.Connection, activity_id: int, version: int, changes: di
             length = timedelta(minutes=max(row["duration_min"] or 0, 1))
             end = changes.get("ends_at") or (_parse(start, "starts_at") + length).strftime(FMT)
             reschedule(conn, activity_id, row["version"], start, end, actor)
+        custom = {k: v for k, v in changes.items() if k.startswith("cf_")}
+        if custom:
+            records.update(conn, "activities", activity_id, records.get(conn, "activities", activity_id)["version"],
+                           custom, actor)
         if "done" in changes and changes["done"] is not None:
             row = records.get(conn, "activities", activity_id)
             if bool(row["done"]) != bool(changes["done"]):

@@ -49,6 +49,30 @@ def _person(conn, email: str, name: str, role: str, language: str = "en") -> Act
     return Actor(uid, role, name)
 
 
+CUSTOM = {  # entity -> field specs (db/core/fields.define)
+    "contacts": [
+        {"key": "tier", "type": "choice", "labels": {"en": "Tier", "ru": "Уровень"}, "options": ["Gold", "Silver"]},
+        {"key": "score", "type": "number", "labels": {"en": "Score", "ru": "Оценка"}},
+        {"key": "renewal", "type": "date", "labels": {"en": "Renewal", "ru": "Продление"}},
+        {"key": "topics", "type": "multi_choice", "labels": {"en": "Topics"}, "options": ["api", "crm", "sso"]},
+        {"key": "vip", "type": "checkbox", "labels": {"en": "VIP", "ru": "VIP-клиент"},
+         "edit_roles": ["admin", "manager"]},
+        {"key": "margin_note", "type": "text", "labels": {"en": "Margin note"}, "view_roles": ["admin", "manager"],
+         "edit_roles": ["admin", "manager"]}],
+    "deals": [{"key": "source_detail", "type": "text", "labels": {"en": "Source detail"}}],
+    "activities": [{"key": "outcome", "type": "choice", "labels": {"en": "Outcome"}, "options": ["won", "lost"]}],
+}
+
+
+def _custom_fields(conn, admin: Actor) -> None:
+    from db.core import fields
+
+    for entity, specs in CUSTOM.items():
+        for spec in specs:
+            fields.define(conn, entity, {"view_roles": ["admin", "manager", "rep"],
+                                         "edit_roles": ["admin", "manager", "rep"], **spec}, admin)
+
+
 @pytest.fixture(scope="session")
 def api_env(tmp_path_factory, _seeded_template):
     """(database path, {role: key}, {role: Actor}) over a copy of the tiny seed with our own people."""
@@ -59,6 +83,7 @@ def api_env(tmp_path_factory, _seeded_template):
               "manager": _person(conn, "api-manager@test.example", "Mia Manager", "manager"),
               "rep": _person(conn, "api-rep@test.example", "Rob Rep", "rep", "ru"),
               "rep2": _person(conn, "api-rep2@test.example", "Rita Rep", "rep")}
+    _custom_fields(conn, people["admin"])
     keys = {role: apikeys.create(conn, a.id, f"{role} key", "write", None, a) for role, a in people.items()}
     keys["read"] = apikeys.create(conn, people["manager"].id, "read key", "read", 30, people["manager"])
     conn.close()
