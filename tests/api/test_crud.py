@@ -144,3 +144,14 @@ def test_saved_views_read_and_run(clients, api_env):
     assert api.get(f"/views/{private}").status_code == 404
     figures = api.get(f"/views/{mine}/run").json()["data"]
     assert {f["label"] for f in figures} <= {"open", "won", "lost"} and sum(f["value"] for f in figures) > 0
+
+
+@pytest.mark.parametrize("role", ["admin", "manager", "rep"])
+@pytest.mark.parametrize("resource", ["pipelines", "users", "feedback"])
+def test_read_only_resources_as_each_role(clients, role, resource):
+    api = clients[role]
+    listed = api.get(f"/{resource}")
+    assert listed.status_code == 200 and listed.json()["data"]
+    first = listed.json()["data"][0]
+    assert api.get(f"/{resource}/{first['id']}").json() == first
+    assert api.delete(f"/{resource}/{first['id']}").status_code == 405
