@@ -90,7 +90,7 @@ def who_label(entry: dict, lang: str | None = None) -> str:
 
     if not entry.get("api_key"):
         return entry["who"]
-    return translate(lang or current_language(), "audit.via_key", who=entry["who"], key=entry["api_key"])
+    return translate(lang or current_language(), "audit.via_key", who=entry["who"], key_name=entry["api_key"])
 
 
 def action_label(action: str, lang: str | None = None) -> str:

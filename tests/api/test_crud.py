@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from components.changes import who_label
 from db.core import audit
 
 BODIES = {
@@ -18,7 +19,7 @@ BODIES = {
 
 @pytest.mark.parametrize("role", ["admin", "manager", "rep"])
 @pytest.mark.parametrize("resource", list(BODIES))
-def test_crud_as_each_role(clients, db, role, resource):
+def test_crud_as_each_role(clients, db, api_env, role, resource):
     api = clients[role]
     create, change = BODIES[resource]
     made = api.post(f"/{resource}", create)
@@ -40,6 +41,7 @@ def test_crud_as_each_role(clients, db, role, resource):
     actions = [e["action"] for e in entries]  # an activity's edit is one audited change per rule it went through
     assert actions[0] == "delete" and actions[-1] == "create" and set(actions[1:-1]) == {"update"}
     assert {e["api_key"] for e in entries} == {f"{role} key"}  # the audit log names the key
+    assert who_label(entries[0], "en") == f"{api_env[2][role].name} (API key '{role} key')"
 
 
 def test_values_go_through_the_entity_rules(clients):
