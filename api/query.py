@@ -86,7 +86,7 @@ def parse(res: Resource, query: dict[str, str]) -> listing.Page:
         except Exception:  # noqa: BLE001 - any unreadable time is the client's parameter
             raise Problem(400, "api.err_param", "The parameter {field} has a value that is not allowed.",
                           field=name) from None
-        since[name.removesuffix("_since") + "_at"] = moment.strftime("%Y-%m-%d %H:%M:%S")
+        since[name.removesuffix("_since") + "_at"] = moment.isoformat(sep=" ", timespec="seconds")  # zero-padded
     limit = values.pop("limit", DEFAULT_LIMIT)
     search = values.pop("q", "")
     return listing.Page(sort=sort, descending=descending, filters=values, since=since, search=search,

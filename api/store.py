@@ -23,7 +23,7 @@ def iso(value: str | None) -> str | None:
     if not value:
         return None
     try:
-        return datetime.fromisoformat(str(value)[:19]).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return datetime.fromisoformat(str(value)[:19]).isoformat(timespec="seconds") + "Z"
     except ValueError:
         return None
 

@@ -43,10 +43,11 @@ def render(ctx) -> None:
         cols = st.columns([3, 2, 2])
         name = cols[0].text_input(t("api.key_name"), max_chars=60, placeholder=t("api.key_name_hint"),
                                  key="api_key_name")
-        scope = cols[1].selectbox(t("api.scope"), apikeys.SCOPES, index=0, format_func=lambda s: t("api.scope_" + s),
-                                  key="api_key_scope")
-        days = cols[2].selectbox(t("api.expires"), EXPIRY_DAYS, index=1,
-                                 format_func=lambda d: t("api.in_days", n=d) if d else t("api.never"), key="api_key_days")
+        # Options are the shown words themselves (no translated format_func: the language may change between runs)
+        scopes = {t("api.scope_" + s): s for s in apikeys.SCOPES}
+        scope = scopes[cols[1].selectbox(t("api.scope"), list(scopes), index=0)]
+        expiries = {(t("api.in_days", n=d) if d else t("api.never")): d for d in EXPIRY_DAYS}
+        days = expiries[cols[2].selectbox(t("api.expires"), list(expiries), index=1)]
         if st.form_submit_button(t("api.create"), icon=":material/add:"):
             try:
                 st.session_state[NEW_KEY] = apikeys.create(ctx.conn, ctx.user["id"], name, scope, days or None,

@@ -138,7 +138,10 @@ def move(conn: sqlite3.Connection, deal_id: int, to_stage_id: int, version: int,
     back to an open stage clears both.
     """
     if closed_at:
-        closed_at = clean_moment(closed_at, "closed_at").strftime("%Y-%m-%d %H:%M:%S")
+        moment = clean_moment(closed_at, "closed_at")
+        if not 2000 <= moment.year <= date.today().year + 20:
+            raise ValidationError("Choose a realistic date.", field="closed_at", key="deals.err_date")
+        closed_at = moment.strftime("%Y-%m-%d %H:%M:%S")
     with write(conn):
         deal = records.get(conn, "deals", deal_id)
         target = one(conn, "SELECT * FROM stages WHERE id = ? AND deleted_at IS NULL", (to_stage_id,))

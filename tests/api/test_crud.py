@@ -100,6 +100,8 @@ def test_deal_moves_won_and_lost(clients, db):
     assert rep.post("/deals", {"title": "Wrong", "pipeline_id": 2, "stage_id": 1}).json()["field"] == "stage_id"
     moved = rep.post(f"/deals/{deal['id']}/move", {"stage_id": 2}, headers={"If-Match": '"1"'})
     assert moved.status_code == 200 and moved.json()["stage_id"] == 2 and moved.json()["stage_kind"] == "open"
+    ancient = rep.post(f"/deals/{deal['id']}/won", {"closed_at": "0023-01-01T00:00:00Z"}, headers={"If-Match": '"2"'})
+    assert ancient.status_code == 422 and ancient.json()["field"] == "closed_at"
     won = rep.post(f"/deals/{deal['id']}/won", {"amount": 150}, headers={"If-Match": '"2"'}).json()
     assert won["stage_kind"] == "won" and won["amount"] == 150 and won["closed_at"]
     no_reason = rep.post(f"/deals/{deal['id']}/lost", {}, headers={"If-Match": '"3"'})
@@ -122,6 +124,9 @@ def test_feedback_pipelines_users_and_views(clients, api_env):
     assert rep.post("/feedback", {"contact_id": 1, "kind": "csat", "score": 9,
                                   "responded_at": "2026-11-20T10:00:00Z"}).json()["field"] == "score"
     assert rep.get(f"/feedback/{answer.json()['id']}").json()["comment"] == "Fine"
+    ancient = rep.post("/feedback", {"contact_id": 1, "kind": "csat", "score": 2,  # found by the fuzzer: year 23
+                                     "responded_at": "0023-01-23T00:00:01Z"})
+    assert ancient.status_code == 422 and ancient.json()["field"] == "responded_at"
     assert rep.patch(f"/feedback/{answer.json()['id']}", {"comment": "x"}, version=1).status_code == 405
     pipelines = rep.get("/pipelines").json()["data"]
     assert pipelines and all({"open", "won"} <= {s["kind"] for s in p["stages"]} for p in pipelines)
