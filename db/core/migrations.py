@@ -683,15 +683,6 @@ def m0210_custom_fields(db: sqlite_utils.Database) -> None:
         db.execute(f"CREATE VIRTUAL TABLE {entity}_cf_fts USING fts5(body, {_SEARCH_TOKENIZER})")
 
 
-@migrations(name="0310_deals_board_index")
-def m0310_deals_board_index(db: sqlite_utils.Database) -> None:
-    """The board reads each stage's count, sum and top cards by amount, and the forecast the open stages'
-    amounts by owner and month, from this index alone (no table row is visited): at 50,000 deals a board
-    goes from scanning the pipeline to a few thousand index entries per stage."""
-    db.execute("CREATE INDEX ix_deals_board ON deals(stage_id, amount DESC, id, closed_at, owner_id, expected_close) "
-               "WHERE deleted_at IS NULL")
-
-
 @migrations(name="0220_api_keys")
 def m0220_api_keys(db: sqlite_utils.Database) -> None:
     """API keys, idempotency keys and the key behind each audited change (the REST API, docs/api.md).
@@ -738,3 +729,12 @@ def m0221_api_list_indexes(db: sqlite_utils.Database) -> None:
                           ("deals", "updated_at"), ("deals", "amount"), ("activities", "updated_at")):
         db.execute(f"CREATE INDEX IF NOT EXISTS ix_{table}_api_{column} ON {table}({column})")
     db.execute("CREATE INDEX IF NOT EXISTS ix_deals_api_created ON deals(created_at)")
+
+
+@migrations(name="0310_deals_board_index")
+def m0310_deals_board_index(db: sqlite_utils.Database) -> None:
+    """The board reads each stage's count, sum and top cards by amount, and the forecast the open stages'
+    amounts by owner and month, from this index alone (no table row is visited): at 50,000 deals a board
+    goes from scanning the pipeline to a few thousand index entries per stage."""
+    db.execute("CREATE INDEX ix_deals_board ON deals(stage_id, amount DESC, id, closed_at, owner_id, expected_close) "
+               "WHERE deleted_at IS NULL")
