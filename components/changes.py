@@ -94,7 +94,8 @@ def change_rows(conn: sqlite3.Connection, entries: list[dict], lang: str, tz: st
                 if cf is not None:
                     return display(cf, value, lang, resolved, tz=tz)
                 return value_text(field, value, lang, tz, resolved)
-            out.append({"audit_id": e["id"], "at": e["at"], "when": moment(e["at"], lang, tz), "who": e["who"],
+            out.append({"audit_id": e["id"], "at": e["at"], "when": moment(e["at"], lang, tz),
+                        "who": who_label(e, lang),
                         "action": e["action"], "entity": table, "field": field,
                         "label": (cf.label(lang) if cf else label(table, field, lang)) if field else EMPTY,
                         "from": text(e["before"].get(field)) if field else EMPTY,
@@ -105,6 +106,15 @@ def change_rows(conn: sqlite3.Connection, entries: list[dict], lang: str, tz: st
 def _custom(conn: sqlite3.Connection, tables: set) -> dict[str, dict]:
     """``{table: {"cf_12": Field}}`` for the tables that can carry custom fields (one small query each)."""
     return {table: by_column(conn, table) for table in tables if table in ENTITIES}
+
+
+def who_label(entry: dict, lang: str | None = None) -> str:
+    """Who made a change: the person's name, and the API key's name when it came through the API."""
+    from components.i18n import current_language
+
+    if not entry.get("api_key"):
+        return entry["who"]
+    return translate(lang or current_language(), "audit.via_key", who=entry["who"], key_name=entry["api_key"])
 
 
 def action_label(action: str, lang: str | None = None) -> str:

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from db.core import records
 from db.core.connection import now, rows, write
 from db.core.errors import ValidationError
-from db.core.permissions import Actor
+from db.core.permissions import Actor, check_write
 from db.core.text import clean_moment, clean_text
 
 KINDS = ("call", "meeting", "email", "task", "note", "complaint")
@@ -97,6 +97,7 @@ def create(conn: sqlite3.Connection, values: dict, actor: Actor, *, freq: str | 
     start, end = validate_times(values["starts_at"], values["ends_at"])
     occurrences = expand(start, end, freq, _parse(until, "until") if until else None, count)
     base = {k: values.get(k) for k in ("contact_id", "deal_id", "company_id", "owner_id") if values.get(k)}
+    base.update({k: v for k, v in values.items() if k.startswith("cf_")})  # custom fields: the write path checks
     rule = json.dumps({"freq": freq, "until": str(until) if until else None, "count": count}) if freq else None
     ids = []
     with write(conn):
@@ -303,3 +304,64 @@ def next_step(conn: sqlite3.Connection, *, at: str | None = None, **link) -> dic
     late = rows(conn, sql + "AND COALESCE(a.due_at, a.starts_at) < ? ORDER BY at DESC LIMIT 1",
                 [*head, *PLANNED, at])
     return {**late[0], "overdue": True} if late else None
+
+
+NOTE_MINUTES = 5  # a logged note or complaint without times: now, this long
+
+
+def create_record(conn: sqlite3.Connection, values: dict, actor: Actor) -> int:
+    """One activity from a flat record (the API's shape): a task's ``due_at`` is its start; a note or
+    complaint without times is logged now; ``done`` marks it done. The same rules as ``create``."""
+    values = dict(values)
+    kind, done = values.get("kind"), values.pop("done", None)
+    if kind == "task" and values.get("due_at") and not values.get("starts_at"):
+        values["starts_at"] = values["due_at"]
+    values.pop("due_at", None)
+    if kind in ("note", "complaint") and not values.get("starts_at"):
+        values["starts_at"] = now()
+    if values.get("starts_at") and not values.get("ends_at"):
+        minutes = NOTE_MINUTES if kind in ("note", "complaint") else STEP_MINUTES
+        values["ends_at"] = (_parse(values["starts_at"], "starts_at") + timedelta(minutes=minutes)).strftime(FMT)
+    if not values.get("starts_at"):
+        raise ValidationError("{field}: enter a date and time such as 2026-11-23 14:30.",
+                              field="due_at" if kind == "task" else "starts_at", key="errors.moment")
+    with write(conn):
+        new_id = create(conn, values, actor)[0]
+        if done:
+            complete(conn, new_id, 1, actor)
+    return new_id
+
+
+def update(conn: sqlite3.Connection, activity_id: int, version: int, changes: dict, actor: Actor) -> dict:
+    """A partial edit in one transaction, each part through its own rule: subject and notes (``edit``), times
+    (``reschedule``: ``starts_at``/``ends_at``, or ``due_at`` for a task), custom fields (``cf_<id>``, checked by
+    the write path) and ``done`` (``complete``). The
+    version is checked once, against ``version``; returns the row as saved."""
+    unknown = {k for k in changes if not k.startswith("cf_")} - {"subject", "notes", "starts_at", "ends_at",
+                                                                  "due_at", "done"}
+    if unknown:
+        raise ValidationError("Unknown field(s): {names}", field=sorted(unknown)[0], key="errors.unknown_fields",
+                              names=", ".join(sorted(unknown)))
+    with write(conn):
+        current = records.get(conn, "activities", activity_id)
+        check_write(actor, "activities", current, "edit")
+        if current["version"] != version:  # the write path's own conflict, naming who changed what
+            return records.update(conn, "activities", activity_id, version, {}, actor)
+        text = {k: changes[k] for k in ("subject", "notes") if k in changes}
+        if text:
+            edit(conn, activity_id, version, text, actor)
+        if {"starts_at", "ends_at", "due_at"} & set(changes):
+            row = records.get(conn, "activities", activity_id)
+            start = changes.get("due_at") or changes.get("starts_at") or row["starts_at"] or row["due_at"]
+            length = timedelta(minutes=max(row["duration_min"] or 0, 1))
+            end = changes.get("ends_at") or (_parse(start, "starts_at") + length).strftime(FMT)
+            reschedule(conn, activity_id, row["version"], start, end, actor)
+        custom = {k: v for k, v in changes.items() if k.startswith("cf_")}
+        if custom:
+            records.update(conn, "activities", activity_id, records.get(conn, "activities", activity_id)["version"],
+                           custom, actor)
+        if "done" in changes and changes["done"] is not None:
+            row = records.get(conn, "activities", activity_id)
+            if bool(row["done"]) != bool(changes["done"]):
+                complete(conn, activity_id, row["version"], actor, done=bool(changes["done"]))
+        return records.get(conn, "activities", activity_id)

@@ -124,3 +124,5 @@ def detail(conn: sqlite3.Connection, company_id: int) -> dict:
                                   "AND a.kind = 'note' AND a.deleted_at IS NULL ORDER BY a.id DESC LIMIT 50",
                             (company_id,))
     return company
+
+

@@ -10,7 +10,7 @@ from db.core import records
 from db.core.connection import now, one, rows, write
 from db.core.errors import ValidationError
 from db.core.permissions import Actor
-from db.core.text import clean_day, clean_number, clean_text, like
+from db.core.text import clean_day, clean_moment, clean_number, clean_text, like
 from db.crm.contacts import fts_query
 from db.io.export import EXPORT_CAP
 
@@ -180,6 +180,11 @@ def move(conn: sqlite3.Connection, deal_id: int, to_stage_id: int, version: int,
     A won stage sets the close date (and may confirm the amount); a lost stage needs a reason; moving
     back to an open stage clears both.
     """
+    if closed_at:
+        moment = clean_moment(closed_at, "closed_at")
+        if not 2000 <= moment.year <= date.today().year + 20:
+            raise ValidationError("Choose a realistic date.", field="closed_at", key="deals.err_date")
+        closed_at = moment.strftime("%Y-%m-%d %H:%M:%S")
     with write(conn):
         deal = records.get(conn, "deals", deal_id)
         target = one(conn, "SELECT * FROM stages WHERE id = ? AND deleted_at IS NULL", (to_stage_id,))
@@ -301,7 +306,11 @@ def clean(values: dict) -> dict:
 
 
 def create(conn: sqlite3.Connection, values: dict, actor: Actor) -> int:
+    """A new deal in a stage of its pipeline (the pipeline is the stage's when not given)."""
     data = clean(values)
+    target = stage(conn, data["stage_id"]) if isinstance(data.get("stage_id"), int) else None
+    if target is None or data.setdefault("pipeline_id", target["pipeline_id"]) != target["pipeline_id"]:
+        raise ValidationError("That stage is not in this deal's pipeline.", field="stage_id", key="deals.err_stage")
     with write(conn):
         deal_id = records.create(conn, "deals", {**data, "stage_entered_at": now()}, actor)
         conn.execute("INSERT INTO deal_stage_history (deal_id, from_stage_id, to_stage_id, moved_at, moved_by) "
