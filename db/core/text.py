@@ -79,20 +79,30 @@ def clean_moment(value, field: str, *, row: int | None = None) -> datetime:
                                   key="errors.moment") from None
     if moment.tzinfo is not None:
         moment = moment.astimezone(UTC).replace(tzinfo=None)
-    return moment
+    return _in_years(moment, field, row)
 
 
 def clean_day(value, field: str, *, row: int | None = None) -> date:
     """A calendar date from a date, a datetime or ISO text (``2026-11-23``)."""
     if isinstance(value, datetime):
-        return value.date()
+        return _in_years(value.date(), field, row)
     if isinstance(value, date):
-        return value
+        return _in_years(value, field, row)
     try:
-        return date.fromisoformat(str(value).strip()[:10])
+        return _in_years(date.fromisoformat(str(value).strip()[:10]), field, row)
     except (TypeError, ValueError):
         raise ValidationError("{field}: enter a date such as 2026-11-23.", field=field, row=row,
                               key="errors.day") from None
+
+
+YEARS = (1900, 2200)  # a typo'd year (0023, 20266) is refused: strftime writes year 23 as "23", not "0023"
+
+
+def _in_years(value, field: str, row: int | None):
+    if not YEARS[0] <= value.year <= YEARS[1]:
+        raise ValidationError("{field}: the year must be between {low} and {high}.", field=field, row=row,
+                              key="errors.year_range", low=YEARS[0], high=YEARS[1])
+    return value
 
 
 def like(text: str, limit: int = 100) -> str:

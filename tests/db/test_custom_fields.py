@@ -42,6 +42,8 @@ INVALID = [
     ("number", {}, float("nan"), "errors.range"),
     ("number", {}, True, "errors.number"),
     ("date", {}, "31/12/2026x", "errors.day"),
+    ("date", {}, "0023-01-01", "errors.year_range"),
+    ("datetime", {}, "0023-01-01T10:00:00", "errors.year_range"),
     ("checkbox", {}, "maybe", "custom.err_checkbox"),
     ("choice", {"options": ["Gold", "Silver"]}, "Bronze", "custom.err_choice"),
     ("multi_choice", {"options": ["Email"]}, "Email, Fax", "custom.err_choice"),
