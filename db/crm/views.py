@@ -6,6 +6,11 @@ Builder definition (schema 1)::
     {"schema": 1, "record": "deals", "filters": [{"field": "owner", "op": "=", "value": "Ann"}],
      "group": "stage", "measure": {"kind": "sum", "field": "amount"}, "display": "bar", "limit": 50}
 
+A custom field is named ``cf:<key>`` (its stable key, never its label): it can be filtered, grouped by (single
+choice, checkbox, user, date and date-time by month) and summed or averaged (number, money, percent). Which
+column that is comes only from ``db.core.fields``; a field that is archived, deleted or hidden from the person
+running the view is left out of it with a note, never a crash and never shown.
+
 Grid definition (schema 1): {"schema": 1, "filters": {...}, "sort": "name"} for page "contacts".
 """
 
@@ -14,10 +19,12 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from jsonschema import Draft202012Validator
 
+from db.core import fields as custom
 from db.core import records
 from db.core.connection import one, rows
 from db.core.errors import NotFoundError, ValidationError
@@ -90,7 +97,10 @@ def fields(record: str) -> list[str]:
 
 MAX_FILTERS = 20
 _VALUE = {"type": ["string", "number", "boolean", "null"], "maxLength": 200}
-_NAME = {"type": ["string", "null"], "maxLength": 40}
+_NAME = {"type": ["string", "null"], "maxLength": 43}  # a built-in name, or cf: and a custom field's key
+CUSTOM = re.compile(r"^cf:[a-z][a-z0-9_]{0,39}$")
+GROUPABLE = ("choice", "checkbox", "user", "date", "datetime")  # grouped by value (dates by month)
+_LINKED = {"user": "{a}.name", "contact": "TRIM({a}.first_name || ' ' || {a}.last_name)", "company": "{a}.name"}
 # Types, ranges and counts: the shape of a definition. Which fields, groups and measures fit which record
 # is checked after it, against the whitelists above.
 BUILDER_SCHEMA = {
@@ -102,7 +112,7 @@ BUILDER_SCHEMA = {
         "record": {"type": "string", "enum": list(RECORDS)},
         "filters": {"type": ["array", "null"], "maxItems": MAX_FILTERS, "items": {
             "type": "object", "required": ["field", "op"], "additionalProperties": False,
-            "properties": {"field": {"type": "string", "maxLength": 40}, "op": {"type": "string", "enum": list(OPS)},
+            "properties": {"field": {"type": "string", "maxLength": 43}, "op": {"type": "string", "enum": list(OPS)},
                            "value": _VALUE}}},
         "group": _NAME,
         "measure": {"type": ["object", "null"], "additionalProperties": False,
@@ -156,9 +166,13 @@ def validate(definition) -> dict:
     _check_shape(definition, "views")
     record = definition["record"]
     allowed = fields(record)
+
+    def known(name) -> bool:
+        return name in allowed or (record in custom.ENTITIES and bool(CUSTOM.match(name or "")))
+
     filters = []
     for f in definition.get("filters") or []:
-        if f["field"] not in allowed:
+        if not known(f["field"]):
             raise ValidationError("Unknown field or operator in a filter: '{value}'.", field="filters",
                                   key="views.err_filter", value=str(f["field"])[:80])
         value = f.get("value")
@@ -167,11 +181,13 @@ def validate(definition) -> dict:
                                   key="views.err_value")
         filters.append({"field": f["field"], "op": f["op"], "value": None if value is None else str(value)})
     group = definition.get("group")
-    if group is not None and group not in allowed:
+    if group is not None and not known(group):
         raise ValidationError("Unknown grouping '{value}'.", field="group", key="views.err_group", value=str(group)[:40])
     measure = definition.get("measure") or {"kind": "count"}
     kind = measure.get("kind", "count")
-    if (kind in ("sum", "avg") and measure.get("field") not in RECORDS[record][4]) or \
+    number = measure.get("field") in RECORDS[record][4] or (record in custom.ENTITIES and
+                                                             bool(CUSTOM.match(measure.get("field") or "")))
+    if (kind in ("sum", "avg") and not number) or \
             (kind == "kpi" and measure.get("field") not in KPIS.get(record, {})):
         raise ValidationError("Choose a measure that fits these records.", field="measure", key="views.err_measure")
     return {"schema": SCHEMA, "record": record, "filters": filters, "group": group,
@@ -179,37 +195,157 @@ def validate(definition) -> dict:
             "display": definition.get("display", "table"), "limit": definition.get("limit") or 50}
 
 
-def to_sql(definition: dict) -> tuple[str, list]:
-    """SQL built only from the whitelists above; values are parameters."""
-    d = validate(definition)
+@dataclass
+class Query:
+    """A view's SQL and parameters, and what was left out of it (``notes``: (reason, Field or None))."""
+
+    sql: str
+    params: list
+    notes: list = field(default_factory=list)
+
+
+def custom_fields(conn: sqlite3.Connection, record: str, actor: Actor | None) -> list[custom.Field]:
+    """The custom fields a view of ``record`` may use for ``actor`` (active, visible), in the admin's order."""
+    if record not in custom.ENTITIES:
+        return []
+    return custom.active(conn, record) if actor is None else custom.visible(conn, record, actor)
+
+
+def _resolve(conn: sqlite3.Connection | None, d: dict, actor: Actor | None) -> tuple[dict, dict, list]:
+    """The custom fields ``d`` names, as {"cf:key": Field}; parts naming a field that is gone, archived, hidden
+    from ``actor`` or of a type that does not fit are dropped from ``d``, each with a note."""
+    names = {f["field"] for f in d["filters"]} | {d["group"], d["measure"]["field"]}
+    names = {n for n in names if n and CUSTOM.match(n)}
+    if not names:
+        return d, {}, []
+    existing = {f"cf:{f.key}": f for f in custom.all_fields(conn, d["record"])} if conn is not None else {}
+    found, notes = {}, []
+    for name in sorted(names):
+        f = existing.get(name)
+        if f is None:
+            notes.append(("missing", None))
+        elif f.archived:
+            notes.append(("archived", f))
+        elif actor is not None and not f.may_view(actor):
+            notes.append(("hidden", None))
+        else:
+            found[name] = f
+    d = dict(d)
+    d["filters"] = [f for f in d["filters"] if not CUSTOM.match(f["field"]) or f["field"] in found]
+    if d["group"] and CUSTOM.match(d["group"]) and (d["group"] not in found or
+                                                    found[d["group"]].type not in GROUPABLE):
+        if d["group"] in found:
+            notes.append(("group", found[d["group"]]))
+        d["group"] = None
+    m = d["measure"]["field"]
+    if m and CUSTOM.match(m) and (m not in found or found[m].type not in custom.NUMERIC):
+        if m in found:
+            notes.append(("measure", found[m]))
+        d["measure"] = {"kind": "count", "field": None}
+    return d, found, notes
+
+
+def _custom_expr(f: custom.Field, joins: dict) -> str:
+    """The SQL of a custom field's value (a linked record's name for links); its join added to ``joins``."""
+    if f.type in _LINKED:
+        alias = f"f{f.id}"
+        joins[alias] = f"LEFT JOIN {custom.LINKS[f.type]} {alias} ON {alias}.id = r.{f.column}"
+        return _LINKED[f.type].format(a=alias)
+    return f"r.{f.column}"
+
+
+def _custom_filter(conn, f: custom.Field, expr: str, op: str, value, params: list, lang: str) -> str:
+    """One filter on a custom field: the value converted by the field's rules (a number compares as a number,
+    a choice as its canonical spelling), bound."""
+    if op == "is empty":
+        return f"{expr} IS NULL" if f.type != "multi_choice" else f"({expr} IS NULL OR {expr} = '[]')"
+    if op == "contains":
+        params.append(like(value, 200))
+        return f"{expr} {OPS[op]}"
+    if f.type == "multi_choice" and op in ("=", "!="):
+        params.append(_converted(conn, _single(f), value, lang))
+        return f"{'NOT ' if op == '!=' else ''}EXISTS (SELECT 1 FROM json_each(COALESCE({expr}, '[]')) " \
+               f"WHERE value = ?)"
+    if f.type in custom.NUMERIC + ("date", "datetime", "checkbox", "choice"):
+        params.append(_converted(conn, f, value, lang))
+    else:
+        params.append(value)
+    if f.type == "checkbox":
+        return f"COALESCE({expr}, 0) {OPS[op]}"
+    return f"{expr} {OPS[op]}"
+
+
+def _converted(conn, f: custom.Field, value, lang: str):
+    try:
+        return custom.clean_value(conn, f, value, name="filters")
+    except ValidationError:
+        raise ValidationError("The filter value '{value}' does not fit the field {label}.", field="filters",
+                              key="views.err_custom_value", value=str(value)[:80], label=f.label(lang)) from None
+
+
+def _single(f: custom.Field) -> custom.Field:
+    return custom.Field(**{**f.__dict__, "type": "choice"})
+
+
+def query(conn: sqlite3.Connection | None, definition: dict, actor: Actor | None = None, *,
+          words: tuple[str, str] = ("yes", "no"), lang: str = "en") -> Query:
+    """SQL built only from the whitelists above and the custom fields' own column names; values are
+    parameters. ``actor`` is the person the view is shown to (their hidden fields are left out); ``words``
+    label a checkbox group."""
+    d, found, notes = _resolve(conn, validate(definition), actor)
     _, _, date_expr, dims, numbers = RECORDS[d["record"]]
     expressions = {**dims, **{k: v.format(date=date_expr) for k, v in GROUP_TIME.items()}}
+    extra: dict[str, str] = {}
+    for name, f in found.items():
+        expressions[name] = _custom_expr(f, extra)
+        if f.type in custom.NUMERIC:
+            numbers = {**numbers, name: f"r.{f.column}"}
     where, params = ["r.deleted_at IS NULL"], []
-    for f in d["filters"]:
-        expr = expressions[f["field"]]
-        if f["op"] == "contains":
-            params.append(like(f["value"], 200))
-        elif f["op"] != "is empty":
-            params.append(f["value"])
-        where.append(f"{expr} {OPS[f['op']]}")
+    for flt in d["filters"]:
+        expr = expressions[flt["field"]]
+        if flt["field"] in found:
+            where.append(_custom_filter(conn, found[flt["field"]], expr, flt["op"], flt["value"], params,
+                                        lang))
+            continue
+        if flt["op"] == "contains":
+            params.append(like(flt["value"], 200))
+        elif flt["op"] != "is empty":
+            params.append(flt["value"])
+        where.append(f"{expr} {OPS[flt['op']]}")
     m = d["measure"]
     value = {"count": "COUNT(*)", "sum": f"SUM({numbers.get(m['field'], '0')})",
              "avg": f"AVG({numbers.get(m['field'], '0')})"}.get(m["kind"]) or KPIS[d["record"]][m["field"]]
     used = " ".join([value, *where, expressions.get(d["group"] or "", "")])
-    source = _joins(d["record"], used)
+    source = " ".join([_joins(d["record"], used), *extra.values()])
+    head: list = []
     if d["group"]:
-        key = expressions[d["group"]]
-        order = "1" if d["group"] in GROUP_TIME else "2 DESC"
+        key, order = expressions[d["group"]], "1" if d["group"] in GROUP_TIME else "2 DESC"
+        f = found.get(d["group"])
+        if f is not None and f.type in ("date", "datetime"):
+            key, order = f"strftime('%Y-%m', {key})", "1"
+        elif f is not None and f.type == "checkbox":
+            key, head = f"CASE WHEN {key} = 1 THEN ? ELSE ? END", list(words)
         sql = (f"SELECT COALESCE(CAST({key} AS TEXT), '—') AS label, {value} AS value FROM {source} "
                f"WHERE {' AND '.join(where)} GROUP BY 1 ORDER BY {order} LIMIT ?")
     else:
         sql = f"SELECT 'all' AS label, {value} AS value FROM {source} WHERE {' AND '.join(where)} LIMIT ?"
-    return sql, [*params, d["limit"]]
+    return Query(sql, [*head, *params, d["limit"]], notes)
 
 
-def run(conn: sqlite3.Connection, definition: dict) -> list[dict]:
-    sql, params = to_sql(definition)
-    return rows(conn, sql, params)
+def to_sql(definition: dict, conn: sqlite3.Connection | None = None, actor: Actor | None = None) -> tuple[str, list]:
+    q = query(conn, definition, actor)
+    return q.sql, q.params
+
+
+def run(conn: sqlite3.Connection, definition: dict, actor: Actor | None = None, **kw) -> list[dict]:
+    q = query(conn, definition, actor, **kw)
+    return rows(conn, q.sql, q.params)
+
+
+def run_noted(conn: sqlite3.Connection, definition: dict, actor: Actor | None = None, **kw) -> tuple[list, list]:
+    """The view's rows and what was left out of it (see ``Query.notes``)."""
+    q = query(conn, definition, actor, **kw)
+    return rows(conn, q.sql, q.params), q.notes
 
 
 def save(conn: sqlite3.Connection, name: str, page: str, definition: dict, actor: Actor, *, shared: bool = False,
