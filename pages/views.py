@@ -7,7 +7,7 @@ from components.export import export_buttons
 from components.i18n import error_text, t
 from components.layout import page_setup
 from components.text import esc
-from components.views_ui import builder, show
+from components.views_ui import builder, run, show
 from db.core import records
 from db.core.errors import DomainError
 from db.crm import views
@@ -24,9 +24,9 @@ if view_id is not None:
     except DomainError as err:
         st.error(error_text(err))
         loaded = None
-definition = builder(loaded["definition"] if loaded else None)
+definition = builder(ctx, loaded["definition"] if loaded else None)
 try:
-    result = views.run(ctx.conn, definition)
+    result = run(ctx, definition)
     show(result, definition["display"], loaded["name"] if loaded else t("views.preview"), "view_preview")
     if result:
         with st.expander(t("export.title"), icon=":material/download:"):
