@@ -112,13 +112,25 @@ def run(ctx: PageContext, definition: dict) -> list[dict]:
     return result
 
 
-def show(result: list[dict], display: str, title: str, key: str) -> None:
+def headers(ctx: PageContext, definition: dict) -> tuple[str, str]:
+    """The table's two column names: what it is grouped by and what is measured, as the builder names them."""
+    labels = choices(ctx, definition["record"])["labels"]
+    group = definition.get("group")
+    m = definition.get("measure") or {"kind": "count"}
+    return (t("views.no_group") if group is None else labels.get(group, group),
+            t(f"views.measure_{m['kind']}", field=labels.get(m.get("field"), m.get("field") or "")))
+
+
+def show(result: list[dict], display: str, title: str, key: str, names: tuple[str, str] | None = None) -> None:
     if not result:
         empty_state(t("views.no_rows"))
         return
     fig = figure(result, display, title)
     if fig is None:
-        st.dataframe(result, hide_index=True, width="stretch", key=key)
+        names = names or ("label", "value")
+        st.dataframe(result, hide_index=True, width="stretch", key=key,
+                     column_config={"label": st.column_config.TextColumn(names[0]),
+                                    "value": st.column_config.NumberColumn(names[1])})
     else:
         st.plotly_chart(fig, key=key)
 
@@ -147,6 +159,6 @@ def render_pinned(ctx: PageContext) -> None:
                 continue
             try:
                 show(run(ctx, v["definition"]), v["definition"].get("display", "table"), v["name"],
-                     f"pinned_{v['id']}")
+                     f"pinned_{v['id']}", headers(ctx, v["definition"]))
             except Exception:  # noqa: BLE001 - a stale pinned view must not break the home page
                 st.caption(t("views.broken", name=esc(v["name"])))

@@ -7,7 +7,7 @@ from components.export import export_buttons
 from components.i18n import error_text, t
 from components.layout import page_setup
 from components.text import esc
-from components.views_ui import builder, run, show
+from components.views_ui import builder, headers, run, show
 from db.core import records
 from db.core.errors import DomainError
 from db.crm import views
@@ -27,7 +27,8 @@ if view_id is not None:
 definition = builder(ctx, loaded["definition"] if loaded else None)
 try:
     result = run(ctx, definition)
-    show(result, definition["display"], loaded["name"] if loaded else t("views.preview"), "view_preview")
+    show(result, definition["display"], loaded["name"] if loaded else t("views.preview"), "view_preview",
+         headers(ctx, definition))
     if result:
         with st.expander(t("export.title"), icon=":material/download:"):
             export_buttons("view", result, key="view_export")

@@ -313,7 +313,7 @@ def query(conn: sqlite3.Connection | None, definition: dict, actor: Actor | None
             params.append(flt["value"])
         where.append(f"{expr} {OPS[flt['op']]}")
     m = d["measure"]
-    value = {"count": "COUNT(*)", "sum": f"SUM({numbers.get(m['field'], '0')})",
+    value = {"count": "COUNT(*)", "sum": f"COALESCE(SUM({numbers.get(m['field'], '0')}), 0)",
              "avg": f"AVG({numbers.get(m['field'], '0')})"}.get(m["kind"]) or KPIS[d["record"]][m["field"]]
     used = " ".join([value, *where, expressions.get(d["group"] or "", "")])
     source = " ".join([_joins(d["record"], used), *extra.values()])

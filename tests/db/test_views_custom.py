@@ -35,7 +35,7 @@ def _run(conn, actor=None, **d):
 
 def test_group_by_a_choice_summing_a_number(conn, deals, manager):
     assert _run(conn, manager, group="cf:tier", measure={"kind": "sum", "field": "cf:seats"}) == \
-        {"Gold": 1260.5, "Silver": 3, "—": None}
+        {"Gold": 1260.5, "Silver": 3, "—": 0}
     assert _run(conn, manager, group="cf:tier", measure={"kind": "avg", "field": "cf:seats"})["Gold"] == 630.25
 
 
@@ -88,7 +88,7 @@ def test_archived_field_is_left_out_with_a_note(conn, deals, admin, manager):
 def test_a_shared_view_never_shows_a_field_hidden_from_the_viewer(conn, deals, manager, rep):
     definition = {"schema": 1, "record": "deals", "group": "cf:tier",
                   "measure": {"kind": "sum", "field": "cf:margin_floor"}}
-    assert _run(conn, manager, **definition) == {"Gold": 12, "Silver": 11, "—": None}
+    assert _run(conn, manager, **definition) == {"Gold": 12, "Silver": 11, "—": 0}
     rows, notes = views.run_noted(conn, {"schema": 1, **definition}, rep)
     assert {r["label"]: r["value"] for r in rows} == {"Gold": 2, "Silver": 1, "—": 1}
     assert notes == [("hidden", None)]  # not even its name
