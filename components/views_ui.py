@@ -62,6 +62,13 @@ def builder(ctx: PageContext, start: dict | None) -> dict:
                            format_func=lambda m: t(f"views.measure_{m[0]}", field=labels.get(m[1], m[1] or "")))
     display = c4.segmented_control(t("views.display"), views.DISPLAYS, default=d.get("display", "bar"),
                                    key="vb_display", format_func=lambda x: t(f"views.display_{x}")) or "table"
+    columns = []
+    if group is None:
+        listable = [n for n in offer["filter"] if n not in views.GROUP_TIME]
+        columns = st.multiselect(t("views.columns"), listable, key="vb_columns",
+                                 default=[c for c in d.get("columns") or [] if c in listable],
+                                 format_func=lambda n: labels.get(n, n), max_selections=views.MAX_COLUMNS,
+                                 help=t("views.columns_help"))
     st.caption(t("views.filters"))
     filters = []
     names = offer["filter"]
@@ -84,7 +91,8 @@ def builder(ctx: PageContext, start: dict | None) -> dict:
         st.session_state["vb_filters"] = count - 1
         st.rerun()
     return {"schema": views.SCHEMA, "record": record, "filters": filters, "group": group,
-            "measure": {"kind": measure[0], "field": measure[1]}, "display": display, "limit": 100}
+            "measure": {"kind": measure[0], "field": measure[1]}, "display": display, "limit": 100,
+            "columns": columns}
 
 
 def _grouping(name: str, labels: dict, ctx: PageContext, record: str) -> str:
@@ -112,25 +120,31 @@ def run(ctx: PageContext, definition: dict) -> list[dict]:
     return result
 
 
-def headers(ctx: PageContext, definition: dict) -> tuple[str, str]:
-    """The table's two column names: what it is grouped by and what is measured, as the builder names them."""
+def headers(ctx: PageContext, definition: dict) -> dict[str, str]:
+    """The table's column names: what it is grouped by and what is measured, or, for a list of records, the
+    record's name and each chosen column, as the builder names them."""
     labels = choices(ctx, definition["record"])["labels"]
     group = definition.get("group")
     m = definition.get("measure") or {"kind": "count"}
-    return (t("views.no_group") if group is None else labels.get(group, group),
-            t(f"views.measure_{m['kind']}", field=labels.get(m.get("field"), m.get("field") or "")))
+    if definition.get("columns") and group is None:
+        return {"label": t("views.record_name"), **{c: labels.get(c, c) for c in definition["columns"]}}
+    return {"label": t("views.no_group") if group is None else labels.get(group, group),
+            "value": t(f"views.measure_{m['kind']}", field=labels.get(m.get("field"), m.get("field") or ""))}
 
 
-def show(result: list[dict], display: str, title: str, key: str, names: tuple[str, str] | None = None) -> None:
+def show(result: list[dict], display: str, title: str, key: str, names: dict[str, str] | None = None) -> None:
     if not result:
         empty_state(t("views.no_rows"))
         return
-    fig = figure(result, display, title)
+    listed = "value" not in result[0]  # a list of records: always a table
+    fig = None if listed else figure(result, display, title)
     if fig is None:
-        names = names or ("label", "value")
-        st.dataframe(result, hide_index=True, width="stretch", key=key,
-                     column_config={"label": st.column_config.TextColumn(names[0]),
-                                    "value": st.column_config.NumberColumn(names[1])})
+        names = names or {}
+        config = {k: st.column_config.Column(names.get(k, k)) for k in result[0] if k != "id"}
+        if not listed:
+            config["value"] = st.column_config.NumberColumn(names.get("value", "value"))
+        st.dataframe(result, hide_index=True, width="stretch", key=key, column_config={"id": None, **config},
+                     column_order=[k for k in result[0] if k != "id"])
     else:
         st.plotly_chart(fig, key=key)
 

@@ -96,6 +96,10 @@ def fields(record: str) -> list[str]:
 
 
 MAX_FILTERS = 20
+MAX_COLUMNS = 12  # a list of records (no grouping) shows at most this many columns
+# What names a record in a list of records.
+TITLES = {"contacts": "TRIM(COALESCE(r.first_name, '') || ' ' || COALESCE(r.last_name, ''))", "companies": "r.name",
+          "deals": "r.title", "activities": "r.subject", "feedback": "r.kind || ' ' || r.score"}
 _VALUE = {"type": ["string", "number", "boolean", "null"], "maxLength": 200}
 _NAME = {"type": ["string", "null"], "maxLength": 43}  # a built-in name, or cf: and a custom field's key
 CUSTOM = re.compile(r"^cf:[a-z][a-z0-9_]{0,39}$")
@@ -120,11 +124,12 @@ BUILDER_SCHEMA = {
                                    "field": _NAME}},
         "display": {"type": "string", "enum": list(DISPLAYS)},
         "limit": {"type": ["integer", "null"], "minimum": 1, "maximum": MAX_GROUPS},
+        "columns": {"type": ["array", "null"], "maxItems": MAX_COLUMNS, "items": {"type": "string", "maxLength": 43}},
     },
 }
 
 
-_SHAPE_FIELDS = {"schema", "record", "filters", "group", "measure", "display", "limit"}  # labels in fields.json
+_SHAPE_FIELDS = {"schema", "record", "filters", "group", "measure", "display", "limit", "columns"}  # labels in fields.json
 
 
 def _load(definition):
@@ -190,9 +195,15 @@ def validate(definition) -> dict:
     if (kind in ("sum", "avg") and not number) or \
             (kind == "kpi" and measure.get("field") not in KPIS.get(record, {})):
         raise ValidationError("Choose a measure that fits these records.", field="measure", key="views.err_measure")
+    columns = list(dict.fromkeys(definition.get("columns") or []))
+    for name in columns:
+        if not known(name) or name in GROUP_TIME:
+            raise ValidationError("Unknown field or operator in a filter: '{value}'.", field="columns",
+                                  key="views.err_filter", value=str(name)[:80])
     return {"schema": SCHEMA, "record": record, "filters": filters, "group": group,
             "measure": {"kind": kind, "field": measure.get("field") if kind != "count" else None},
-            "display": definition.get("display", "table"), "limit": definition.get("limit") or 50}
+            "display": definition.get("display", "table"), "limit": definition.get("limit") or 50,
+            "columns": columns}
 
 
 @dataclass
@@ -214,7 +225,7 @@ def custom_fields(conn: sqlite3.Connection, record: str, actor: Actor | None) ->
 def _resolve(conn: sqlite3.Connection | None, d: dict, actor: Actor | None) -> tuple[dict, dict, list]:
     """The custom fields ``d`` names, as {"cf:key": Field}; parts naming a field that is gone, archived, hidden
     from ``actor`` or of a type that does not fit are dropped from ``d``, each with a note."""
-    names = {f["field"] for f in d["filters"]} | {d["group"], d["measure"]["field"]}
+    names = {f["field"] for f in d["filters"]} | {d["group"], d["measure"]["field"]} | set(d["columns"])
     names = {n for n in names if n and CUSTOM.match(n)}
     if not names:
         return d, {}, []
@@ -232,6 +243,7 @@ def _resolve(conn: sqlite3.Connection | None, d: dict, actor: Actor | None) -> t
             found[name] = f
     d = dict(d)
     d["filters"] = [f for f in d["filters"] if not CUSTOM.match(f["field"]) or f["field"] in found]
+    d["columns"] = [c for c in d["columns"] if not CUSTOM.match(c) or c in found]
     if d["group"] and CUSTOM.match(d["group"]) and (d["group"] not in found or
                                                     found[d["group"]].type not in GROUPABLE):
         if d["group"] in found:
@@ -318,6 +330,13 @@ def query(conn: sqlite3.Connection | None, definition: dict, actor: Actor | None
     used = " ".join([value, *where, expressions.get(d["group"] or "", "")])
     source = " ".join([_joins(d["record"], used), *extra.values()])
     head: list = []
+    if d["columns"] and not d["group"]:  # a list of records: their name and the chosen columns
+        listed = [expressions[c] for c in d["columns"]]
+        source = " ".join([_joins(d["record"], " ".join([*listed, *where])), *extra.values()])
+        picked = ", ".join(f'{e} AS "{c}"' for c, e in zip(d["columns"], listed, strict=True))
+        sql = (f"SELECT r.id AS id, {TITLES[d['record']]} AS label, {picked} FROM {source} "
+               f"WHERE {' AND '.join(where)} ORDER BY r.id DESC LIMIT ?")
+        return Query(sql, [*params, d["limit"]], notes)
     if d["group"]:
         key, order = expressions[d["group"]], "1" if d["group"] in GROUP_TIME else "2 DESC"
         f = found.get(d["group"])

@@ -116,3 +116,26 @@ def test_custom_names_are_checked_before_any_sql(conn, definition, field):
     with pytest.raises(ValidationError) as err:
         views.validate(definition)
     assert err.value.field == field
+
+
+def test_a_list_of_records_with_custom_columns(conn, deals, admin, manager, rep):
+    definition = {"schema": 1, "record": "deals", "columns": ["stage", "cf:tier", "cf:seats", "cf:engineer",
+                                                              "cf:margin_floor"],
+                  "filters": [{"field": "cf:tier", "op": "is empty"}, {"field": "cf:tier", "op": "!=", "value": "x"}]}
+    with pytest.raises(ValidationError):
+        views.run(conn, definition, manager)  # "x" is not one of the choices: said at the filter
+    definition["filters"] = [{"field": "cf:seats", "op": ">", "value": "0"}]
+    rows = views.run(conn, definition, manager)
+    assert [(r["label"], r["cf:tier"], r["cf:seats"], r["cf:engineer"], r["cf:margin_floor"]) for r in rows] == [
+        ("d", "Silver", 3, "Ada Admin", 11), ("d", "Gold", 1250.5, "Rob Rep", 7), ("d", "Gold", 10, "Rob Rep", 5)]
+    rows, notes = views.run_noted(conn, definition, rep)
+    assert "cf:margin_floor" not in rows[0] and notes == [("hidden", None)]
+    fields.set_archived(conn, deals["seats"].id, True, admin)
+    rows, notes = views.run_noted(conn, definition, manager)
+    assert len(rows) == 4 and "cf:seats" not in rows[0] and notes[0][0] == "archived"
+    with pytest.raises(ValidationError) as err:
+        views.validate({**definition, "columns": ["password_hash"]})
+    assert err.value.field == "columns"
+    with pytest.raises(ValidationError) as err:
+        views.validate({**definition, "columns": ["owner"] * 13})
+    assert err.value.field == "columns"

@@ -81,3 +81,17 @@ def test_a_shared_pinned_view_hides_a_managers_field_from_a_rep(seeded):
     table = at.dataframe[-1].value
     assert dict(zip(table["label"], table["value"], strict=True))["Gold"] == 2  # counted, not summed
     assert secret.key == "floor_price" and tier.key == "tier"
+
+
+def test_builder_lists_records_with_custom_columns(seeded):
+    path = seeded[0]
+    _deal_fields(path)
+    at = page("pages/views.py", path, "manager")
+    at.run()
+    at.selectbox(key="vb_group").select_index(0).run()
+    at.multiselect(key="vb_columns").select("cf:tier").select("cf:seats").run()
+    assert not at.exception
+    assert "Floor price" in at.multiselect(key="vb_columns").options  # a manager may see it
+    table = at.dataframe[0].value
+    assert {"label", "cf:tier", "cf:seats"} <= set(table.columns)
+    assert sorted(v for v in table["cf:seats"] if v == v and v is not None) == [5, 7, 10]
