@@ -57,7 +57,8 @@ def builder(ctx: PageContext, start: dict | None) -> dict:
                          format_func=lambda g: t("views.no_group") if g is None else _grouping(g, labels, ctx, record))
     measures = offer["measures"]
     current = (d["measure"]["kind"], d["measure"].get("field"))
-    measure = c3.selectbox(t("views.measure"), measures, key="vb_measure",
+    listing = group is None and bool(st.session_state.get("vb_columns", d.get("columns")))
+    measure = c3.selectbox(t("views.measure"), measures, key="vb_measure", disabled=listing,
                            index=measures.index(current) if current in measures else 0,
                            format_func=lambda m: t(f"views.measure_{m[0]}", field=labels.get(m[1], m[1] or "")))
     display = c4.segmented_control(t("views.display"), views.DISPLAYS, default=d.get("display", "bar"),

@@ -27,11 +27,12 @@ if view_id is not None:
 definition = builder(ctx, loaded["definition"] if loaded else None)
 try:
     result = run(ctx, definition)
-    show(result, definition["display"], loaded["name"] if loaded else t("views.preview"), "view_preview",
-         headers(ctx, definition))
+    names = headers(ctx, definition)
+    show(result, definition["display"], loaded["name"] if loaded else t("views.preview"), "view_preview", names)
     if result:
         with st.expander(t("export.title"), icon=":material/download:"):
-            export_buttons("view", result, key="view_export")
+            export_buttons("view", [{names.get(k, k): v for k, v in r.items() if k != "id"} for r in result],
+                           key="view_export")
 except DomainError as err:
     st.error(error_text(err))
     result = None

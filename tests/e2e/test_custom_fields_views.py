@@ -79,6 +79,21 @@ def test_a_manager_groups_a_view_by_a_custom_choice_summing_a_custom_number(page
     assert saved and '"group": "cf:deal_tier"' in saved[0] and '"field": "cf:seats"' in saved[0]
     page.get_by_role("heading", name="Seats by tier").first.wait_for()
     shot(page, "view_builder_custom_fields")
+    _pick(page, "Group by", "(no grouping)")  # a list of deals with the custom fields as columns
+    for column in ("Deal tier", "Seats"):
+        page.get_by_role("combobox", name="Columns (a list of records)").click()
+        page.get_by_role("option", name=column, exact=True).click()
+        wait_idle(page)
+    page.keyboard.press("Escape")
+    page.get_by_role("button", name="Add filter").click()
+    wait_idle(page)
+    _pick(page, "Field", "Seats")
+    _pick(page, "Operator", ">")
+    page.get_by_label("Value", exact=True).fill("0")
+    page.get_by_label("Value", exact=True).press("Enter")
+    wait_idle(page)
+    expect(page.get_by_test_id("stDataFrame").locator("[id^=glide-cell-]").filter(has_text="Silver")).to_have_count(1)
+    shot(page, "view_builder_list")
 
 
 def _file() -> bytes:
