@@ -142,7 +142,7 @@ def drill_table(ctx: PageContext, items: list[dict], columns: dict[str, str], ke
         row = {"link": link, **{label: stamp(item.get(field)) if field.endswith("_at") else item.get(field)
                                 for field, label in columns.items()}}
         mine = values.get(item.get("contact_id"), {})
-        row.update({named[f.key]: _cell(mine.get(f.key)) for f in extra})
+        row.update({named[f.key]: _cell(mine.get(f.key), f.type) for f in extra})
         table.append(row)
     cash = money_column_format()  # amounts read like every other amount; they stay numbers for sorting
     config = {label: st.column_config.NumberColumn(label, format=cash) for field, label in columns.items()
@@ -160,8 +160,11 @@ def _unique(label: str, taken: set[str]) -> str:
     return label if label not in taken and label != "link" else f"{label} ·"
 
 
-def _cell(value):
-    """A custom value in a table cell: choices joined, a checkbox as a tick, numbers kept for sorting."""
+def _cell(value, kind: str):
+    """A custom value in a table cell: choices joined, a checkbox as a tick, numbers kept for sorting (an empty
+    text cell stays blank)."""
+    if value is None and kind not in ("number", "money", "percent"):
+        return ""
     if isinstance(value, list):
         return ", ".join(value)
     if isinstance(value, bool):

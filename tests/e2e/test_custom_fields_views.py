@@ -34,6 +34,15 @@ def custom(e2e_db, tmp_path_factory):
                          admin)
     seats = fields.define(conn, "deals", {"type": "number", "label": "Seats"}, admin)
     fields.define(conn, "contacts", {"type": "number", "label": "Shoe size"}, admin)
+    level = fields.define(conn, "contacts", {"type": "choice", "label": "Customer level",
+                                             "options": ["Key account", "Standard"]}, admin)
+    fields.define(conn, "contacts", {"type": "text", "label": "Admin memo", "view_roles": ["admin"]}, admin)
+    customers = [r[0] for r in conn.execute("SELECT id FROM contacts WHERE lifecycle = 'customer' "
+                                            "AND deleted_at IS NULL ORDER BY id")]
+    for i, cid in enumerate(customers):
+        row = records.get(conn, "contacts", cid)
+        records.update(conn, "contacts", cid, row["version"], {level.column: ("Key account", "Standard")[i % 2]},
+                       admin)
     ids = [r[0] for r in conn.execute("SELECT id FROM deals WHERE deleted_at IS NULL ORDER BY id LIMIT 3")]
     for deal, (t, s) in zip(ids, [("Gold", 10), ("gold", "5"), ("Silver", 7)], strict=True):
         row = records.get(conn, "deals", deal)
@@ -139,3 +148,26 @@ def test_an_import_maps_a_column_to_a_field_and_makes_another_a_new_field(page, 
     assert [tuple(r) for r in got] == [("Cfa", 42, "Pro"), ("Cfb", 38.5, "Basic"), ("Cfc", None, "Pro")]
     assert db.execute("SELECT COUNT(*) FROM activities a JOIN contacts c ON c.id = a.contact_id WHERE a.kind = 'note' "
                       "AND c.email LIKE '%@cf-import.example'").fetchone()[0] == 0  # nothing left for a note
+
+
+def test_a_drill_down_shows_the_customers_custom_fields(page, custom):
+    server, creds, _path = custom
+    sign_in(page, server.url, _email(creds, "manager"), creds[_email(creds, "manager")])
+    open_page(page, "Dashboard")
+    page.locator("button[data-variant=segmented_control]:visible").filter(has_text="Year").first.click()
+    wait_idle(page)
+    page.get_by_role("tab", name="Profitability").click()
+    page.get_by_text("Customer profit by channel").first.wait_for()
+    wait_idle(page)
+    page.locator(".js-plotly-plot .bars .point path").first.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    bar = page.locator(".js-plotly-plot .bars .point path").first.bounding_box()  # under plotly's drag layer
+    page.mouse.click(bar["x"] + bar["width"] / 2, bar["y"] + bar["height"] / 2)
+    wait_idle(page)
+    page.get_by_text("behind this bar").first.wait_for()
+    cells = page.get_by_test_id("stDataFrame").first.locator("[id^=glide-cell-]")
+    expect(cells.filter(has_text="Key account").first).to_be_attached()
+    page.get_by_text("behind this bar").first.scroll_into_view_if_needed()
+    shot(page, "dashboard_drill_custom_fields")
+    headers = page.get_by_test_id("stDataFrame").first.locator("th, [role=columnheader]").all_inner_texts()
+    assert "Customer level" in headers and "Admin memo" not in headers, headers
