@@ -391,14 +391,31 @@ GRID_KEYS = {
 }
 
 
+# A grid's filter widget on a custom field is keyed "<page prefix>cf_<field key>" (c_cf_tier); saved grid views
+# keep those too, at most MAX_CUSTOM_KEYS of them. The grid decides what a key means; a key naming a field that
+# is gone simply matches no widget.
+GRID_PREFIX = {"contacts": "c_", "companies": "co_", "deals": "d_"}
+MAX_CUSTOM_KEYS = 20
+
+
+def grid_custom_key(page: str) -> re.Pattern | None:
+    """The pattern of ``page``'s custom-field filter widget keys (None: the page has none)."""
+    prefix = GRID_PREFIX.get(page)
+    return re.compile(rf"^{prefix}cf_[a-z][a-z0-9_]{{0,39}}(_[a-z]{{1,6}})?$") if prefix else None
+
+
 def _grid_schema(page: str) -> dict:
     simple = {"anyOf": [{"type": ["string", "number", "boolean", "null"], "maxLength": 300},
                         {"type": "array", "maxItems": 50, "items": {"type": "string", "maxLength": 200}}]}
+    custom_keys = grid_custom_key(page)
+    filters = {"type": ["object", "null"], "additionalProperties": False,
+               "properties": {key: simple for key in GRID_KEYS[page]},
+               "maxProperties": len(GRID_KEYS[page]) + MAX_CUSTOM_KEYS}
+    if custom_keys is not None:
+        filters["patternProperties"] = {custom_keys.pattern: simple}
     return {"type": "object", "required": ["schema"], "additionalProperties": False,
             "properties": {"schema": {"type": "integer", "minimum": 1, "maximum": SCHEMA},
-                           "filters": {"type": ["object", "null"], "additionalProperties": False,
-                                       "properties": {key: simple for key in GRID_KEYS[page]}},
-                           "sort": {"type": "string", "maxLength": 40}}}
+                           "filters": filters, "sort": {"type": "string", "maxLength": 40}}}
 
 
 def validate_grid(page: str, definition) -> dict:

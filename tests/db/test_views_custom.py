@@ -139,3 +139,15 @@ def test_a_list_of_records_with_custom_columns(conn, deals, admin, manager, rep)
     with pytest.raises(ValidationError) as err:
         views.validate({**definition, "columns": ["owner"] * 13})
     assert err.value.field == "columns"
+
+
+def test_grid_views_keep_custom_field_filter_widgets(conn, rep):
+    vid = views.save(conn, "Gold customers", "contacts", {"schema": 1, "filters": {
+        "c_lifecycle": "customer", "c_cf_tier": ["Gold"], "c_cf_seats_min": 5}}, rep, shared=True)
+    assert views.get(conn, vid, rep.id)["definition"]["filters"] == {"c_lifecycle": "customer", "c_cf_tier": ["Gold"],
+                                                                     "c_cf_seats_min": 5}
+    for bad in ({"c_cf_Tier; DROP": 1}, {"co_cf_tier": "x"}, {f"c_cf_f{i}": 1 for i in range(40)},
+                {"c_cf_tier": {"$gt": 1}}):
+        with pytest.raises(ValidationError):
+            views.save(conn, "Bad", "contacts", {"schema": 1, "filters": bad}, rep)
+    assert views.grid_custom_key("calendar") is None
