@@ -13,10 +13,21 @@ import streamlit as st
 from components import charts
 from components.empty import empty_state, nothing
 from components.export import export_buttons
-from components.i18n import channel_label, date_format, money, money_column_format, number, percent, stamp, t, translate
+from components.i18n import (
+    channel_label,
+    current_language,
+    date_format,
+    money,
+    money_column_format,
+    number,
+    percent,
+    stamp,
+    t,
+    translate,
+)
 from components.layout import PageContext, filter_area, nav_link
 from components.text import esc
-from db.analytics import dashboard, kpi_profit, kpi_series
+from db.analytics import dashboard, drill, kpi_profit, kpi_series
 from db.core.connection import db_path
 from db.core.filters import PERIODS, Filters, period
 
@@ -125,22 +136,50 @@ DRILL_MONEY = {"amount", "revenue", "margin", "cost_to_serve", "cac", "profit"}
 
 
 def drill_table(ctx: PageContext, items: list[dict], columns: dict[str, str], key: str) -> None:
-    """The customers or deals behind a selection, each linking to its record."""
+    """The customers or deals behind a selection, each linking to its record, with the customers' custom
+    fields the person may see as extra columns."""
     if not items:
         st.caption(t("dashboard.drill_empty"))
         return
+    items = items[:DRILL]
+    extra = drill.contact_fields(ctx.conn, ctx.actor)
+    values = drill.contact_values(ctx.conn, [i.get("contact_id") for i in items], extra)
+    lang = current_language()
+    named = {f.key: _unique(f.label(lang), set(columns.values())) for f in extra}
     table = []
-    for item in items[:DRILL]:
+    for item in items:
         link = f"/contacts?id={item['contact_id']}" if item.get("contact_id") else None
-        table.append({"link": link, **{label: stamp(item.get(field)) if field.endswith("_at") else item.get(field)
-                                       for field, label in columns.items()}})
+        row = {"link": link, **{label: stamp(item.get(field)) if field.endswith("_at") else item.get(field)
+                                for field, label in columns.items()}}
+        mine = values.get(item.get("contact_id"), {})
+        row.update({named[f.key]: _cell(mine.get(f.key), f.type) for f in extra})
+        table.append(row)
     cash = money_column_format()  # amounts read like every other amount; they stay numbers for sorting
     config = {label: st.column_config.NumberColumn(label, format=cash) for field, label in columns.items()
               if field in DRILL_MONEY}
+    config.update({named[f.key]: st.column_config.NumberColumn(named[f.key], format=cash) for f in extra
+                   if f.type == "money"})
     st.dataframe(table, hide_index=True, width="stretch",
                  column_config={"link": st.column_config.LinkColumn(t("dashboard.open"), display_text="↗"), **config})
     export_buttons("drill-down", [{k: v for k, v in r.items() if k != "link"} for r in table],
                    key=key)
+
+
+def _unique(label: str, taken: set[str]) -> str:
+    """A custom field's column name that does not overwrite a built-in column of the table."""
+    return label if label not in taken and label != "link" else f"{label} ·"
+
+
+def _cell(value, kind: str):
+    """A custom value in a table cell: choices joined, a checkbox as a tick, numbers kept for sorting (an empty
+    text cell stays blank)."""
+    if value is None and kind not in ("number", "money", "percent"):
+        return ""
+    if isinstance(value, list):
+        return ", ".join(value)
+    if isinstance(value, bool):
+        return "✓" if value else ""
+    return value
 
 
 def picked(key: str):

@@ -6,28 +6,36 @@ Every column of the file is shown with where it goes; nothing is dropped without
 from __future__ import annotations
 
 import json
+import zlib
 
 import streamlit as st
 
-from components.i18n import error_text, t
+from components.i18n import current_language, error_text, t
 from components.layout import PageContext
 from components.text import esc
 from db.core import users
 from db.core.errors import DomainError
 from db.crm import contacts
 from db.io import import_read, importer
-from db.io.import_map import NOTE, TARGETS
+from db.io.import_map import CUSTOM, NOTE, TARGETS
 
 PREVIEW_ROWS = 20
 PROBLEM_ROWS = 500
 SHOWN_PROBLEMS = 8
+NEW_FIELDS = 15  # columns offered as new fields at once
+# The types a new field from a column may get (links to people and records need ids, not a file's text).
+NEW_TYPES = ("text", "long_text", "number", "money", "percent", "date", "datetime", "checkbox", "choice",
+             "multi_choice", "url", "email", "phone")
 
 
-def _target_label(table: str, target: str | None) -> str:
+def _target_label(table: str, target: str | None, custom: dict | None = None) -> str:
     if target is None:
         return t("import.skip")
     if target == NOTE:
         return t("import.keep_note")
+    if target.startswith(CUSTOM):
+        field = (custom or {}).get(target)
+        return t("import.custom_target", label=field.label(current_language()) if field else target[len(CUSTOM):])
     return t(f"import.{table}_{target}")
 
 
@@ -70,7 +78,9 @@ def _flow(ctx: PageContext, table: str, upload, k: str) -> None:
 
     st.markdown("##### " + t("import.step_columns"))
     st.caption(t(f"import.columns_help_{table}"))
-    mapping = _columns(table, source, k)
+    custom = {CUSTOM + f.key: f for f in importer.mappable_fields(ctx.conn, table, ctx.actor)}
+    mapping = _columns(table, source, k, custom)
+    _new_fields(ctx, table, source, mapping, k)
 
     values = {}
     offered = importer.choice_values(ctx.conn, source, mapping, table)
@@ -122,7 +132,7 @@ def _plan(ctx: PageContext, table: str, source: importer.Table, mapping: dict, v
         return kept[1]
     with st.spinner(t("import.checking", n=len(source.rows))):
         planned = importer.plan(ctx.conn, source, mapping, target=table, values=values, policy=policy,
-                                actor=ctx.actor)
+                                actor=ctx.actor, lang=current_language())
     for old in [name for name in st.session_state if str(name).startswith(f"imp_{table}_") and str(name).endswith(
             "_plan")]:
         del st.session_state[old]  # one kept plan per panel: an earlier file's may be large
@@ -136,23 +146,64 @@ def _read(raw: bytes, name: str, encoding: str | None) -> importer.Table:
     return importer.read(raw, name, encoding=encoding)
 
 
-def _columns(table: str, source: importer.Table, k: str) -> dict[str, str | None]:
-    """One line per column of the file: an example value and where it goes (a select)."""
-    guessed = importer.guess_mapping(source.headers, table)
-    options = [None, NOTE, *[f for f in TARGETS[table] if f != NOTE]]
-    labels = {_target_label(table, f): f for f in options}
+def _columns(table: str, source: importer.Table, k: str, custom: dict) -> dict[str, str | None]:
+    """One line per column of the file: an example value and where it goes (a select). Custom fields the
+    person may change are targets too; a column named like one goes to it."""
+    guessed = importer.guess_mapping(source.headers, table, list(custom.values()))
+    seed = st.session_state.get(f"{k}_map_seed") or {}  # the choices made before a field was created
+    start = {h: seed[h] if h in seed and (seed[h] in custom or not str(seed[h]).startswith(CUSTOM)) else guessed[h]
+             for h in source.headers}
+    options = [None, NOTE, *[f for f in TARGETS[table] if f != NOTE], *custom]
+    labels = {_target_label(table, f, custom): f for f in options}
     examples = {}
     for i, h in enumerate(source.headers):
         examples[h] = next((c[i].strip()[:60] for c in source.rows[:200] if i < len(c) and c[i].strip()), "")
-    rows = [{"column": h, "example": examples[h], "target": _target_label(table, guessed[h])} for h in source.headers]
+    rows = [{"column": h, "example": examples[h], "target": _target_label(table, start[h], custom)}
+            for h in source.headers]
     edited = st.data_editor(
-        rows, key=f"{k}_map", hide_index=True, width="stretch", disabled=["column", "example"],
-        height=min(35 * (len(rows) + 1) + 3, 430),
+        rows, key=f"{k}_map_{st.session_state.get(f'{k}_map_round', 0)}", hide_index=True, width="stretch",
+        disabled=["column", "example"], height=min(35 * (len(rows) + 1) + 3, 430),
         column_config={"column": st.column_config.TextColumn(t("import.column"), width="medium"),
                        "example": st.column_config.TextColumn(t("import.example"), width="medium"),
                        "target": st.column_config.SelectboxColumn(t("import.goes_to"), options=list(labels),
                                                                   required=True, width="medium")})
-    return {r["column"]: labels.get(r["target"], guessed[r["column"]]) for r in edited}
+    return {r["column"]: labels.get(r["target"], start[r["column"]]) for r in edited}
+
+
+def _new_fields(ctx: PageContext, table: str, source: importer.Table, mapping: dict, k: str) -> None:
+    """Admins: each column kept in the note can become a new custom field in one click, its type guessed from
+    its values (and changeable first); the column then goes to the new field."""
+    made = st.session_state.pop(f"{k}_made", None)
+    if made:
+        st.success(t("import.field_made", label=esc(made)), icon=":material/check_circle:")
+    loose = [h for h, f in mapping.items() if f == NOTE]
+    if ctx.actor.role != "admin" or not loose:
+        return
+    with st.container(border=True):
+        st.markdown("**" + t("import.new_fields") + "**")  # text-safe: translated
+        st.caption(t("import.new_fields_help"))
+        for h in loose[:NEW_FIELDS]:
+            kind, options = importer.guess_field(source, h)
+            slot = f"{k}_nf_{zlib.crc32(h.encode())}"
+            c1, c2, c3, c4 = st.columns([2, 2, 3, 1.4], vertical_alignment="center")
+            c1.markdown(f"**{esc(h)}**")
+            chosen = c2.selectbox(t("import.field_type"), NEW_TYPES, index=NEW_TYPES.index(kind), key=f"{slot}_type",
+                                  format_func=lambda x: t(f"field_types.{x}"), label_visibility="collapsed")
+            if chosen in ("choice", "multi_choice") and options:
+                c3.caption(t("import.field_choices", names=", ".join(esc(o) for o in options[:8])))
+            else:
+                sample = importer.column_values(source, h)[:3]
+                c3.caption(t("import.field_examples", names=", ".join(esc(v[:40]) for v in sample)))
+            if c4.button(t("import.create_field"), key=f"{slot}_go", icon=":material/add:"):
+                try:
+                    field = importer.field_from_column(ctx.conn, source, h, table, chosen, ctx.actor)
+                except DomainError as err:
+                    st.error(error_text(err), icon=":material/error:")
+                    continue
+                st.session_state[f"{k}_map_seed"] = {**mapping, h: CUSTOM + field.key}
+                st.session_state[f"{k}_map_round"] = st.session_state.get(f"{k}_map_round", 0) + 1
+                st.session_state[f"{k}_made"] = field.label(current_language())
+                st.rerun()
 
 
 def _values(ctx: PageContext, table: str, offered: dict[str, list[dict]], k: str) -> dict[str, dict]:
@@ -284,8 +335,24 @@ def _preview(table: str, planned: importer.Plan, people: dict[int, str], me: int
             if f == "lifecycle" and value:
                 value = t(f"contacts.lifecycle_{value}")
             item[_target_label(table, f)] = value or ""
+        for field in planned.custom.values():
+            name = field.label(current_language())
+            item[name if name not in item else _target_label(table, CUSTOM + field.key, planned.custom)] = \
+                _shown(field, r.values.get(field.column))
         item[t("contacts.owner")] = people.get(r.values.get("owner_id") or me, "")
         item[t("import.note")] = "; ".join(f"{h}: {v}" for h, v in r.note)[:200]
         data.append(item)
     st.caption(t("import.preview", n=len(rows)))
     st.dataframe(data, hide_index=True, width="stretch")
+
+
+def _shown(field, value) -> str:
+    """A converted custom value as the preview shows it (plain text in a table cell)."""
+    from db.core import fields
+
+    value = fields.public(field, value)
+    if isinstance(value, list):
+        return ", ".join(value)
+    if isinstance(value, bool):
+        return "✓" if value else ""
+    return "" if value is None else str(value)

@@ -39,7 +39,10 @@ def render_save(ctx: PageContext, page: str) -> None:
             label = c1.text_input(t("views.name"), max_chars=100, key=f"{page}_view_label")
             shared = c2.checkbox(t("views.shared"), key=f"{page}_view_shared")
             if c3.form_submit_button(t("views.save")):
-                filters = {k: _plain(st.session_state.get(k)) for k in views.GRID_KEYS[page] if k in st.session_state}
+                custom = views.grid_custom_key(page)
+                keys = [*views.GRID_KEYS[page], *sorted(k for k in st.session_state if isinstance(k, str)
+                                                        and custom is not None and custom.match(k))]
+                filters = {k: _plain(st.session_state.get(k)) for k in keys if k in st.session_state}
                 try:
                     new_id = views.save(ctx.conn, label, page, {"schema": views.SCHEMA, "filters": filters},
                                         ctx.actor, shared=shared)

@@ -7,7 +7,7 @@ from components.export import export_buttons
 from components.i18n import error_text, t
 from components.layout import page_setup
 from components.text import esc
-from components.views_ui import builder, show
+from components.views_ui import builder, headers, run, show
 from db.core import records
 from db.core.errors import DomainError
 from db.crm import views
@@ -24,13 +24,15 @@ if view_id is not None:
     except DomainError as err:
         st.error(error_text(err))
         loaded = None
-definition = builder(loaded["definition"] if loaded else None)
+definition = builder(ctx, loaded["definition"] if loaded else None)
 try:
-    result = views.run(ctx.conn, definition)
-    show(result, definition["display"], loaded["name"] if loaded else t("views.preview"), "view_preview")
+    result = run(ctx, definition)
+    names = headers(ctx, definition)
+    show(result, definition["display"], loaded["name"] if loaded else t("views.preview"), "view_preview", names)
     if result:
         with st.expander(t("export.title"), icon=":material/download:"):
-            export_buttons("view", result, key="view_export")
+            export_buttons("view", [{names.get(k, k): v for k, v in r.items() if k != "id"} for r in result],
+                           key="view_export")
 except DomainError as err:
     st.error(error_text(err))
     result = None

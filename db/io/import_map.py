@@ -1,11 +1,14 @@
 """Which column of another CRM's export (or a spreadsheet) is which field, and which of its values are which
 of our choices: header names of HubSpot, Salesforce (contacts, leads), EspoCRM, Pipedrive, Zoho, Twenty,
-this app's own export and ru/uk/bg spreadsheets; value synonyms for lifecycle and channel."""
+this app's own export and ru/uk/bg spreadsheets; value synonyms for lifecycle and channel. Custom fields are
+targets too (``cf:<key>``), matched by their label in any language or their key; for a column with no field,
+``guess_type`` proposes the type of a new one from its values."""
 
 from __future__ import annotations
 
 import functools
 import re
+from datetime import date
 
 NOTE = "note"  # kept in the record's import note (the table has no field for it)
 SKIP = None  # dropped; only ever the user's explicit choice
@@ -19,6 +22,7 @@ TARGETS = {
     "companies": ("name", "industry", "website", "phone", "city", "country", "owner", "lifecycle", "tags", NOTE),
 }
 REQUIRED = {"contacts": ("first_name", "full_name", "full_name_lf"), "companies": ("name",)}
+CUSTOM = "cf:"  # a custom field target: "cf:" + the field's key (the column comes from db.core.fields only)
 
 # Header names per target, best first (normalised: see key()). Earlier names win a contested target.
 _COMMON = {
@@ -109,9 +113,29 @@ def _lookup(table: str) -> dict[str, tuple[str, int]]:
     return out
 
 
-def guess_mapping(headers: list[str], table: str = "contacts") -> dict[str, str | None]:
+def custom_lookup(fields) -> dict[str, str]:
+    """{header key: "cf:<key>"} for custom fields: each label in every language, and the key itself."""
+    out: dict[str, str] = {}
+    for f in fields:
+        for name in [*f.labels.values(), f.key]:
+            out.setdefault(key(name, camel=True), CUSTOM + f.key)
+    return out
+
+
+def guess_mapping(headers: list[str], table: str = "contacts", fields=()) -> dict[str, str | None]:
     """Header -> target field, from the names other CRMs export. A column we have no field for is kept in
-    the note (NOTE), never dropped; a contested single target goes to its best-named column."""
+    the note (NOTE), never dropped; a contested single target goes to its best-named column. A header that
+    names one of ``fields`` (custom fields: label in any language or key) goes to it, before any synonym:
+    the admin made that field for this data."""
+    mine = custom_lookup(fields)
+    claimed: dict[str, str] = {}
+    for h in headers:
+        target = mine.get(key(h, camel=True))
+        if target and target not in claimed.values():
+            claimed[h] = target
+    if claimed:
+        rest = guess_mapping([h for h in headers if h not in claimed], table)
+        return {h: claimed.get(h) or rest[h] for h in headers}
     lookup = _lookup(table)
     found: dict[str, tuple[str, int, int]] = {}
     for i, h in enumerate(headers):
@@ -223,3 +247,67 @@ def _country_names() -> dict[str, str]:
         _NAMES.update({"usa": "US", "united states of america": "US", "uk": "GB", "great britain": "GB",
                        "england": "GB", "россия": "RU", "рф": "RU", "сша": "US", "deutschland": "DE"})
     return _NAMES
+
+
+# A new field's type from a column's values (the admin may change it before the field is created).
+_NUMBER = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
+_PHONE = re.compile(r"^\+?[\d\s().-]{7,20}$")
+_DOTTED = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
+_SLASHED = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+FEW = 12  # at most this many distinct values (each repeated) make a choice
+
+
+def day_text(text: str) -> str | None:
+    """A date cell as ISO text: ISO, 31.12.2026, and 31/12/2026 or 12/31/2026 when the order is plain (a day
+    above 12); None for anything else, an ambiguous 03/04/2026 included (flagged, never guessed)."""
+    text = text.strip()
+    found = None
+    if re.match(r"^\d{4}-\d{2}-\d{2}", text):
+        found = (int(text[:4]), int(text[5:7]), int(text[8:10]))
+    elif m := _DOTTED.match(text):
+        found = (int(m[3]), int(m[2]), int(m[1]))
+    elif m := _SLASHED.match(text):
+        a, b = int(m[1]), int(m[2])
+        if a > 12 >= b:
+            found = (int(m[3]), b, a)
+        elif b > 12 >= a:
+            found = (int(m[3]), a, b)
+    try:
+        return date(*found).isoformat() if found else None
+    except ValueError:
+        return None
+
+
+def guess_type(values: list[str]) -> tuple[str, list[str]]:
+    """(type, choices) for a new field holding ``values`` (a column's non-empty cells): number, percent,
+    date, email, url, phone when every value is one; a choice when a few distinct values repeat; else text
+    (long text past 500 characters)."""
+    from db.core.users import EMAIL_RE
+
+    values = [v.strip() for v in values if v and v.strip()]
+    if not values:
+        return "text", []
+
+    def every(test) -> bool:
+        return all(test(v) for v in values)
+
+    if every(lambda v: _NUMBER.match(v)):
+        return "number", []
+    if every(lambda v: v.endswith("%") and _NUMBER.match(v[:-1].strip())):
+        return "percent", []
+    if every(day_text):
+        return "date", []
+    if every(lambda v: EMAIL_RE.match(v.lower())):
+        return "email", []
+    if every(lambda v: re.match(r"^https?://\S+$", v, re.IGNORECASE)):
+        return "url", []
+    if every(lambda v: _PHONE.match(v) and sum(c.isdigit() for c in v) >= 7):
+        return "phone", []
+    distinct = list(dict.fromkeys(v for v in values))
+    folded = list(dict.fromkeys(key(v) for v in distinct))
+    if len(folded) <= FEW and len(values) > len(folded) and all(len(v) <= 100 for v in distinct):
+        first = {}
+        for v in distinct:
+            first.setdefault(key(v), v)
+        return "choice", list(first.values())
+    return ("long_text" if any(len(v) > 500 or "\n" in v for v in values) else "text"), []

@@ -5,22 +5,38 @@ rows or none. Reading is in import_read, header and value names in import_map.""
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from db.core import fields as custom
 from db.core import records, settings
 from db.core.connection import now, rows, write
 from db.core.errors import DomainError, ValidationError
 from db.core.permissions import Actor
 from db.crm import companies, contacts
 from db.io import bulk
-from db.io.import_map import CHOICES, MULTI, NOTE, REQUIRED, TARGETS, country_code, guess_mapping, key, suggest
+from db.io.import_map import (
+    CHOICES,
+    CUSTOM,
+    MULTI,
+    NOTE,
+    REQUIRED,
+    TARGETS,
+    country_code,
+    day_text,
+    guess_mapping,
+    guess_type,
+    key,
+    suggest,
+)
 from db.io.import_read import EXCEL, MAX_BYTES, MAX_ROWS, Problem, Table, label, read
 
 __all__ = ["EXCEL", "MAX_BYTES", "MAX_ROWS", "NOTE", "TARGETS", "POLICIES", "Plan", "Problem", "Row", "Table",
-           "change_token", "choice_values", "commit", "known_values", "guess_mapping", "label", "plan", "read"]
+           "change_token", "choice_values", "commit", "field_from_column", "guess_field", "known_values", "guess_mapping",
+           "label", "mappable_fields", "plan", "read"]
 
 POLICIES = ("merge", "first", "all")  # rows that repeat an earlier row of the file: merge, keep the first, all
 _CHUNK = 5000  # records per bulk statement (db/io/bulk.py)
@@ -48,6 +64,7 @@ class Plan:
     skipped: list[str] = field(default_factory=list)  # columns the user chose to leave out
     unknown_owners: dict[str, int] = field(default_factory=dict)  # owner text matching no user: rows
     unknown_campaigns: dict[str, int] = field(default_factory=dict)
+    custom: dict = field(default_factory=dict)  # "cf:<key>" -> the custom field a column goes to
 
     @property
     def bad(self) -> list[Row]:
@@ -124,9 +141,50 @@ def known_values(conn: sqlite3.Connection, choice: str) -> list[str]:
     return list(contacts.LIFECYCLES) if choice == "lifecycle" else list(settings.get(conn, "channels"))
 
 
+def mappable_fields(conn: sqlite3.Connection, target: str, actor: Actor | None) -> list:
+    """The custom fields a column may go to: active ones the person may edit."""
+    return custom.active(conn, target) if actor is None else custom.editable(conn, target, actor)
+
+
+def column_values(table: Table, header: str) -> list[str]:
+    """The non-empty cells of one column of the file."""
+    i = table.headers.index(header)
+    return [c[i].strip() for c in table.rows if i < len(c) and c[i].strip()]
+
+
+def guess_field(table: Table, header: str) -> tuple[str, list[str]]:
+    """The type (and choices) a new field for column ``header`` would get, from its values."""
+    return guess_type(column_values(table, header))
+
+
+def field_from_column(conn: sqlite3.Connection, table: Table, header: str, target: str, kind: str,
+                      actor: Actor) -> custom.Field:
+    """One click in the preview: a new custom field of ``target`` named like the column, of type ``kind``
+    (a choice gets the column's distinct values as its choices). Admins only (checked by fields.define)."""
+    options = None
+    if kind in ("choice", "multi_choice"):
+        values = column_values(table, header)
+        if kind == "multi_choice":
+            values = [p.strip() for v in values for p in re.split(r"[;,|\n]", v) if p.strip()]
+        options = list(dict.fromkeys(values))
+    label = " ".join(header.split())[:80] or "Imported"
+    return custom.define(conn, target, {"type": kind, "label": label, "options": options}, actor)
+
+
+def _custom_targets(conn: sqlite3.Connection, target: str, mapping: dict, actor: Actor | None) -> dict:
+    wanted = {f for f in mapping.values() if f and f.startswith(CUSTOM)}
+    if not wanted:
+        return {}
+    found = {CUSTOM + f.key: f for f in mappable_fields(conn, target, actor)}
+    for name in sorted(wanted - set(found)):
+        raise ValidationError("A column goes to a field that is gone or that you may not change: '{value}'.",
+                              field="mapping", key="import.err_custom_target", value=name[len(CUSTOM):][:40])
+    return {name: found[name] for name in wanted}
+
+
 def plan(conn: sqlite3.Connection, table: Table, mapping: dict[str, str | None], *, target: str = "contacts",
          values: dict[str, dict[str, str | None]] | None = None, policy: str = "merge",
-         actor: Actor | None = None) -> Plan:
+         actor: Actor | None = None, lang: str = "en") -> Plan:
     """Validate every row and say what a commit would do. ``values`` maps a choice column's file values to
     ours (the preview's value step; missing ones get ``suggest``); ``policy`` handles rows repeating an
     earlier row of the file. Raises ValidationError only for a mapping that cannot work."""
@@ -139,13 +197,16 @@ def plan(conn: sqlite3.Connection, table: Table, mapping: dict[str, str | None],
             if target == "contacts" else ValidationError("Map a column to the company name.", field="mapping",
                                                           key="import.err_company_name")
     values = values or {}
-    result = Plan(target, [], policy)
+    result = Plan(target, [], policy, custom=_custom_targets(conn, target, mapping, actor))
     result.kept = [h for h, f in mapping.items() if f == NOTE]
     result.skipped = [h for h, f in mapping.items() if f is None]
     ctx = {"users": _users(conn), "companies": _companies(conn) if target == "contacts" else {},
            "campaigns": {key(r["name"]): r["id"] for r in rows(conn, "SELECT id, name FROM campaigns "
                                                                       "WHERE deleted_at IS NULL ORDER BY id DESC")},
-           "known": {c: known_values(conn, c) for c in CHOICES}, "new": {}, "suggested": {}}
+           "known": {c: known_values(conn, c) for c in CHOICES}, "new": {}, "suggested": {}, "conn": conn,
+           "custom": result.custom, "lang": lang,
+           "required": [f for f in custom.active(conn, target) if f.required and f.default is None],
+           "firms": _companies(conn) if any(f.type == "company" for f in result.custom.values()) else {}}
     index = {h: table.headers.index(h) for h in mapping}
     by_line = {p.line: p for p in table.problems}
     for cells, line in zip(table.rows, table.lines, strict=True):
@@ -202,6 +263,7 @@ def _row(ctx: dict, result: Plan, target: str, line: int, cells: list[str], mapp
             raw.pop(choice)
     fields: dict = {}
     region = None
+    mine = {f: raw.pop(f) for f in [f for f in raw if f.startswith(CUSTOM)]}
     if "country" in raw:
         region = country_code(raw["country"])
         if target == "companies" and region:
@@ -221,6 +283,7 @@ def _row(ctx: dict, result: Plan, target: str, line: int, cells: list[str], mapp
               "website", "city"):
         if f in raw and f in (contacts.EDITABLE if target == "contacts" else companies.EDITABLE):
             fields[f] = raw[f]
+    _custom_values(ctx, row, mine, columns, region)
     if target == "contacts":
         _contact_fields(ctx, result, row, raw, columns, fields)
         if row.values.get("_region"):
@@ -236,6 +299,34 @@ def _row(ctx: dict, result: Plan, target: str, line: int, cells: list[str], mapp
         except ValidationError as err:
             row.problems.append(Problem(line, columns.get(err.field) or _column_of(mapping, err.field), err))
     return row
+
+
+def _custom_values(ctx: dict, row: Row, given: dict, columns: dict, region: str | None) -> None:
+    """Custom field cells converted by the field's rules (a person by name or email, a company by name, a
+    date as 31.12.2026 too); a bad value is a problem at its line and column. A required field left empty is
+    one too."""
+    for name, cell in given.items():
+        f = ctx["custom"][name]
+        value = cell
+        if f.type == "date":
+            value = day_text(cell) or cell
+        elif f.type == "user":
+            value = ctx["users"].get(cell.lower()) or ctx["users"].get(key(cell)) or cell
+        elif f.type == "company":
+            value = (ctx["firms"].get(key(cell)) or {}).get("id", cell)
+        elif f.type == "phone" and region and not cell.startswith("+"):
+            try:
+                value = custom.normalise_phone(cell, region)
+            except ValidationError:
+                value = cell
+        try:
+            row.values[f.column] = custom.clean_value(ctx["conn"], f, value, row=row.line, name=columns[name])
+        except ValidationError as err:
+            row.problems.append(Problem(row.line, columns[name], err))
+    for f in ctx["required"]:
+        if CUSTOM + f.key not in given:
+            row.problems.append(Problem(row.line, columns.get(CUSTOM + f.key, ""), ValidationError(
+                "{field} is required.", field=f.label(ctx["lang"]), row=row.line, key="errors.integrity_required")))
 
 
 def _contact_fields(ctx: dict, result: Plan, row: Row, raw: dict, columns: dict, fields: dict) -> None:

@@ -75,3 +75,32 @@ def test_only_the_open_tab_is_drawn(seeded):
     profit = _chart_titles(at)
     assert "Customer profit by channel (click a bar for its customers)" in profit and "Satisfaction by month (click a month for the answers)" not in profit
     assert {m.label for m in at.metric} >= {"CSAT", "Customer profit"}  # the cards stay whatever the tab
+
+
+def test_drill_down_shows_the_customers_custom_fields_the_person_may_see(seeded):
+    from db.analytics import drill
+    from db.core import fields, records
+    from db.core.permissions import Actor
+    from tests.apptest import user_id
+
+    conn = connect(seeded[0])
+    admin = Actor(user_id(seeded[0], "admin"), "admin", "A")
+    tier = fields.define(conn, "contacts", {"type": "choice", "label": "Tier", "options": ["Gold", "Silver"]}, admin)
+    fields.define(conn, "contacts", {"type": "money", "label": "Budget cap", "view_roles": ["admin"]}, admin)
+    f = Filters(*period("year", date.today()))
+    channel = kpi_profit.profit_by(conn, f, "channel")[0]["key"]
+    behind = kpi_profit.customers_behind(conn, f, "channel", channel)
+    first = behind[0]["key"]
+    records.update(conn, "contacts", first, records.get(conn, "contacts", first)["version"], {tier.column: "gold"},
+                   admin)
+    manager = Actor(user_id(seeded[0], "manager"), "manager", "M")
+    assert [x.key for x in drill.contact_fields(conn, manager)] == ["tier"]
+    assert drill.contact_values(conn, [first], drill.contact_fields(conn, manager)) == {first: {"tier": "Gold"}}
+    at = page("pages/dashboard.py", seeded[0], "manager",
+              state={"dash_period": "year", "dash_tab": "Profitability", "chart_profit_channel": {"selection": {
+                  "points": [{"customdata": channel}], "point_indices": [0], "box": [], "lasso": []}}})
+    at.run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert "Tier" in table.columns and "Budget cap" not in table.columns
+    assert list(table["Tier"]).count("Gold") == 1

@@ -30,3 +30,68 @@ def test_a_view_saved_by_a_newer_version_says_so(seeded):
     at = page("pages/views.py", path, "manager", query={"view": vid})
     at.run()
     assert not at.exception and "newer version" in texts(at)
+
+
+def _deal_fields(path):
+    """A choice and a number field on deals, values on three deals (through the real write path)."""
+    from db.core import fields, records
+    from db.core.permissions import Actor
+
+    c = connect(path)
+    admin = Actor(user_id(path, "admin"), "admin", "Admin")
+    tier = fields.define(c, "deals", {"type": "choice", "labels": {"en": "Tier", "ru": "Уровень"},
+                                      "options": ["Gold", "Silver"]}, admin)
+    seats = fields.define(c, "deals", {"type": "number", "label": "Seats"}, admin)
+    secret = fields.define(c, "deals", {"type": "money", "label": "Floor price", "view_roles": ["manager"]}, admin)
+    ids = [r[0] for r in c.execute("SELECT id FROM deals WHERE deleted_at IS NULL ORDER BY id LIMIT 3")]
+    for deal, (t, s) in zip(ids, [("Gold", 10), ("Gold", 5), ("Silver", 7)], strict=True):
+        row = records.get(c, "deals", deal)
+        records.update(c, "deals", deal, row["version"], {tier.column: t, seats.column: s, secret.column: 1}, admin)
+    return c, tier, seats, secret
+
+
+def test_builder_groups_by_a_custom_choice_and_sums_a_custom_number(seeded):
+    path = seeded[0]
+    _deal_fields(path)
+    at = page("pages/views.py", path, "manager")
+    at.run()
+    at.selectbox(key="vb_group").select("cf:tier").run()
+    at.selectbox(key="vb_measure").select(("sum", "cf:seats")).run()
+    at.segmented_control(key="vb_display").set_value("table").run()
+    assert not at.exception
+    assert "Tier" in at.selectbox(key="vb_group").options and "Sum of Seats" in at.selectbox(key="vb_measure").options
+    table = at.dataframe[0].value
+    totals = dict(zip(table["label"], table["value"], strict=True))
+    assert totals["Gold"] == 15 and totals["Silver"] == 7
+
+
+def test_a_shared_pinned_view_hides_a_managers_field_from_a_rep(seeded):
+    path = seeded[0]
+    c, tier, _seats, secret = _deal_fields(path)
+    from db.core.permissions import Actor
+
+    manager = Actor(user_id(path, "manager"), "manager", "M")
+    views.save(c, "Floor by tier", "views", {"schema": 1, "record": "deals", "group": "cf:tier", "display": "table",
+                                              "measure": {"kind": "sum", "field": "cf:floor_price"}}, manager,
+               shared=True, pinned=True)
+    at = page("app.py", path, "rep")
+    at.run()
+    assert not at.exception
+    assert "not shown to you" in texts(at) and "Floor price" not in texts(at)
+    table = at.dataframe[-1].value
+    assert dict(zip(table["label"], table["value"], strict=True))["Gold"] == 2  # counted, not summed
+    assert secret.key == "floor_price" and tier.key == "tier"
+
+
+def test_builder_lists_records_with_custom_columns(seeded):
+    path = seeded[0]
+    _deal_fields(path)
+    at = page("pages/views.py", path, "manager")
+    at.run()
+    at.selectbox(key="vb_group").select_index(0).run()
+    at.multiselect(key="vb_columns").select("cf:tier").select("cf:seats").run()
+    assert not at.exception
+    assert "Floor price" in at.multiselect(key="vb_columns").options  # a manager may see it
+    table = at.dataframe[0].value
+    assert {"label", "cf:tier", "cf:seats"} <= set(table.columns)
+    assert sorted(v for v in table["cf:seats"] if v == v and v is not None) == [5, 7, 10]
