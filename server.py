@@ -29,6 +29,8 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from components import errors, session, warmup
 from db.core import users
 from db.core.connection import connect
+from integrations import delivery
+from integrations import routes as integration_routes
 
 COOKIE = session.COOKIE
 
@@ -103,7 +105,9 @@ async def lifespan(_app):
     (off the event loop; the server answers once it is done, ~1-1.5 s)."""
     took = await asyncio.to_thread(warmup.warm)
     get_logger(__name__).info("warm-up: %s", ", ".join(f"{k} {v:.0f} ms" for k, v in took.items()))
+    delivery.start()  # the webhook worker (integrations/delivery.py): after the migration check, once per process
     yield
+    await asyncio.to_thread(delivery.stop)
 
 
 if os.environ.get("FORWARDED_ALLOW_IPS") is None:
@@ -115,4 +119,5 @@ session.ROUTES_ENABLED = True
 app = st.App("app.py", lifespan=lifespan, on_script_error=errors.on_script_error,
              middleware=[Middleware(ProxyHeadersMiddleware, trusted_hosts=session.trusted_proxies())],
              routes=[Route("/auth/session", session_route, methods=["POST"]),  # fetch only: no link can sign in
-                     Route("/auth/logout", logout_route, methods=["GET", "POST"])])
+                     Route("/auth/logout", logout_route, methods=["GET", "POST"]),
+                     *integration_routes()])  # web-to-lead forms and calendar feeds (integrations/)

@@ -626,6 +626,109 @@ def m0200_notifications(db: sqlite_utils.Database) -> None:
         db.execute(sql)
 
 
+EPOCH_NOW = "((julianday('now') - 2440587.5) * 86400.0)"  # unix seconds with fractions (SQLite 3.40: no subsec)
+# The webhook event(s) of one audit row: (1) what happened to the record, (2) a deal reaching a won or lost stage.
+_EVENT = ("CASE NEW.entity "
+          "WHEN 'contacts' THEN CASE NEW.action WHEN 'create' THEN 'contact.created' WHEN 'update' THEN "
+          "'contact.updated' WHEN 'restore' THEN 'contact.updated' WHEN 'delete' THEN 'contact.deleted' END "
+          "WHEN 'deals' THEN CASE WHEN NEW.action = 'update' AND json_type(NEW.after, '$.stage_id') IS NOT NULL "
+          "THEN 'deal.stage_changed' END "
+          "WHEN 'activities' THEN CASE NEW.action WHEN 'create' THEN 'activity.created' END "
+          "WHEN 'feedback' THEN CASE NEW.action WHEN 'create' THEN 'feedback.received' END END")
+_CLOSED = ("CASE WHEN NEW.entity = 'deals' AND NEW.action = 'update' AND json_type(NEW.after, '$.stage_id') "
+           "IS NOT NULL THEN (SELECT 'deal.' || s.kind FROM stages s WHERE s.id = json_extract(NEW.after, "
+           "'$.stage_id') AND s.kind IN ('won', 'lost')) END")
+
+
+@migrations(name="0230_integrations")
+def m0230_integrations(db: sqlite_utils.Database) -> None:
+    """Webhooks with an outbox, web-to-lead forms and calendar feeds (integrations/, db/crm/webhooks.py,
+    webforms.py, feeds.py).
+
+    ``webhook_deliveries`` is the outbox and the delivery log in one: the trigger on ``audit_log`` adds a row
+    per subscribed endpoint in the transaction of the change itself (every write path audits there, bulk
+    imports too), so a rolled-back change leaves none and a committed one cannot be missed. The trigger's
+    WHEN skips other tables and does nothing while no endpoint is active. ``next_attempt_at`` and
+    ``locked_until`` are unix seconds (REAL): the worker's lease lets two processes share the outbox.
+    """
+    db.execute(
+        """CREATE TABLE webhook_endpoints (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            url TEXT NOT NULL,
+            events TEXT NOT NULL DEFAULT '[]',
+            secret TEXT NOT NULL,
+            active INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL DEFAULT (datetime('now')),
+            created_by INTEGER REFERENCES users(id),
+            deleted_at TEXT)"""
+    )
+    db.execute(
+        """CREATE TABLE webhook_deliveries (
+            id INTEGER PRIMARY KEY,
+            endpoint_id INTEGER NOT NULL REFERENCES webhook_endpoints(id),
+            audit_id INTEGER NOT NULL,
+            event TEXT NOT NULL,
+            entity TEXT NOT NULL,
+            entity_id INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            payload TEXT,
+            status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'delivered', 'failed')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at REAL NOT NULL,
+            locked_until REAL,
+            locked_by TEXT,
+            last_attempt_at TEXT,
+            last_status INTEGER,
+            last_error TEXT,
+            delivered_at TEXT)"""
+    )
+    db.execute("CREATE INDEX ix_webhook_due ON webhook_deliveries(next_attempt_at) WHERE status = 'pending'")
+    db.execute("CREATE INDEX ix_webhook_log ON webhook_deliveries(endpoint_id, id)")
+    db.execute(
+        "CREATE TRIGGER audit_log_webhooks AFTER INSERT ON audit_log "
+        "WHEN NEW.entity IN ('contacts', 'deals', 'activities', 'feedback') "
+        "AND EXISTS (SELECT 1 FROM webhook_endpoints WHERE active = 1 AND deleted_at IS NULL) BEGIN "
+        "INSERT INTO webhook_deliveries (endpoint_id, audit_id, event, entity, entity_id, created_at, "
+        "next_attempt_at) "
+        f"SELECT e.id, NEW.id, ev.name, NEW.entity, NEW.entity_id, NEW.at, {EPOCH_NOW} "
+        f"FROM (SELECT {_EVENT} AS name UNION ALL SELECT {_CLOSED}) ev "
+        "JOIN webhook_endpoints e ON e.active = 1 AND e.deleted_at IS NULL "
+        "WHERE ev.name IS NOT NULL AND EXISTS (SELECT 1 FROM json_each(e.events) j WHERE j.value = ev.name); "
+        "END"
+    )
+    db.execute(
+        """CREATE TABLE webforms (
+            id INTEGER PRIMARY KEY,
+            public_id TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL,
+            fields TEXT NOT NULL DEFAULT '["first_name", "last_name", "email"]',
+            campaign_id INTEGER REFERENCES campaigns(id),
+            owner_mode TEXT NOT NULL DEFAULT 'fixed' CHECK (owner_mode IN ('fixed', 'round_robin')),
+            owners TEXT NOT NULL DEFAULT '[]',
+            last_owner_id INTEGER,
+            tags TEXT NOT NULL DEFAULT '',
+            redirect_url TEXT,
+            active INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL DEFAULT (datetime('now')),
+            created_by INTEGER REFERENCES users(id),
+            deleted_at TEXT)"""
+    )
+    db.execute("CREATE TABLE webform_hits (address TEXT NOT NULL, at REAL NOT NULL)")
+    db.execute("CREATE INDEX ix_webform_hits ON webform_hits(address, at)")
+    db.execute(
+        """CREATE TABLE calendar_feeds (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            scope TEXT NOT NULL DEFAULT 'mine' CHECK (scope IN ('mine', 'team')),
+            token_hash TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL DEFAULT (datetime('now')),
+            last_used_at TEXT,
+            revoked_at TEXT)"""
+    )
+    db.execute("CREATE INDEX ix_calendar_feeds_user ON calendar_feeds(user_id) WHERE revoked_at IS NULL")
+
+
 def known_names() -> set[str]:
     return {m.name for m in migrations._migrations}
 
