@@ -16,11 +16,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from components.form_snippet import snippet
 from components.i18n import error_text, translate
 from db.core.errors import DomainError, NotFoundError, ValidationError
 from db.crm import webforms
 from integrations.common import address, language, page, with_db
-from integrations.snippet import snippet
 
 log = logging.getLogger(__name__)
 MAX_BODY = 64 * 1024

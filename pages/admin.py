@@ -1,4 +1,4 @@
-"""Admin: users, lists, company settings and backups."""
+"""Admin: users, pipelines, lists, company settings, backups, webhooks and web forms."""
 
 import streamlit as st
 
@@ -6,11 +6,14 @@ from components.admin_panels import render_backups, render_lists, render_setting
 from components.i18n import t
 from components.layout import page_setup
 from components.pipeline_editor import render_pipeline_editor
+from components.webforms_panel import render_webforms
+from components.webhooks_panel import render_webhooks
 
 ctx = page_setup("admin")
 st.title(t("nav.admin"))
-users_tab, pipelines_tab, lists_tab, settings_tab, backups_tab = st.tabs(
-    [t("admin.users"), t("admin.pipelines"), t("admin.lists"), t("admin.settings"), t("admin.backups")])
+users_tab, pipelines_tab, lists_tab, settings_tab, backups_tab, hooks_tab, forms_tab = st.tabs(
+    [t("admin.users"), t("admin.pipelines"), t("admin.lists"), t("admin.settings"), t("admin.backups"),
+     t("hooks.tab"), t("forms.tab")])
 with users_tab:
     render_users(ctx)
 with pipelines_tab:
@@ -21,3 +24,7 @@ with settings_tab:
     render_settings(ctx)
 with backups_tab:
     render_backups(ctx)
+with hooks_tab:
+    render_webhooks(ctx)
+with forms_tab:
+    render_webforms(ctx)

@@ -62,7 +62,7 @@ def revoke(conn: sqlite3.Connection, actor: Actor, scope: str = "mine") -> None:
                      (now(), actor.id, scope))
 
 
-def status(conn: sqlite3.Connection, user_id: int) -> dict[str, dict]:
+def live_feeds(conn: sqlite3.Connection, user_id: int) -> dict[str, dict]:
     """The person's live feeds by scope: created and last fetched."""
     return {r["scope"]: r for r in rows(conn, "SELECT scope, created_at, last_used_at FROM calendar_feeds "
                                               "WHERE user_id = ? AND revoked_at IS NULL", (user_id,))}
