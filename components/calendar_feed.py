@@ -28,6 +28,7 @@ def _scope(ctx: PageContext, scope: str, feed: dict | None) -> None:
     st.markdown(f"**{t('feeds.scope_' + scope)}**")
     shown = st.session_state.get(SHOWN_KEY)
     if shown and shown[0] == scope and feed:
+        del st.session_state[SHOWN_KEY]  # once: the next run shows only when it was made
         st.warning(t("feeds.shown_once"), icon=":material/key:")
         st.code(shown[1], language=None)
     elif feed:

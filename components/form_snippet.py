@@ -24,8 +24,8 @@ def snippet(form: dict, action: str, labels: dict[str, str], send: str) -> str:
             control = (f'<input type="{kind}" name="{field}" autocomplete="{AUTOCOMPLETE.get(field, "on")}"'
                        f' maxlength="320"{required}>')
         lines.append(f"  <label>{label}\n    {control}\n  </label>")
-    lines.append(f'  <div style="position:absolute;left:-10000px" aria-hidden="true">'
-                 f'<input type="text" name="{HONEYPOT}" tabindex="-1" autocomplete="off"></div>')
+    lines.append('  <div style="position:absolute;left:-10000px" aria-hidden="true">\n'
+                 f'    <input type="text" name="{HONEYPOT}" tabindex="-1" autocomplete="off">\n  </div>')
     lines.append(f"  <button type=\"submit\">{html.escape(send)}</button>")
     lines.append("</form>")
     return "\n".join(lines)

@@ -37,7 +37,8 @@ def render_webforms(ctx: PageContext) -> None:
     options = contacts.choices(ctx.conn)
     for form in webforms.all_forms(ctx.conn):
         _form(ctx, form, options)
-    _editor(ctx, None, options)
+    with st.expander(t("forms.add"), icon=":material/add:"):
+        _editor(ctx, None, options)
 
 
 def _form(ctx: PageContext, form: dict, options: dict) -> None:
@@ -70,9 +71,7 @@ def _editor(ctx: PageContext, form: dict | None, options: dict) -> None:
     people, campaigns = options["owner_id"], options["campaign_id"]
     current = form or {"name": "", "fields": ["first_name", "last_name", "email", "message"], "campaign_id": None,
                        "owner_mode": "fixed", "owners": [ctx.user["id"]], "tags": "", "redirect_url": None, "active": 1}
-    with st.form(key, border=form is None):
-        if form is None:
-            st.subheader(t("forms.add"), anchor=False)
+    with st.form(key, border=False):
         name = st.text_input(t("hooks.name"), current["name"], max_chars=100)
         fields = st.multiselect(t("forms.fields"), webforms.FIELDS, current["fields"], format_func=field_label,
                                 help=t("forms.fields_help"))

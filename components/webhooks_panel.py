@@ -3,6 +3,8 @@ log and send a delivery again. The rules live in db/crm/webhooks.py; sending in 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import streamlit as st
 
 from components.flash import flash, show_flash
@@ -74,8 +76,7 @@ def _apply(action, message: str) -> None:
 
 
 def _add(ctx: PageContext) -> None:
-    with st.form("hook_add", border=True, clear_on_submit=False):
-        st.subheader(t("hooks.add"), anchor=False)
+    with st.expander(t("hooks.add"), icon=":material/add:"), st.form("hook_add", border=False):
         name = st.text_input(t("hooks.name"), max_chars=100, key="hook_new_name")
         url = st.text_input(t("hooks.url"), max_chars=2000, placeholder="https://example.com/crm-events",
                             key="hook_new_url", help=t("hooks.url_help"))
@@ -94,6 +95,13 @@ def _add(ctx: PageContext) -> None:
 STATUSES = ("", "pending", "delivered", "failed")
 
 
+def next_try(delivery: dict) -> str:
+    """When a waiting delivery is tried next, in the person's zone (empty once delivered or failed)."""
+    if delivery["status"] != "pending":
+        return ""
+    return stamp(datetime.fromtimestamp(delivery["next_attempt_at"], UTC).strftime("%Y-%m-%d %H:%M:%S"))
+
+
 def _log(ctx: PageContext) -> None:
     st.subheader(t("hooks.log"), anchor=False)
     status = st.segmented_control(t("hooks.status"), STATUSES, default="", key="hook_log_status",
@@ -103,9 +111,10 @@ def _log(ctx: PageContext) -> None:
         st.info(t("hooks.log_empty"))
         return
     table = [{"#": d["id"], t("hooks.when"): stamp(d["created_at"]), t("hooks.endpoint"): d["endpoint"],
-              t("hooks.event"): event_label(d["event"]), t("hooks.record"): f"{d['entity']} #{d['entity_id']}",
+              t("hooks.event"): event_label(d["event"]), t("hooks.record"): f"{t('entities.' + d['entity'])} #{d['entity_id']}",
               t("hooks.status"): t("hooks.st_" + d["status"]), t("hooks.attempts"): d["attempts"],
-              t("hooks.answer"): d["last_status"], t("hooks.error"): d["last_error"] or ""} for d in items]
+              t("hooks.next"): next_try(d), t("hooks.answer"): d["last_status"],
+              t("hooks.error"): d["last_error"] or ""} for d in items]
     picked = st.dataframe(table, hide_index=True, width="stretch", key="hook_log", on_select="rerun",
                           selection_mode="multi-row")
     chosen = [items[i]["id"] for i in picked.selection.rows] if picked and picked.selection else []
