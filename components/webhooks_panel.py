@@ -13,6 +13,7 @@ from components.layout import PageContext, show_error
 from components.text import esc
 from db.core.errors import DomainError
 from db.crm import webhooks
+from db.crm.activities import FMT
 
 SECRET_KEY = "webhook_secret_once"  # session state: (endpoint name, secret) until the admin has seen it
 
@@ -99,7 +100,7 @@ def next_try(delivery: dict) -> str:
     """When a waiting delivery is tried next, in the person's zone (empty once delivered or failed)."""
     if delivery["status"] != "pending":
         return ""
-    return stamp(datetime.fromtimestamp(delivery["next_attempt_at"], UTC).strftime("%Y-%m-%d %H:%M:%S"))
+    return stamp(datetime.fromtimestamp(delivery["next_attempt_at"], UTC).strftime(FMT))
 
 
 def _log(ctx: PageContext) -> None:
