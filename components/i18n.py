@@ -103,7 +103,8 @@ def error_text(err, lang: str | None = None, *, plain: bool = False) -> str:
     changed = getattr(err, "changed", None)
     if changed and "fields" in params:  # a conflict names the changed fields by their labels, not column names
         params["fields"] = ", ".join(translate(lang, f"fields.{name}", str(name)) for name in changed)
-    for name, namespace in (("field", "fields"), ("entity", "entities"), ("area", "areas")):
+    for name, namespace in (("field", "fields"), ("entity", "entities"), ("area", "areas"),
+                            ("type_from", "field_types"), ("type_to", "field_types")):
         if params.get(name):  # raw names (first_name, contacts) become the field's or record's label
             params[name] = translate(lang, f"{namespace}.{params[name]}", str(params[name]))
     params = {k: v if isinstance(v, int | float) or plain else esc(v, limit=300) for k, v in params.items()

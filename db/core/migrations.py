@@ -750,3 +750,32 @@ def migrate(conn: sqlite3.Connection) -> list[str]:
 def _path(conn: sqlite3.Connection) -> str:
     row = conn.execute("PRAGMA database_list").fetchone()
     return row[2] if row else "?"
+
+
+@migrations(name="0210_custom_fields")
+def m0210_custom_fields(db: sqlite_utils.Database) -> None:
+    """Definitions of custom fields (db/core/fields.py); each field's values live in its own column
+    ``cf_<id>`` added to the entity's table when the field is defined. ``<entity>_cf_fts`` holds the
+    custom text of each record for search; its triggers are rebuilt whenever the set of text fields changes."""
+    db.execute(
+        f"""CREATE TABLE custom_fields (
+            id INTEGER PRIMARY KEY,
+            entity TEXT NOT NULL CHECK (entity IN ('contacts', 'companies', 'deals', 'activities')),
+            key TEXT NOT NULL,
+            type TEXT NOT NULL,
+            labels TEXT NOT NULL,
+            help TEXT,
+            required INTEGER NOT NULL DEFAULT 0,
+            default_value TEXT,
+            is_unique INTEGER NOT NULL DEFAULT 0,
+            position INTEGER NOT NULL DEFAULT 0,
+            section TEXT,
+            options TEXT,
+            view_roles TEXT NOT NULL,
+            edit_roles TEXT NOT NULL,
+            archived_at TEXT,
+            {STD},
+            UNIQUE (entity, key))"""
+    )
+    for entity in ("contacts", "companies", "deals", "activities"):
+        db.execute(f"CREATE VIRTUAL TABLE {entity}_cf_fts USING fts5(body, {_SEARCH_TOKENIZER})")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from db.core.errors import PermissionDenied
 
 ROLES = ("admin", "manager", "rep")
-ADMIN_TABLES = {"users", "pipelines", "stages", "settings", "backups"}
+ADMIN_TABLES = {"users", "pipelines", "stages", "settings", "backups", "custom_fields"}
 MANAGER_TABLES = {"campaigns"}
 OWNED_TABLES = {"contacts", "companies", "deals", "activities", "saved_views"}
 

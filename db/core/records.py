@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
+from db.core import fields
 from db.core.connection import now, one, write
 from db.core.errors import ConflictError, NotFoundError, ValidationError
 from db.core.permissions import Actor, check_write
@@ -17,7 +18,7 @@ from db.core.text import scrub
 
 EDITABLE = {
     "users", "campaigns", "companies", "contacts", "pipelines", "stages", "deals",
-    "activities", "feedback", "comments", "saved_views",
+    "activities", "feedback", "comments", "saved_views", "custom_fields",
 }
 SYSTEM_COLUMNS = {"id", "version", "created_at", "updated_at", "updated_by", "deleted_at"}
 
@@ -29,14 +30,16 @@ def columns(conn: sqlite3.Connection, table: str) -> frozenset[str]:
     return frozenset(r[0] for r in conn.execute("SELECT name FROM pragma_table_info(?)", (table,)))
 
 
-def _check_fields(conn, table: str, values: dict) -> dict:
+def _check_fields(conn, table: str, values: dict, actor: Actor | None = None, *, creating: bool = False) -> dict:
     """Known columns only; every text value scrubbed (no NUL, control or bidi-override characters, no lone
-    surrogates) whichever entity rule ran before: the one place nothing gets around."""
+    surrogates) whichever entity rule ran before: the one place nothing gets around. Custom fields get their
+    own rules here too (type, choices, required, defaults, who may edit), so no write path skips them."""
     allowed = columns(conn, table) - SYSTEM_COLUMNS
     unknown = set(values) - allowed
     if unknown:
         raise ValidationError("Unknown field(s): {names}", field=sorted(unknown)[0], key="errors.unknown_fields",
                               names=", ".join(sorted(unknown)))
+    values = fields.check(conn, table, values, actor, creating=creating)
     return {k: scrub(v) if isinstance(v, str) else v for k, v in values.items()}
 
 
@@ -74,7 +77,7 @@ def _json(value: dict | None) -> str | None:
 
 def create(conn: sqlite3.Connection, table: str, values: dict, actor: Actor) -> int:
     """Insert one record and audit it; returns the new id."""
-    values = _check_fields(conn, table, values)
+    values = _check_fields(conn, table, values, actor, creating=True)
     if "owner_id" in columns(conn, table) and values.get("owner_id") is None and actor.id is not None:
         values["owner_id"] = actor.id
     check_write(actor, table, values, "create")
@@ -98,7 +101,7 @@ def update(conn: sqlite3.Connection, table: str, record_id: int, version: int, c
     Returns the row as saved. Unchanged values are dropped, so an edit that changes nothing
     writes nothing and bumps no version.
     """
-    changes = _check_fields(conn, table, changes)
+    changes = _check_fields(conn, table, changes, actor)
     with write(conn):
         before = get(conn, table, record_id)
         check_write(actor, table, before, "edit")

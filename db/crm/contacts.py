@@ -6,11 +6,10 @@ import re
 import sqlite3
 from dataclasses import dataclass
 
-import phonenumbers
-
 from db.core import records, users
 from db.core.connection import one, rows, write
 from db.core.errors import ConflictError, ValidationError
+from db.core.fields import normalise_phone
 from db.core.permissions import Actor
 from db.core.text import clean_fields, like
 from db.core.users import EMAIL_RE
@@ -68,20 +67,6 @@ def clean(values: dict, *, row: int | None = None, region: str | None = None) ->
                 raise ValidationError("{field}: choose from the list.", field=key, row=row,
                                       key="contacts.err_choice") from None
     return out
-
-
-def normalise_phone(raw: str, region: str | None = None, row: int | None = None) -> str:
-    """E.164 (+4930123456), with its extension kept (+16502530000 ext. 123); a number without a country code
-    needs the company's country."""
-    try:
-        number = phonenumbers.parse(raw, region)
-    except phonenumbers.NumberParseException:
-        number = None
-    if number is None or not phonenumbers.is_possible_number(number):
-        raise ValidationError("'{value}' is not a phone number; include the country code, e.g. +49 30 1234567.",
-                              field="phone", row=row, key="contacts.err_phone", value=raw[:40])
-    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    return f"{e164} ext. {number.extension}" if number.extension else e164
 
 
 def fts_query(text: str) -> str:

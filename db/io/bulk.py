@@ -19,6 +19,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from db.core import fields as custom
 from db.core import records
 from db.core.connection import now, write
 from db.core.errors import ValidationError
@@ -79,6 +80,7 @@ def create_many(conn: sqlite3.Connection, table: str, values: list[dict], actor:
         if unknown:
             raise ValidationError("Unknown field(s): {names}", field=sorted(unknown)[0], row=position,
                                   key="errors.unknown_fields", names=", ".join(sorted(unknown)))
+        given = custom.check(conn, table, given, actor, creating=True, row=position)
         record = {k: scrub(v) if isinstance(v, str) else v for k, v in given.items()}
         if has_owner and record.get("owner_id") is None and actor.id is not None:
             record["owner_id"] = actor.id

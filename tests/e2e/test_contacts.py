@@ -1,5 +1,7 @@
 """Real browser: edit a cell of the contacts grid and see it in the database; log a note on a record."""
 
+from playwright.sync_api import expect
+
 from tests.e2e.harness import open_page, shot, wait_idle
 
 ROW = 35  # glide data grid row height
@@ -83,5 +85,5 @@ def test_a_bad_csv_gives_the_message_and_changes_nothing(signed_in, db, tmp_path
     _upload(page, tmp_path, "bad.csv", b"First Name,Email\n,missing.name@import.io\nOk,not-an-email\n")
     page.get_by_text("2 rows have problems.").first.wait_for()
     shot(page, "contacts_import_bad")
-    assert page.get_by_role("button", name="Import 0 contacts").count() == 0
+    expect(page.get_by_role("button", name="Import 0 contacts")).to_have_count(0)
     assert db.execute("SELECT COUNT(*) FROM contacts").fetchone()[0] == before

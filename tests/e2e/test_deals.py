@@ -1,5 +1,7 @@
 """Real browser: drag a deal card to another column and find the new stage in the database."""
 
+from playwright.sync_api import expect
+
 from tests.e2e.harness import eventually, open_page, shot, wait_idle
 
 
@@ -82,7 +84,7 @@ def test_keyboard_only_move_to_won(signed_in, db):
     wait_idle(page)
     confirm = page.get_by_role("button", name="Confirm the move")
     confirm.wait_for()
-    assert page.get_by_text(f"Won: {title}").first.is_visible()
+    expect(page.get_by_text(f"Won: {title}").first).to_be_visible()
     confirm.focus()
     page.keyboard.press("Enter")
     wait_idle(page)
@@ -109,8 +111,8 @@ def test_reps_locked_cards_cannot_be_dragged(sign_in_as, db):
     assert owner != rep
     assert locked.get_attribute("draggable") == "false"
     slot = locked.locator("xpath=..")
-    assert slot.locator("[data-testid=kanban-lock]").count() == 1
-    assert slot.locator("[data-testid=kanban-move]").count() == 0
+    expect(slot.locator("[data-testid=kanban-lock]")).to_have_count(1)
+    expect(slot.locator("[data-testid=kanban-move]")).to_have_count(0)
     own = page.locator("[data-testid=kanban-card]:not(.locked)").first
     assert own.get_attribute("draggable") == "true"
     assert db.execute("SELECT owner_id FROM deals WHERE id = ?", (int(own.get_attribute("data-deal-id")),)
@@ -128,7 +130,7 @@ def test_reps_locked_cards_cannot_be_dragged(sign_in_as, db):
     wait_idle(page)
     page.get_by_role("tab", name="Stage history").wait_for()
     stage_field = page.get_by_label("Stage", exact=True)
-    assert stage_field.is_disabled()
+    expect(stage_field).to_be_disabled()
     shot(page, "deal_detail_rep_locked")
 
 
@@ -145,7 +147,7 @@ def test_won_and_lost_drop_zones_show_while_dragging(signed_in, db):
     card.wait_for()
     deal_id = int(card.get_attribute("data-deal-id"))
     zones = page.locator("[data-testid=kanban-drop-zone]")
-    assert not zones.first.is_visible()
+    expect(zones.first).to_be_hidden()
     card.evaluate(DRAG_START)
     zones.first.wait_for()
     for i in range(zones.count()):
@@ -155,7 +157,7 @@ def test_won_and_lost_drop_zones_show_while_dragging(signed_in, db):
     lost = zones.filter(has_text="Lost")
     lost_id = int(lost.get_attribute("data-stage-id"))
     card.evaluate("(card) => card.dispatchEvent(new DragEvent('dragend', {bubbles: true}))")
-    assert not lost.is_visible()
+    expect(lost).to_be_hidden()
     box = card.bounding_box()  # a real drag: the zones appear after dragstart and take the drop
     page.mouse.move(box["x"] + 40, box["y"] + 20)
     page.mouse.down()
@@ -180,7 +182,7 @@ def test_board_screens_narrow_and_russian(sign_in_as, db):
         db.commit()
         open_page(page, "Deals")
         page.locator("[data-testid=kanban-card]").first.wait_for()
-        assert page.get_by_text("Нет следующего шага").first.is_visible()
+        expect(page.get_by_text("Нет следующего шага").first).to_be_visible()
         shot(page, "deals_board_ru")
         page.locator("[data-testid=kanban-move]").first.click()
         page.get_by_role("menu").wait_for()

@@ -7,6 +7,7 @@ import re
 from datetime import date
 
 import pytest
+from playwright.sync_api import expect
 
 from db.core.connection import connect
 from db.io.seed import seed
@@ -63,7 +64,7 @@ def test_bad_links_and_damaged_views_say_so(page, broken):
     page.goto(srv.url + "/contacts?id=%C2%B2")  # ?id=²
     page.get_by_text("That link is not valid.").first.wait_for()
     wait_idle(page)
-    assert page.get_by_role("link", name="Show the list").count() == 1
+    expect(page.get_by_role("link", name="Show the list")).to_have_count(1)
     shot(page, "bad_link")
     page.goto(srv.url + "/deals?id=9223372036854775808")
     page.get_by_text("That link is not valid.").first.wait_for()

@@ -4,6 +4,8 @@ the value step for HubSpot's lifecycle stages), import, then find the people, co
 import csv
 import io
 
+from playwright.sync_api import expect
+
 from db.crm import contacts
 from tests.e2e.harness import eventually, open_page, shot, wait_idle
 
@@ -36,14 +38,14 @@ def test_hubspot_export_through_the_contacts_page(signed_in, db):
         files=[{"name": "hubspot-contacts.csv", "mimeType": "text/csv", "buffer": _file()}])
     page.get_by_text("3. Check and import").wait_for(timeout=30_000)
     wait_idle(page)
-    assert page.get_by_text("2. Values").is_visible()  # the value step for lifecycle and source
+    expect(page.get_by_text("2. Values")).to_be_visible()  # the value step for lifecycle and source
     metrics = {page.locator("[data-testid=stMetricLabel]").nth(i).inner_text().strip():
                page.locator("[data-testid=stMetricValue]").nth(i).inner_text().strip()
                for i in range(page.locator("[data-testid=stMetricLabel]").count())}
     assert metrics["New companies"] == "2" and metrics["Rows to import"] == "3"
     assert metrics["Repeats in the file"] == "1"
-    assert page.get_by_text("2 new companies will be created: Zyx Import Labs, Qwerty Imports Ltd.").is_visible()
-    assert page.get_by_text("Record ID, Create Date").first.is_visible()  # kept in the note, said so
+    expect(page.get_by_text("2 new companies will be created: Zyx Import Labs, Qwerty Imports Ltd.")).to_be_visible()
+    expect(page.get_by_text("Record ID, Create Date").first).to_be_visible()  # kept in the note, said so
     panel = page.locator("[data-testid=stExpander]").filter(has_text="Import contacts from CSV or Excel")
     assert "Detected: UTF-8" in panel.locator("[data-testid=stSelectbox]").first.inner_html()
     page.set_viewport_size({"width": 1440, "height": 3000})  # the app scrolls inside: a tall window shows it all
@@ -118,7 +120,7 @@ def test_broken_files_say_what_is_wrong_at_their_line(signed_in):
     uploader.set_input_files(files=[{"name": "broken.csv", "mimeType": "text/csv", "buffer": broken}])
     page.get_by_text("1 row has problems. Fix it in the file").wait_for()
     page.get_by_text("Line 3, column “Last Name”:").wait_for()
-    assert page.get_by_role("button", name="Import 1 contact").is_disabled()
+    expect(page.get_by_role("button", name="Import 1 contact")).to_be_disabled()
     body = page.locator("[data-testid=stMain]").inner_text()
     assert "Traceback" not in body and ".py" not in body
     page.set_viewport_size({"width": 1440, "height": 2000})
@@ -127,4 +129,4 @@ def test_broken_files_say_what_is_wrong_at_their_line(signed_in):
     page.set_viewport_size({"width": 1440, "height": 900})
     page.get_by_text("Leave out the 1 row with problems and import the rest").click()
     wait_idle(page)
-    assert page.get_by_role("button", name="Import 1 contact").is_enabled()
+    expect(page.get_by_role("button", name="Import 1 contact")).to_be_enabled()

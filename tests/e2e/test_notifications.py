@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+from playwright.sync_api import expect
+
 from db.core import records
 from db.core.permissions import Actor
 from db.crm import deals
@@ -85,7 +87,7 @@ def test_a_mention_reaches_the_rep_and_opens_the_record(browser, server, e2e_db,
         rep.get_by_text("Log something").first.wait_for()
         wait_idle(rep)
         assert f"id={cid}" in rep.url
-        assert rep.get_by_role("heading", name=f"{first} {last}").count() >= 1
+        expect(rep.get_by_role("heading", name=f"{first} {last}").first).to_be_visible()
         # Opening it marked it read (asked of the database: tests on the other worker may notify this rep too).
         assert eventually(rep, lambda: db.execute(
             "SELECT COUNT(*) FROM notifications WHERE user_id = ? AND kind = 'mention' AND entity_id = ? "

@@ -6,6 +6,8 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
+from playwright.sync_api import expect
+
 from tests.e2e.harness import eventually, shot, wait_idle
 
 ZONE = "America/New_York"
@@ -33,7 +35,8 @@ def test_log_a_call_then_plan_the_next_step(signed_in, server, db):
         _loaded(page)
         mail = page.locator(f'a[href="mailto:{quote(email, safe="@")}"]')
         tel = page.locator(f'a[href="tel:{phone}"]')
-        assert mail.count() == 1 and tel.count() == 1
+        expect(mail).to_have_count(1)
+        expect(tel).to_have_count(1)
         assert mail.inner_text().replace("\u2060", "").strip() == email  # esc's invisible joiner after the @
         assert tel.inner_text().strip() == phone
         page.locator(f".st-key-contact_{cid}_log_kind").get_by_role("radio", name="Call", exact=True).click()
@@ -42,7 +45,7 @@ def test_log_a_call_then_plan_the_next_step(signed_in, server, db):
         wait_idle(page)
         offer = page.locator(f".st-key-contact_{cid}_ns_offer")  # beside the log form, where the user looks
         offer.get_by_text("Logged. Plan the next step?").wait_for()
-        assert offer.is_visible()
+        expect(offer).to_be_visible()
         subject = offer.get_by_label("Subject")
         assert subject.input_value() == "Follow up: Discussed the renewal, wants a quote"
         shot(page, "record_next_step_offered")

@@ -1,5 +1,7 @@
 """Real browser: a sign-in survives a reload; sign-out revokes it; forged cookies get the sign-in page."""
 
+from playwright.sync_api import expect
+
 from db.core import users
 from db.core.connection import connect
 from tests.e2e.harness import Server, open_page, shot, sign_in, wait_idle
@@ -42,7 +44,7 @@ def test_deep_link_works_after_a_reload(signed_in, server):
     page.wait_for_timeout(500)
     page.goto(server.url + "/account")
     wait_idle(page)
-    assert page.get_by_role("button", name="Sign in").count() == 0
+    expect(page.get_by_role("button", name="Sign in")).to_have_count(0)
 
 
 ENDED = "You were signed out"
@@ -72,7 +74,7 @@ def test_revocation_reaches_open_tabs_and_other_browsers(browser, server, e2e_db
         a1.get_by_role("button", name="Sign in").first.wait_for()
         open_page(a2, "Contacts")
         a2.get_by_text(ENDED).first.wait_for()
-        assert a2.get_by_role("button", name="Sign in").count() == 1
+        expect(a2.get_by_role("button", name="Sign in")).to_have_count(1)
         open_page(b1, "Contacts")
         assert b1.get_by_text(ENDED).count() == 0 and b1.get_by_role("button", name="Sign in").count() == 0
 
@@ -82,9 +84,9 @@ def test_revocation_reaches_open_tabs_and_other_browsers(browser, server, e2e_db
         a1.get_by_text("sessions ended").first.wait_for()
         open_page(b1, "Companies")
         b1.get_by_text(ENDED).first.wait_for()
-        assert b1.get_by_role("button", name="Sign in").count() == 1
+        expect(b1.get_by_role("button", name="Sign in")).to_have_count(1)
         shot(b1, "session_ended")
-        assert b1.get_by_text(ENDED).count() == 1  # still there after the cookie route's rerun
+        expect(b1.get_by_text(ENDED)).to_have_count(1)  # still there after the cookie route's rerun
         b1.reload()  # and the cookie of browser B no longer signs it in either
         b1.get_by_role("button", name="Sign in").first.wait_for()
         wait_idle(b1)

@@ -1,0 +1,24 @@
+"""Browser tests wait for what they expect to appear: a one-shot read of the page (``is_visible()``,
+``is_enabled()``, ``count() == 1``) races Streamlit's rerun on a loaded machine, where the old copy of a widget
+can still be on screen, so every positive check goes through playwright's retrying ``expect``. One-shot reads
+stay allowed for absence (``count() == 0`` after ``wait_idle``)."""
+
+import re
+from pathlib import Path
+
+E2E = Path(__file__).parent / "e2e"
+ONE_SHOT = re.compile(r"assert (?!not ).*\.(is_visible|is_enabled|is_disabled|is_checked|is_editable)\(\)"
+                      r"|assert .*\.count\(\) *(==|>=|>) *[1-9]")
+
+
+def test_positive_browser_checks_retry():
+    found = [f"{p.name}:{n}: {line.strip()}"
+             for p in sorted(E2E.glob("test_*.py"))
+             for n, line in enumerate(p.read_text().splitlines(), 1) if ONE_SHOT.search(line)]
+    assert not found, "use expect(...) so the check waits for the rerun:\n" + "\n".join(found)
+
+
+def test_the_rule_catches_a_one_shot_read():
+    assert ONE_SHOT.search('    assert page.get_by_role("button", name="Import").is_enabled()')
+    assert ONE_SHOT.search("    assert page.get_by_text('x').count() == 1")
+    assert not ONE_SHOT.search("    assert page.locator('[data-testid=stException]').count() == 0")
