@@ -27,14 +27,16 @@ def base_url() -> str:
     return "http://localhost:8501"
 
 
-def field_label(field: str) -> str:
-    return t("forms.field_" + field)
+def labels(custom: dict, lang: str) -> dict[str, str]:
+    """The label of every field a form may ask: built-in ones translated, custom ones in the person's language."""
+    return {**{f: t("forms.field_" + f) for f in webforms.FIELDS}, **{k: f.label(lang) for k, f in custom.items()}}
 
 
 def render_webforms(ctx: PageContext) -> None:
     st.caption(t("forms.help"))
     show_flash("webforms")
-    options = contacts.choices(ctx.conn)
+    options = {**contacts.choices(ctx.conn), "custom": webforms.custom_fields(ctx.conn)}
+    options["labels"] = labels(options["custom"], ctx.lang)
     for form in webforms.all_forms(ctx.conn):
         _form(ctx, form, options)
     with st.expander(t("forms.add"), icon=":material/add:"):
@@ -47,8 +49,7 @@ def _form(ctx: PageContext, form: dict, options: dict) -> None:
                      icon=":material/contact_mail:"):
         url = f"{base_url()}/forms/{form['public_id']}"
         st.caption(t("forms.snippet_help"))
-        labels = {f: field_label(f) for f in webforms.FIELDS}
-        st.code(snippet(form, url, labels, t("forms.send")), language="html")
+        st.code(snippet(form, url, options["labels"], t("forms.send"), options["custom"]), language="html")
         st.caption(t("forms.hosted"))
         st.code(url, language=None)
         _editor(ctx, form, options)
@@ -73,8 +74,9 @@ def _editor(ctx: PageContext, form: dict | None, options: dict) -> None:
                        "owner_mode": "fixed", "owners": [ctx.user["id"]], "tags": "", "redirect_url": None, "active": 1}
     with st.form(key, border=False):
         name = st.text_input(t("hooks.name"), current["name"], max_chars=100)
-        fields = st.multiselect(t("forms.fields"), webforms.FIELDS, current["fields"], format_func=field_label,
-                                help=t("forms.fields_help"))
+        choices = [*webforms.FIELDS, *options["custom"]]
+        fields = st.multiselect(t("forms.fields"), choices, [f for f in current["fields"] if f in choices],
+                                format_func=lambda f: options["labels"].get(f, f), help=t("forms.fields_help"))
         left, right = st.columns(2)
         campaign_ids = [None, *campaigns]
         campaign = left.selectbox(t("forms.campaign"), campaign_ids, campaign_ids.index(current["campaign_id"])

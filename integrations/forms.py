@@ -90,9 +90,10 @@ def preflight_route(_request: Request) -> Response:
     return Response(status_code=204, headers=CORS)
 
 
-def _form_or_404(conn, public_id: str) -> dict | None:
+def _form_or_404(conn, public_id: str) -> tuple[dict, dict] | None:
+    """The form and the custom fields it may ask, or None."""
     try:
-        return webforms.by_public_id(conn, public_id)
+        return webforms.by_public_id(conn, public_id), webforms.custom_fields(conn)
     except NotFoundError:
         return None
 
@@ -101,11 +102,13 @@ async def hosted_route(request: Request) -> Response:
     """The form on a page of its own, for a link in an email or a site without an editable page."""
     public_id = request.path_params["public_id"]
     lang = language(request)
-    form = await with_db(_form_or_404, public_id)
-    if form is None:
+    found = await with_db(_form_or_404, public_id)
+    if found is None:
         return HTMLResponse(page("404", "<p>404</p>", lang), status_code=404)
-    labels = {f: translate(lang, f"forms.field_{f}") for f in webforms.FIELDS}
-    body = snippet(form, f"/forms/{public_id}", labels, translate(lang, "forms.send"))
+    form, custom = found
+    labels = {**{f: translate(lang, f"forms.field_{f}") for f in webforms.FIELDS},
+              **{k: f.label(lang) for k, f in custom.items()}}
+    body = snippet(form, f"/forms/{public_id}", labels, translate(lang, "forms.send"), custom)
     return HTMLResponse(page(form["name"], f"<h1>{html.escape(form['name'])}</h1>{body}", lang),
                         headers={"Cache-Control": "no-store"})
 

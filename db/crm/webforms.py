@@ -15,7 +15,7 @@ import sqlite3
 import time
 from urllib.parse import urlsplit
 
-from db.core import records
+from db.core import fields, records
 from db.core.connection import now, one, rows, write
 from db.core.errors import DomainError, NotFoundError, ValidationError
 from db.core.permissions import Actor, check_write
@@ -29,6 +29,10 @@ RATE_LIMIT = 10  # posts per address ...
 RATE_WINDOW = 3600.0  # ... per hour
 MESSAGE_LIMIT = 5000
 FORM_ACTOR = Actor(id=None, role="admin", name="web form")
+CUSTOM = "custom."  # a form's field list names a contact custom field as "custom.<key>"; its input is "<key>"
+CUSTOM_TYPES = ("text", "long_text", "number", "money", "percent", "date", "checkbox", "choice", "url", "email",
+                "phone")  # not links to records (internal ids) nor multiple choice
+RESERVED = {*FIELDS, HONEYPOT}
 
 
 class RateLimited(DomainError):
@@ -42,14 +46,26 @@ class RateLimited(DomainError):
         super().__init__()
 
 
+def custom_fields(conn: sqlite3.Connection) -> dict[str, fields.Field]:
+    """The contact custom fields a public form may ask, as ``{"custom.<key>": Field}``."""
+    return {CUSTOM + f.key: f for f in fields.active(conn, "contacts")
+            if f.type in CUSTOM_TYPES and f.key not in RESERVED}
+
+
 def clean_form(conn: sqlite3.Connection, values: dict) -> dict:
     """An admin's form settings, checked; raises ``ValidationError`` naming the field."""
     name = " ".join((clean_text(values.get("name"), "name", 100) or "").split())
     if not name:
         raise ValidationError("A name is required.", field="name", key="hooks.err_name")
-    fields = [f for f in FIELDS if f in set(values.get("fields") or ())]
-    if "first_name" not in fields:
-        fields.insert(0, "first_name")
+    asked, custom = list(values.get("fields") or ()), custom_fields(conn)
+    chosen = [f for f in FIELDS if f in asked] + [f for f in asked if f in custom]
+    if "first_name" not in chosen:
+        chosen.insert(0, "first_name")
+    missing = [f.label() for f in fields.active(conn, "contacts") if f.required and f.default is None
+               and CUSTOM + f.key not in chosen]
+    if missing:
+        raise ValidationError("Add the required field(s) {names}: a lead cannot be saved without them.",
+                              field="fields", key="forms.err_required", names=", ".join(missing))
     campaign_id = values.get("campaign_id") or None
     if campaign_id is not None and one(conn, "SELECT 1 FROM campaigns WHERE id = ? AND deleted_at IS NULL",
                                        (campaign_id,)) is None:
@@ -64,7 +80,7 @@ def clean_form(conn: sqlite3.Connection, values: dict) -> dict:
     redirect = (values.get("redirect_url") or "").strip() or None
     if redirect and (urlsplit(redirect).scheme not in ("http", "https") or not urlsplit(redirect).hostname):
         raise ValidationError("Enter a full http:// or https:// address.", field="redirect_url", key="hooks.err_url")
-    return {"name": name, "fields": fields, "campaign_id": campaign_id, "owner_mode": mode, "owners": owners,
+    return {"name": name, "fields": chosen, "campaign_id": campaign_id, "owner_mode": mode, "owners": owners,
             "tags": tags, "redirect_url": redirect}
 
 
@@ -172,8 +188,8 @@ def submit(conn: sqlite3.Connection, public_id: str, data: dict, address: str) -
     hit(conn, address)
     if str(data.get(HONEYPOT) or "").strip():
         return {"status": "ignored", "contact_id": None, "redirect_url": form["redirect_url"]}
-    values = {k: data.get(k) for k in form["fields"] if k in contacts.EDITABLE}
-    values = contacts.clean(values)
+    values = contacts.clean({k: data.get(k) for k in form["fields"] if k in contacts.EDITABLE})
+    custom = [(f, data.get(f.key)) for k, f in custom_fields(conn).items() if k in form["fields"]]
     for field in REQUIRED:
         if not values.get(field):
             raise ValidationError("First name is required.", field=field, key="contacts.err_first_name")
@@ -182,15 +198,29 @@ def submit(conn: sqlite3.Connection, public_id: str, data: dict, address: str) -
     with write(conn):
         known = one(conn, "SELECT id, owner_id FROM contacts WHERE email = ? COLLATE NOCASE AND deleted_at IS NULL "
                           "ORDER BY id LIMIT 1", (values["email"],)) if values.get("email") else None
+        typed = {**values, **{f.label(): v for f, v in custom if v not in (None, "")}}
         if known:
-            _note(conn, form, known["id"], known["owner_id"], values, message)
+            _note(conn, form, known["id"], known["owner_id"], typed, message)
             return {"status": "known", "contact_id": known["id"], "redirect_url": form["redirect_url"]}
         owner = _next_owner(conn, form)
-        contact_id = contacts.create(conn, {**values, "owner_id": owner, "lifecycle": "lead",
-                                            "campaign_id": form["campaign_id"], "channel": form["channel"],
-                                            "tags": form["tags"]}, FORM_ACTOR)
-        _note(conn, form, contact_id, owner, values, message)
+        lead = contacts.clean({"owner_id": owner, "lifecycle": "lead", "campaign_id": form["campaign_id"],
+                               "channel": form["channel"], "tags": form["tags"]})
+        try:  # the custom values are checked by the write path (db/core/fields), like every other write
+            contact_id = records.create(conn, "contacts", {**values, **lead, **{f.column: v for f, v in custom}},
+                                        FORM_ACTOR)
+        except ValidationError as err:
+            raise _by_key(err, fields.by_column(conn, "contacts")) from err
+        _note(conn, form, contact_id, owner, typed, message)
     return {"status": "created", "contact_id": contact_id, "redirect_url": form["redirect_url"]}
+
+
+def _by_key(err: ValidationError, by_column: dict) -> ValidationError:
+    """A custom field's error named by the field's key (what the form posts), not its column."""
+    field = by_column.get(err.field)
+    if field is not None:
+        err.field = field.key
+        err.params["field"] = field.label()
+    return err
 
 
 def _note(conn, form: dict, contact_id: int, owner_id: int | None, values: dict, message: str | None) -> None:

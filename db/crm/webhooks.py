@@ -16,7 +16,7 @@ import sqlite3
 import time
 from urllib.parse import urlsplit
 
-from db.core import records
+from db.core import fields, records
 from db.core.connection import now, one, rows, write
 from db.core.errors import NotFoundError, ValidationError
 from db.core.permissions import Actor, check_write
@@ -223,19 +223,18 @@ def _iso(stamp: str | None) -> str | None:
 
 
 def record_data(conn: sqlite3.Connection, table: str, record: dict) -> dict:
-    """A record's fields for a payload: custom field columns (``cf_<id>``) gathered under ``custom`` by key."""
+    """A record's fields for a payload: custom field columns (``cf_<id>``) gathered under ``custom`` by key
+    (archived fields' columns are left out, like everywhere else)."""
     data = {k: v for k, v in record.items() if not k.startswith("cf_")}
     data["custom"] = custom_values(conn, table, record)
     return data
 
 
 def custom_values(conn: sqlite3.Connection, table: str, record: dict) -> dict:
-    """``{key: value}`` of the record's custom fields; plain column names when db/core/fields.py is absent."""
-    try:
-        from db.core import fields
-    except ImportError:
-        return {k: v for k, v in record.items() if k.startswith("cf_")}
-    return {f.key: record.get(f.column) for f in fields.active(conn, table) if f.column in record}
+    """``{key: value}`` of the record's custom fields in use (contacts, deals and activities have them)."""
+    if table not in fields.ENTITIES:
+        return {}
+    return fields.custom_values(record, fields.active(conn, table))
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:

@@ -12,6 +12,8 @@ from datetime import date, timedelta
 import pytest
 
 from db.analytics import kpi
+from db.core import fields
+from db.core.errors import ValidationError
 from db.core.filters import Filters
 from db.crm import campaigns, deals, webforms
 from tests.e2e.harness import Server
@@ -178,3 +180,33 @@ def test_a_malformed_body_is_a_plain_error(server, form):
     with pytest.raises(urllib.error.HTTPError) as caught:
         urllib.request.urlopen(request, timeout=10)
     assert caught.value.code == 422 and json.loads(caught.value.read())["field"] == "form"
+
+
+def test_custom_fields_of_contacts_on_a_form(conn, admin, server, campaign, reps):
+    size = fields.define(conn, "contacts", {"type": "choice", "labels": {"en": "Team size"},
+                                            "options": ["1-10", "11-50", "51+"]}, admin)
+    source = fields.define(conn, "contacts", {"type": "text", "labels": {"en": "Source"}, "key": "lead_source"},
+                           admin)
+    fields.change(conn, source.id, source.version, {"required": True}, admin)
+    try:
+        with pytest.raises(ValidationError) as caught:  # a required field the form lacks would sink every post
+            webforms.create(conn, {"name": "Bad", "fields": ["first_name"], "owners": reps[:1]}, admin)
+        assert caught.value.field == "fields" and "Source" in str(caught.value)
+        form = webforms.create(conn, {"name": "Sized", "fields": ["first_name", "email", "custom.team_size",
+                                                                  "custom.lead_source"], "owners": reps[:1]}, admin)
+        url = f"{server.url}/forms/{form['public_id']}"
+        with urllib.request.urlopen(url, timeout=10) as hosted:
+            page = hosted.read().decode()
+        assert '<select name="team_size">' in page and "<option>11-50</option>" in page
+        assert '<input type="text" name="lead_source" required>' in page
+        status, _, body = post(url, {"first_name": "Iva", "team_size": "huge", "lead_source": "ad"}, as_json=True)
+        assert status == 422 and json.loads(body)["field"] == "team_size"
+        status, _, body = post(url, {"first_name": "Iva", "team_size": "1-10"}, as_json=True)
+        assert status == 422 and json.loads(body)["field"] == "lead_source"
+        assert post(url, {"first_name": "Iva", "team_size": "11-50", "lead_source": "ad"})[0] == 303
+        lead = conn.execute(f"SELECT {size.column} AS size, {source.column} AS source FROM contacts "
+                            "WHERE first_name = 'Iva'").fetchall()
+        assert [tuple(r) for r in lead] == [("11-50", "ad")]
+    finally:  # the module shares one database: the next test must not meet a required field
+        fields.set_archived(conn, source.id, True, admin)
+        fields.set_archived(conn, size.id, True, admin)

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from db.core import records
+from db.core import fields, records
 from db.core.connection import write
 from db.crm import contacts, deals, webhooks
 
@@ -34,19 +34,26 @@ def verify(secret: str, request: dict) -> bool:
 def test_a_change_is_posted_signed_with_its_record_and_changes(conn, admin, server, receiver):
     _, secret = webhooks.create_endpoint(conn, {"name": "Receiver", "url": receiver.url,
                                                 "events": ["contact.created", "contact.updated"]}, admin)
-    contact_id = contacts.create(conn, {"first_name": "Hook", "last_name": "Target", "email": "hook@example.com"},
-                                 admin)
+    budget = fields.define(conn, "contacts", {"type": "money", "labels": {"en": "Budget"}}, admin)
+    fields.define(conn, "contacts", {"type": "multi_choice", "labels": {"en": "Interests"},
+                                     "options": ["CRM", "ERP"]}, admin)
+    with write(conn):  # one change: the worker cannot read the record between the two writes
+        contact_id = contacts.create(conn, {"first_name": "Hook", "last_name": "Target",
+                                            "email": "hook@example.com"}, admin)
+        records.update(conn, "contacts", contact_id, 1, {budget.column: 5000}, admin)
     row = records.get(conn, "contacts", contact_id)
     contacts.update(conn, contact_id, row["version"], {"title": "Buyer"}, admin)
-    got = wait_for(lambda: len(receiver.events()) >= 2 and receiver.events())
+    got = wait_for(lambda: len(receiver.events()) >= 3 and receiver.events())
     assert got, "no delivery arrived"
-    created, updated = sorted(got, key=lambda r: r["json"]["event"])
+    created = next(r for r in got if r["json"]["event"] == "contact.created")
+    updated = next(r for r in got if r["json"]["changes"]["after"].get("title"))
     assert all(verify(secret, r) for r in got)
     assert not verify("whsec_wrong", created)
     assert created["headers"]["x-crm-event"] == "contact.created"
     assert created["json"]["data"]["email"] == "hook@example.com"
-    assert created["json"]["data"]["custom"] == {}
-    assert updated["json"]["changes"] == {"before": {"title": None}, "after": {"title": "Buyer", "version": 2}}
+    assert created["json"]["data"]["custom"] == {"budget": 5000, "interests": []}  # by key, in public shape
+    assert not any(k.startswith("cf_") for k in created["json"]["data"])
+    assert updated["json"]["changes"] == {"before": {"title": None}, "after": {"title": "Buyer", "version": 3}}
     assert updated["json"]["actor"]["id"] == admin.id
     log = webhooks.deliveries(conn)
     assert {d["status"] for d in log} == {"delivered"} and {d["attempts"] for d in log} == {1}
