@@ -22,6 +22,7 @@ from db.crm import webhooks
 log = logging.getLogger(__name__)
 TIMEOUT = 5.0  # seconds per request: a slow receiver must not hold the queue
 USER_AGENT = "TeamCRM-Webhooks/1"
+PRUNE_EVERY = 3600.0  # seconds between clean-ups of old delivered rows
 
 
 def _setting(name: str, default: float) -> float:
@@ -82,10 +83,13 @@ class Worker:
             self._thread.join(wait)
 
     def _run(self) -> None:
-        conn = None
+        conn, pruned = None, 0.0
         while not self._stop.is_set():
             try:
                 conn = conn or connect(self.path)
+                if time.monotonic() - pruned > PRUNE_EVERY or not pruned:
+                    webhooks.prune(conn)
+                    pruned = time.monotonic()
                 sent = self.run_once(conn)
             except Exception:  # noqa: BLE001 - the worker outlives a bad moment (locked, missing table)
                 log.exception("webhook worker: a round failed; trying again shortly")

@@ -14,6 +14,7 @@ import hashlib
 import json
 import secrets
 import sqlite3
+import threading
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
@@ -236,8 +237,38 @@ def ics(found: list[dict], name: str, timezone: str, team: bool = False) -> byte
     return book.to_ical()
 
 
+CACHE_SIZE = 64
+_CACHE: dict[tuple, tuple[tuple, bytes]] = {}  # (user, scope) -> (fingerprint, .ics); see ``feed``
+_CACHE_LOCK = threading.Lock()
+
+
+def fingerprint(conn: sqlite3.Connection, person: dict, scope: str) -> tuple:
+    """What a feed depends on, cheaply: the day (the window moves), the person's name and zone, and the
+    activities' count and latest change (the person's own via the owner index; for the team feed the audit
+    log's last id, since every write audits)."""
+    if scope == "mine":
+        data = tuple(conn.execute("SELECT COUNT(*), MAX(updated_at), MAX(id) FROM activities WHERE owner_id = ?",
+                                  (person["user_id"],)).fetchone())
+    else:
+        data = (conn.execute("SELECT MAX(id) FROM audit_log").fetchone()[0],)
+    return (datetime.now(UTC).date(), person["name"], person["timezone"], *data)
+
+
 def feed(conn: sqlite3.Connection, token: str) -> bytes:
-    """The .ics body behind a token (``NotFoundError`` when it is not a live feed)."""
+    """The .ics body behind a token (``NotFoundError`` when it is not a live feed).
+
+    Building a large feed costs ~1 ms per event in icalendar, and calendar apps ask again every few hours
+    whether or not anything changed, so the last answer per person is kept while its fingerprint holds."""
     person, scope = resolve(conn, token)
+    key, mark = (person["user_id"], scope), fingerprint(conn, person, scope)
+    with _CACHE_LOCK:
+        kept = _CACHE.get(key)
+    if kept and kept[0] == mark:
+        return kept[1]
     name = f"CRM: {person['name']}" if scope == "mine" else f"CRM: team ({person['name']})"
-    return ics(activities(conn, person["user_id"], scope), name, person["timezone"], team=scope == "team")
+    body = ics(activities(conn, person["user_id"], scope), name, person["timezone"], team=scope == "team")
+    with _CACHE_LOCK:
+        if len(_CACHE) >= CACHE_SIZE:
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[key] = (mark, body)
+    return body

@@ -28,6 +28,7 @@ MAX_ATTEMPTS = 10  # then the delivery is marked failed; "send again" starts it 
 MAX_DELAY = 6 * 3600.0
 LEASE = 60.0  # seconds a claimed delivery is reserved for one worker (longer than any request may take)
 LOG_LIMIT = 200
+KEEP_DAYS = 30  # delivered rows are kept this long for the log; failed ones until someone removes the endpoint
 
 
 def _epoch() -> float:
@@ -158,6 +159,13 @@ def send_again(conn: sqlite3.Connection, delivery_id: int, actor: Actor) -> None
                            "(SELECT id FROM webhook_endpoints WHERE deleted_at IS NULL)", (_epoch(), delivery_id))
         if cur.rowcount == 0:
             raise NotFoundError(entity="webhook_deliveries", id=delivery_id)
+
+
+def prune(conn: sqlite3.Connection, days: int = KEEP_DAYS) -> int:
+    """Forget deliveries that arrived more than ``days`` ago (the worker calls it now and then)."""
+    with write(conn):
+        return conn.execute("DELETE FROM webhook_deliveries WHERE status = 'delivered' AND delivered_at < "
+                            "datetime('now', ?)", (f"-{int(days)} days",)).rowcount
 
 
 # --- the worker's side -------------------------------------------------------------------------------------

@@ -141,3 +141,22 @@ def test_team_feed_for_managers_only(conn, server):
         assert fetch(f"{server.url}/feeds/{token}.ics")[0] == 404
     finally:
         conn.execute("UPDATE users SET role = 'manager' WHERE id = ?", (manager.id,))
+
+
+def test_a_change_shows_in_the_next_fetch(conn, server):
+    """The per-person cache answers only while nothing the feed shows has changed."""
+    rep = person(conn, "rep")
+    token = feeds.new_url_token(conn, rep)
+    url = f"{server.url}/feeds/{token}.ics"
+    first = fetch(url)[1]
+    assert fetch(url)[1] == first
+    start = (datetime.now(UTC) + timedelta(days=2)).replace(microsecond=0, second=0, tzinfo=None)
+    new = activities.create(conn, {"kind": "call", "subject": "Fresh call", "owner_id": rep.id,
+                                   "starts_at": start.strftime(FMT),
+                                   "ends_at": (start + timedelta(minutes=15)).strftime(FMT)}, rep)[0]
+    events = {str(e["uid"]): e for e in Calendar.from_ical(fetch(url)[1]).walk("VEVENT")}
+    assert f"activity-{new}@crm" in events
+    later = start + timedelta(hours=3)
+    activities.reschedule(conn, new, 1, later.strftime(FMT), (later + timedelta(minutes=15)).strftime(FMT), rep)
+    events = {str(e["uid"]): e for e in Calendar.from_ical(fetch(url)[1]).walk("VEVENT")}
+    assert events[f"activity-{new}@crm"].decoded("dtstart") == later.replace(tzinfo=UTC)

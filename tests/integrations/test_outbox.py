@@ -58,3 +58,15 @@ def test_the_secret_never_reaches_the_audit_log(conn, admin):
     again = webhooks.new_secret(conn, endpoint_id, admin)
     logged = " ".join(str(tuple(r)) for r in conn.execute("SELECT before, after FROM audit_log"))
     assert secret not in logged and again not in logged and again != secret
+
+
+def test_old_delivered_rows_are_pruned_and_the_rest_kept(conn, admin):
+    webhooks.create_endpoint(conn, {"name": "P", "url": "http://127.0.0.1:9/p", "events": ["contact.created"]}, admin)
+    for name in ("Old", "Recent", "Waiting"):
+        records.create(conn, "contacts", {"first_name": name}, admin)
+    conn.execute("UPDATE webhook_deliveries SET status = 'delivered', delivered_at = datetime('now', '-31 days') "
+                 "WHERE id = 1")
+    conn.execute("UPDATE webhook_deliveries SET status = 'delivered', delivered_at = datetime('now', '-2 days') "
+                 "WHERE id = 2")
+    assert webhooks.prune(conn) == 1
+    assert [r[0] for r in conn.execute("SELECT id FROM webhook_deliveries ORDER BY id")] == [2, 3]
