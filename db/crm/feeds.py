@@ -244,10 +244,11 @@ _CACHE_LOCK = threading.Lock()
 
 def fingerprint(conn: sqlite3.Connection, person: dict, scope: str) -> tuple:
     """What a feed depends on, cheaply: the day (the window moves), the person's name and zone, and the
-    activities' count and latest change (the person's own via the owner index; for the team feed the audit
-    log's last id, since every write audits)."""
+    activities' count, last id and sum of versions (every edit bumps a version; the person's own rows through
+    the owner index; for the team feed the audit log's last id, since every write audits). A renamed contact
+    reaches the description with the next change or day."""
     if scope == "mine":
-        data = tuple(conn.execute("SELECT COUNT(*), MAX(updated_at), MAX(id) FROM activities WHERE owner_id = ?",
+        data = tuple(conn.execute("SELECT COUNT(*), MAX(id), SUM(version) FROM activities WHERE owner_id = ?",
                                   (person["user_id"],)).fetchone())
     else:
         data = (conn.execute("SELECT MAX(id) FROM audit_log").fetchone()[0],)
