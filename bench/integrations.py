@@ -6,7 +6,7 @@ Works on a fresh small demo database in a temporary folder (seeded once, ~10 s).
 
 - trigger: ``bulk.create_many`` of ``--rows`` contacts (an import) with no outbox trigger at all (dropped in
   this copy), with the trigger and no active endpoint (the everyday case), and with an endpoint subscribed to
-  contact.created (one outbox row per contact); microseconds per row, median of three.
+  contact.created (one outbox row per contact); microseconds per row, interleaved rounds, medians.
 - worker: ``--deliveries`` queued events posted by one ``Worker`` to a local HTTP receiver; deliveries per second.
 - feed: the .ics of a person with ``--activities`` activities in the window (a tenth of them in weekly series),
   built and then served from the per-person cache while nothing changed.
@@ -34,33 +34,35 @@ from integrations.delivery import Worker
 FMT = "%Y-%m-%d %H:%M:%S"
 
 
-def _per_row(conn, admin: Actor, rows: int) -> float:
-    """Median microseconds per contact of three rolled-back bulk inserts."""
-    took = []
-    for attempt in range(3):
-        values = [{"first_name": f"Bench {attempt} {i}", "email": f"b{attempt}.{i}@bench.example"} for i in range(rows)]
-        conn.execute("BEGIN IMMEDIATE")
-        started = time.perf_counter()
-        bulk.create_many(conn, "contacts", values, admin)
-        took.append((time.perf_counter() - started) / rows * 1e6)
-        conn.execute("ROLLBACK")
-    return statistics.median(took)
+def _per_row(conn, admin: Actor, rows: int, attempt: int) -> float:
+    """Microseconds per contact of one rolled-back bulk insert."""
+    values = [{"first_name": f"Bench {attempt} {i}", "email": f"b{attempt}.{i}@bench.example"} for i in range(rows)]
+    conn.execute("BEGIN IMMEDIATE")
+    started = time.perf_counter()
+    bulk.create_many(conn, "contacts", values, admin)
+    took = (time.perf_counter() - started) / rows * 1e6
+    conn.execute("ROLLBACK")
+    return took
 
 
-def trigger(path: Path, admin: Actor, rows: int) -> None:
+def trigger(path: Path, admin: Actor, rows: int, rounds: int = 5) -> None:
+    """The three cases interleaved round by round (a shared machine's load drifts), medians per case."""
     conn = connect(path)
     sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'audit_log_webhooks'").fetchone()[0]
-    conn.execute("DROP TRIGGER audit_log_webhooks")
-    bare = _per_row(conn, admin, rows)
-    conn.execute(sql)
-    idle = _per_row(conn, admin, rows)
-    endpoint, _ = webhooks.create_endpoint(conn, {"name": "bench", "url": "http://127.0.0.1:9/",
-                                                  "events": ["contact.created"]}, admin)
-    busy = _per_row(conn, admin, rows)
-    webhooks.delete_endpoint(conn, endpoint, admin)
+    took: dict[str, list[float]] = {"bare": [], "idle": [], "busy": []}
+    for attempt in range(rounds):
+        conn.execute("DROP TRIGGER audit_log_webhooks")
+        took["bare"].append(_per_row(conn, admin, rows, attempt))
+        conn.execute(sql)
+        took["idle"].append(_per_row(conn, admin, rows, attempt))
+        endpoint, _ = webhooks.create_endpoint(conn, {"name": "bench", "url": "http://127.0.0.1:9/",
+                                                      "events": ["contact.created"]}, admin)
+        took["busy"].append(_per_row(conn, admin, rows, attempt))
+        webhooks.delete_endpoint(conn, endpoint, admin)
     conn.close()
-    print(f"trigger, bulk insert of {rows} contacts (us/row): no trigger {bare:.1f}, trigger idle {idle:.1f} "
-          f"(+{idle - bare:.1f}), subscribed endpoint {busy:.1f} (+{busy - bare:.1f})")
+    bare, idle, busy = (statistics.median(took[k]) for k in ("bare", "idle", "busy"))
+    print(f"trigger, bulk insert of {rows} contacts (us/row, median of {rounds}): no trigger {bare:.1f}, "
+          f"trigger idle {idle:.1f} (+{idle - bare:.1f}), subscribed endpoint {busy:.1f} (+{busy - bare:.1f})")
 
 
 class _Ok(BaseHTTPRequestHandler):
