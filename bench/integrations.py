@@ -4,8 +4,8 @@ calendar feed and a web-to-lead post.
 Usage: ``.venv/bin/python -m bench.integrations [--rows 20000] [--deliveries 500] [--activities 3000]``.
 Works on a fresh small demo database in a temporary folder (seeded once, ~10 s). Prints figures; asserts nothing.
 
-- trigger: ``bulk.create_many`` of ``--rows`` contacts (an import) with no outbox trigger at all (dropped in
-  this copy), with the trigger and no active endpoint (the everyday case), and with an endpoint subscribed to
+- trigger: ``bulk.create_many`` of ``--rows`` contacts (an import) with no outbox triggers at all (dropped in
+  this copy), with the triggers and no active endpoint (the everyday case), and with an endpoint subscribed to
   contact.created (one outbox row per contact); microseconds per row, interleaved rounds, medians.
 - worker: ``--deliveries`` queued events posted by one ``Worker`` to a local HTTP receiver; deliveries per second.
 - feed: the .ics of a person with ``--activities`` activities in the window (a tenth of them in weekly series),
@@ -25,6 +25,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from db.core.connection import connect, write
+from db.core.migrations import webhook_triggers
 from db.core.permissions import Actor
 from db.crm import activities, feeds, webforms, webhooks
 from db.io import bulk
@@ -48,12 +49,15 @@ def _per_row(conn, admin: Actor, rows: int, attempt: int) -> float:
 def trigger(path: Path, admin: Actor, rows: int, rounds: int = 5) -> None:
     """The three cases interleaved round by round (a shared machine's load drifts), medians per case."""
     conn = connect(path)
-    sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'audit_log_webhooks'").fetchone()[0]
+    names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE "
+                                        "'%\\_webhook\\_%' ESCAPE '\\'")]
     took: dict[str, list[float]] = {"bare": [], "idle": [], "busy": []}
     for attempt in range(rounds):
-        conn.execute("DROP TRIGGER audit_log_webhooks")
+        for name in names:
+            conn.execute(f"DROP TRIGGER {name}")
         took["bare"].append(_per_row(conn, admin, rows, attempt))
-        conn.execute(sql)
+        for sql in webhook_triggers():
+            conn.execute(sql)
         took["idle"].append(_per_row(conn, admin, rows, attempt))
         endpoint, _ = webhooks.create_endpoint(conn, {"name": "bench", "url": "http://127.0.0.1:9/",
                                                       "events": ["contact.created"]}, admin)

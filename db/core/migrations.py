@@ -627,17 +627,37 @@ def m0200_notifications(db: sqlite_utils.Database) -> None:
 
 
 EPOCH_NOW = "((julianday('now') - 2440587.5) * 86400.0)"  # unix seconds with fractions (SQLite 3.40: no subsec)
-# The webhook event(s) of one audit row: (1) what happened to the record, (2) a deal reaching a won or lost stage.
-_EVENT = ("CASE NEW.entity "
-          "WHEN 'contacts' THEN CASE NEW.action WHEN 'create' THEN 'contact.created' WHEN 'update' THEN "
-          "'contact.updated' WHEN 'restore' THEN 'contact.updated' WHEN 'delete' THEN 'contact.deleted' END "
-          "WHEN 'deals' THEN CASE WHEN NEW.action = 'update' AND json_type(NEW.after, '$.stage_id') IS NOT NULL "
-          "THEN 'deal.stage_changed' END "
-          "WHEN 'activities' THEN CASE NEW.action WHEN 'create' THEN 'activity.created' END "
-          "WHEN 'feedback' THEN CASE NEW.action WHEN 'create' THEN 'feedback.received' END END")
-_CLOSED = ("CASE WHEN NEW.entity = 'deals' AND NEW.action = 'update' AND json_type(NEW.after, '$.stage_id') "
-           "IS NOT NULL THEN (SELECT 'deal.' || s.kind FROM stages s WHERE s.id = json_extract(NEW.after, "
-           "'$.stage_id') AND s.kind IN ('won', 'lost')) END")
+_HOOKED = "EXISTS (SELECT 1 FROM webhook_endpoints WHERE active = 1 AND deleted_at IS NULL)"
+_OUTBOX = ("INSERT INTO webhook_deliveries (endpoint_id, event, entity, entity_id, version, created_at, next_attempt_at) "
+           "SELECT e.id, ev.name, '{table}', NEW.id, NEW.version, datetime('now'), " + EPOCH_NOW + " FROM ({events}) ev "
+           "JOIN webhook_endpoints e ON e.active = 1 AND e.deleted_at IS NULL WHERE ev.name IS NOT NULL "
+           "AND EXISTS (SELECT 1 FROM json_each(e.events) j WHERE j.value = ev.name);")
+_CHANGED = "NEW.version IS NOT OLD.version"  # a change through the write path, not a rollup trigger's column
+
+
+def webhook_triggers() -> list[str]:
+    """The triggers that fill the webhook outbox (``webhook_deliveries``) in the transaction of the change.
+
+    On the record tables, not on ``audit_log``: those already carry triggers (rollups, search), so one more
+    costs only its WHEN per row, while any trigger on ``audit_log`` makes each of a bulk import's per-row
+    audit INSERTs open a statement journal (measured: tens of microseconds a row). An update counts only when
+    it bumps ``version`` (every write of ``records`` does; the columns kept by rollup triggers do not)."""
+    plan = [
+        ("contacts_webhook_created", "AFTER INSERT ON contacts", _HOOKED, "contacts", "SELECT 'contact.created' AS name"),
+        ("contacts_webhook_changed", "AFTER UPDATE ON contacts", f"{_CHANGED} AND {_HOOKED}", "contacts",
+         "SELECT CASE WHEN NEW.deleted_at IS NOT NULL AND OLD.deleted_at IS NULL THEN 'contact.deleted' "
+         "ELSE 'contact.updated' END AS name"),
+        ("deals_webhook_moved", "AFTER UPDATE OF stage_id ON deals",
+         f"NEW.stage_id IS NOT OLD.stage_id AND {_CHANGED} AND {_HOOKED}", "deals",
+         "SELECT 'deal.stage_changed' AS name UNION ALL SELECT (SELECT 'deal.' || s.kind FROM stages s "
+         "WHERE s.id = NEW.stage_id AND s.kind IN ('won', 'lost'))"),
+        ("activities_webhook_created", "AFTER INSERT ON activities", _HOOKED, "activities",
+         "SELECT 'activity.created' AS name"),
+        ("feedback_webhook_received", "AFTER INSERT ON feedback", _HOOKED, "feedback",
+         "SELECT 'feedback.received' AS name"),
+    ]
+    return [f"CREATE TRIGGER {name} {when} WHEN {cond} BEGIN {_OUTBOX.format(table=table, events=events)} END"
+            for name, when, cond, table, events in plan]
 
 
 @migrations(name="0230_integrations")
@@ -645,10 +665,11 @@ def m0230_integrations(db: sqlite_utils.Database) -> None:
     """Webhooks with an outbox, web-to-lead forms and calendar feeds (integrations/, db/crm/webhooks.py,
     webforms.py, feeds.py).
 
-    ``webhook_deliveries`` is the outbox and the delivery log in one: the trigger on ``audit_log`` adds a row
-    per subscribed endpoint in the transaction of the change itself (every write path audits there, bulk
-    imports too), so a rolled-back change leaves none and a committed one cannot be missed. The trigger's
-    WHEN skips other tables and does nothing while no endpoint is active. ``next_attempt_at`` and
+    ``webhook_deliveries`` is the outbox and the delivery log in one: the triggers of ``webhook_triggers`` add
+    a row per subscribed endpoint in the transaction of the change itself (whichever path wrote it: pages,
+    imports, merges, forms, the API), so a rolled-back change leaves none and a committed one cannot be
+    missed; ``version`` finds the change's audit row when the payload is built. Their WHEN does nothing
+    while no endpoint is active. ``next_attempt_at`` and
     ``locked_until`` are unix seconds (REAL): the worker's lease lets two processes share the outbox.
     """
     db.execute(
@@ -667,10 +688,10 @@ def m0230_integrations(db: sqlite_utils.Database) -> None:
         """CREATE TABLE webhook_deliveries (
             id INTEGER PRIMARY KEY,
             endpoint_id INTEGER NOT NULL REFERENCES webhook_endpoints(id),
-            audit_id INTEGER NOT NULL,
             event TEXT NOT NULL,
             entity TEXT NOT NULL,
             entity_id INTEGER NOT NULL,
+            version INTEGER NOT NULL,
             created_at TEXT NOT NULL,
             payload TEXT,
             status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'delivered', 'failed')),
@@ -685,18 +706,8 @@ def m0230_integrations(db: sqlite_utils.Database) -> None:
     )
     db.execute("CREATE INDEX ix_webhook_due ON webhook_deliveries(next_attempt_at) WHERE status = 'pending'")
     db.execute("CREATE INDEX ix_webhook_log ON webhook_deliveries(endpoint_id, id)")
-    db.execute(
-        "CREATE TRIGGER audit_log_webhooks AFTER INSERT ON audit_log "
-        "WHEN NEW.entity IN ('contacts', 'deals', 'activities', 'feedback') "
-        "AND EXISTS (SELECT 1 FROM webhook_endpoints WHERE active = 1 AND deleted_at IS NULL) BEGIN "
-        "INSERT INTO webhook_deliveries (endpoint_id, audit_id, event, entity, entity_id, created_at, "
-        "next_attempt_at) "
-        f"SELECT e.id, NEW.id, ev.name, NEW.entity, NEW.entity_id, NEW.at, {EPOCH_NOW} "
-        f"FROM (SELECT {_EVENT} AS name UNION ALL SELECT {_CLOSED}) ev "
-        "JOIN webhook_endpoints e ON e.active = 1 AND e.deleted_at IS NULL "
-        "WHERE ev.name IS NOT NULL AND EXISTS (SELECT 1 FROM json_each(e.events) j WHERE j.value = ev.name); "
-        "END"
-    )
+    for sql in webhook_triggers():
+        db.execute(sql)
     db.execute(
         """CREATE TABLE webforms (
             id INTEGER PRIMARY KEY,

@@ -1,7 +1,7 @@
 """Webhooks: endpoints admins register, the outbox the audit trigger fills, and the delivery bookkeeping.
 
-The outbox rows are written by the ``audit_log_webhooks`` trigger (migration 0230) in the transaction of
-the change, so nothing here has to remember to queue an event. The sending itself (HTTP, signatures) lives
+The outbox rows are written by triggers on contacts, deals, activities and feedback (migration 0230,
+``webhook_triggers``) in the transaction of the change, so nothing here has to remember to queue an event. The sending itself (HTTP, signatures) lives
 in integrations/delivery.py; this module only claims due rows under a lease, freezes their payload and
 records each attempt's outcome.
 """
@@ -186,7 +186,7 @@ def claim(conn: sqlite3.Connection, worker: str, limit: int = 10, lease: float =
         marks = ",".join("?" * len(ids))
         conn.execute(f"UPDATE webhook_deliveries SET locked_until = ?, locked_by = ? WHERE id IN ({marks})",  # noqa: S608
                      [at + lease, worker, *ids])
-        out = rows(conn, "SELECT d.id, d.audit_id, d.event, d.entity, d.entity_id, d.created_at, d.payload, "  # noqa: S608
+        out = rows(conn, "SELECT d.id, d.version, d.event, d.entity, d.entity_id, d.created_at, d.payload, "  # noqa: S608
                          "d.attempts, e.url, e.secret FROM webhook_deliveries d JOIN webhook_endpoints e ON "
                          f"e.id = d.endpoint_id WHERE d.id IN ({marks}) ORDER BY d.id", ids)
         for item in out:
@@ -199,12 +199,11 @@ def claim(conn: sqlite3.Connection, worker: str, limit: int = 10, lease: float =
 def payload(conn: sqlite3.Connection, item: dict) -> str:
     """The JSON body of one event: what changed (from the audit row, exactly), the record as it stands
     when first sent, with its custom field values under ``custom``."""
-    audit = one(conn, "SELECT a.at, a.action, a.before, a.after, a.user_id, u.name FROM audit_log a "
-                      "LEFT JOIN users u ON u.id = a.user_id WHERE a.id = ?", (item["audit_id"],)) or {}
+    audit = change(conn, item["entity"], item["entity_id"], item["version"])
     table = _table(item["entity"])  # one of four known names
     record = one(conn, f"SELECT * FROM {table} WHERE id = ?", (item["entity_id"],)) or {}  # noqa: S608
     body = {
-        "id": f"evt_{item['audit_id']}_{item['event']}",
+        "id": f"evt_{ENTITY_NAMES[item['entity']]}_{item['entity_id']}_v{item['version']}_{item['event']}",
         "event": item["event"],
         "occurred_at": _iso(item["created_at"]),
         "entity": ENTITY_NAMES[item["entity"]],
@@ -214,6 +213,19 @@ def payload(conn: sqlite3.Connection, item: dict) -> str:
         "data": record_data(conn, item["entity"], record),
     }
     return json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def change(conn: sqlite3.Connection, entity: str, entity_id: int, version: int) -> dict:
+    """The audit row of the change that brought the record to ``version`` (its creation for version 1), with
+    the actor's name; {} if there is none (a row written outside the write path)."""
+    sql = ("SELECT a.at, a.action, a.before, a.after, a.user_id, u.name FROM audit_log a LEFT JOIN users u "
+           "ON u.id = a.user_id WHERE a.entity = ? AND a.entity_id = ? AND ")
+    if version == 1:
+        found = one(conn, sql + "a.action = 'create' ORDER BY a.id LIMIT 1", (entity, entity_id))
+    else:
+        found = one(conn, sql + "json_extract(a.after, '$.version') = ? ORDER BY a.id DESC LIMIT 1",
+                    (entity, entity_id, version))
+    return found or {}
 
 
 def _table(entity: str) -> str:
