@@ -30,7 +30,7 @@ def _scope(ctx: PageContext, scope: str, feed: dict | None) -> None:
     if shown and shown[0] == scope and feed:
         del st.session_state[SHOWN_KEY]  # once: the next run shows only when it was made
         st.warning(t("feeds.shown_once"), icon=":material/key:")
-        st.code(shown[1], language=None)
+        st.code(shown[1], language=None, wrap_lines=True)
     elif feed:
         used = stamp(feed["last_used_at"]) if feed["last_used_at"] else t("feeds.never")
         st.caption(t("feeds.live", made_at=stamp(feed["created_at"]), read_at=used))

@@ -51,7 +51,7 @@ def _form(ctx: PageContext, form: dict, options: dict) -> None:
         st.caption(t("forms.snippet_help"))
         st.code(snippet(form, url, options["labels"], t("forms.send"), options["custom"]), language="html")
         st.caption(t("forms.hosted"))
-        st.code(url, language=None)
+        st.code(url, language=None, wrap_lines=True)
         _editor(ctx, form, options)
         if st.button(t("hooks.remove"), key=f"form_remove_{form['id']}", icon=":material/delete:"):
             _apply(lambda: webforms.delete(ctx.conn, form["id"], ctx.actor), t("hooks.removed"))

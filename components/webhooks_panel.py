@@ -37,7 +37,7 @@ def _secret_once() -> None:
     if shown:
         name, secret = shown
         st.success(t("hooks.secret_once", name=esc(name)), icon=":material/key:")
-        st.code(secret, language=None)
+        st.code(secret, language=None, wrap_lines=True)
 
 
 def _endpoint(ctx: PageContext, endpoint: dict) -> None:
