@@ -1,4 +1,4 @@
-"""What the integrations cost: the outbox trigger on every audited write, the delivery worker's throughput, a
+"""What the integrations cost: the outbox triggers on every write, the delivery worker's throughput, a
 calendar feed and a web-to-lead post.
 
 Usage: ``.venv/bin/python -m bench.integrations [--rows 20000] [--deliveries 500] [--activities 3000]``.
