@@ -60,3 +60,24 @@ def test_account_calendar_feed_url_once_and_team_only_for_managers(seeded):
     manager = page("pages/account.py", path, "manager")
     manager.run()
     assert "The team's activities" in texts(manager)
+
+
+def test_the_audit_page_shows_integration_changes(seeded):
+    from db.core.permissions import Actor
+    from db.crm import webforms, webhooks
+
+    path, _ = seeded
+    c = connect(path)
+    admin_id = c.execute("SELECT id FROM users WHERE role = 'admin' ORDER BY id LIMIT 1").fetchone()[0]
+    admin = Actor(admin_id, "admin")
+    endpoint, _ = webhooks.create_endpoint(c, {"name": "Ledger", "url": "https://ledger.example/in",
+                                               "events": ["deal.won"]}, admin)
+    webhooks.update_endpoint(c, endpoint, {"active": False}, admin)
+    webforms.create(c, {"name": "Trial signup", "fields": ["first_name", "email"], "owners": [admin_id]}, admin)
+    at = page("pages/audit.py", path, "admin")
+    at.run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    shown = " ".join(str(v) for v in table.to_numpy().ravel())
+    assert "Webhook" in shown and "Web form" in shown, table.columns
+    assert "Ledger" in shown and "whsec_" not in shown
