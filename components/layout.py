@@ -21,7 +21,7 @@ from components.text import esc
 from db.core import settings, users
 from db.core.connection import connect, db_path, on_wait
 from db.core.errors import DomainError
-from db.core.migrations import migrate
+from db.core.migrations import migrate, schema_version
 from db.core.permissions import Actor
 
 ALL = frozenset({"admin", "manager", "rep"})
@@ -79,18 +79,14 @@ def migrated(path: str, conn: sqlite3.Connection | None = None) -> None:
     own = conn is None
     conn = conn or connect(path)
     try:
-        if _MIGRATED.get(path) == _schema_version(conn):
+        if _MIGRATED.get(path) == schema_version(conn):
             return
         with _MIGRATION:
             migrate(conn)
-            _MIGRATED[path] = _schema_version(conn)
+            _MIGRATED[path] = schema_version(conn)
     finally:
         if own:
             conn.close()
-
-
-def _schema_version(conn: sqlite3.Connection) -> int:
-    return conn.execute("PRAGMA schema_version").fetchone()[0]
 
 
 def open_db() -> sqlite3.Connection:

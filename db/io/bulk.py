@@ -73,6 +73,7 @@ def create_many(conn: sqlite3.Connection, table: str, values: list[dict], actor:
     cols = records.columns(conn, table)
     allowed = cols - records.SYSTEM_COLUMNS
     has_owner = "owner_id" in cols
+    defs = custom.definitions(conn, table)  # once per batch, not per row
     prepared: list[dict] = []
     names: dict[str, None] = {}  # every field any record sets, in first-seen order
     for position, given in enumerate(values, start=1):
@@ -80,7 +81,7 @@ def create_many(conn: sqlite3.Connection, table: str, values: list[dict], actor:
         if unknown:
             raise ValidationError("Unknown field(s): {names}", field=sorted(unknown)[0], row=position,
                                   key="errors.unknown_fields", names=", ".join(sorted(unknown)))
-        given = custom.check(conn, table, given, actor, creating=True, row=position)
+        given = custom.check(conn, table, given, actor, creating=True, row=position, defs=defs)
         record = {k: scrub(v) if isinstance(v, str) else v for k, v in given.items()}
         if has_owner and record.get("owner_id") is None and actor.id is not None:
             record["owner_id"] = actor.id
