@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import json
 import logging
+from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -34,10 +35,24 @@ def _wants_json(request: Request) -> bool:
     return "json" in kind or ("json" in accept and "text/html" not in accept)
 
 
+async def _body(request: Request) -> bytes:
+    """The raw body, refused past ``MAX_BODY`` without reading (or buffering) the rest."""
+    too_large = ValidationError("The submission is too large.", field="form", key="forms.err_large")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY:
+        raise too_large
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 async def _read(request: Request) -> dict:
-    body = await request.body()
-    if len(body) > MAX_BODY:
-        raise ValidationError("The submission is too large.", field="form", key="forms.err_large")
+    """The posted fields: a JSON object, or a form-encoded body (what the snippet sends)."""
+    body = await _body(request)
     if "json" in request.headers.get("content-type", ""):
         try:
             data = json.loads(body or b"{}")
@@ -46,8 +61,7 @@ async def _read(request: Request) -> dict:
         if not isinstance(data, dict):
             raise ValidationError("The submission is not a JSON object.", field="form", key="forms.err_json")
         return {k: v if isinstance(v, str | int | float) or v is None else str(v) for k, v in data.items()}
-    form = await request.form()
-    return {k: v for k, v in form.items() if isinstance(v, str)}
+    return dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
 
 
 def _error(request: Request, err: DomainError, status: int, lang: str, headers: dict | None = None) -> Response:

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from db.core.permissions import Actor
 from db.crm import contacts, webhooks
 from tests.e2e.harness import eventually, open_page, shot, wait_idle
-from tests.integrations.conftest import Receiver
+from tests.integrations.receiver import Receiver
 
 
 def test_admin_registers_a_webhook_and_reads_the_delivery_log(signed_in, db):

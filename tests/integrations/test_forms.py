@@ -174,6 +174,14 @@ def test_unknown_or_switched_off_forms_answer_404(conn, admin, server, form):
     assert post(f"{server.url}/forms/{form['public_id']}", {"first_name": "X"}, as_json=True)[0] == 404
 
 
+def test_an_oversized_body_is_refused_unread(conn, server, form):
+    count = conn.execute("SELECT COUNT(*) FROM contacts").fetchone()[0]
+    status, _, body = post(f"{server.url}/forms/{form['public_id']}", {"first_name": "Big", "message": "x" * 70_000},
+                           as_json=True)
+    assert status == 422 and json.loads(body)["field"] == "form"
+    assert conn.execute("SELECT COUNT(*) FROM contacts").fetchone()[0] == count
+
+
 def test_a_malformed_body_is_a_plain_error(server, form):
     request = urllib.request.Request(f"{server.url}/forms/{form['public_id']}", data=b"[1, 2", method="POST",
                                      headers={"Content-Type": "application/json"})
