@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from components.i18n import day, moment, money, percent, translate
+from components.i18n import channel_label, day, moment, money, percent, translate
 from db.core import names
 
 EMPTY = "—"
@@ -49,6 +49,8 @@ def value_text(field: str, value, lang: str, tz: str, resolved: dict) -> str:
         return translate(lang, "history.yes" if value else "history.no")
     if field in CHOICES and isinstance(value, str):
         return translate(lang, CHOICES[field] + value, value)
+    if field == "channel":
+        return channel_label(value, lang)
     if isinstance(value, str) and (field.endswith("_at") or field in ("locked_until",)):
         try:
             return moment(value, lang, tz)

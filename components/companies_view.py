@@ -12,7 +12,7 @@ from components.follow_up import render_log_form, render_next_step
 from components.history import render_history
 from components.i18n import day, error_text, money, money_column_format, number, percent, t
 from components.import_panel import render_import
-from components.layout import PageContext, nav_link, show_error
+from components.layout import PageContext, folded, form_beside, nav_link, show_error
 from components.new_record import page_header
 from components.saved_views import apply_from_url, render_save
 from components.text import esc
@@ -57,9 +57,9 @@ def render_companies(ctx: PageContext) -> None:
     key = f"{KEY}_{offset}_{size}"
     changes = grid.editable(key, shown, config, ["open", "name", "industry", "city", "country", "website",
                                                  "owner_id", "lifecycle", "contacts", "open_deals", "revenue"],
-                            empty=t("companies.none_found"))
+                            empty=t("companies.none_found"), allow_add=False)  # new ones: the New company dialog
     n = len(changes.edits) + len(changes.added) + len(changes.deleted)
-    if st.button(t("contacts.save", n=n), type="primary", disabled=not changes.dirty, key="co_save",
+    if st.button(t("contacts.save", n=n), type="primary", disabled=not changes.ready, key="co_save",
                  icon=":material/save:"):
         edits = [(o, {k: v for k, v in d.items() if k in companies.EDITABLE}) for o, d in changes.edits]
         try:
@@ -76,7 +76,7 @@ def render_companies(ctx: PageContext) -> None:
             flash(KEY, saved_message(result["updated"], len(result["created"]), len(result["deleted"])))
             st.rerun()
     show_flash(KEY)
-    st.caption(t("contacts.grid_help"))
+    st.caption(t("companies.grid_help"))
     render_import(ctx, "companies")
     with st.expander(t("export.title"), icon=":material/download:"):
         if total > companies.EXPORT_CAP:
@@ -102,7 +102,7 @@ def render_company(ctx: PageContext, company_id: int) -> None:
     time_tab, people, deals_tab, notes, history = st.tabs([t("record.timeline"), t("companies.contacts"),
                                                            t("nav.deals"), t("companies.notes"), t("history.tab")])
     with time_tab:
-        left, right = st.columns([2, 1], gap="large")
+        left, right = form_beside()
         with right:
             render_log_form(ctx, key, company_id=company_id)
         with left:
@@ -139,9 +139,10 @@ def _company_figures(ctx: PageContext, company_id: int) -> None:
              ("companies.last_activity", day(f["last_activity"], ctx.lang), t("companies.last_activity_help")),
              ("kpi.csat", percent(f["csat"], ctx.lang), t("companies.csat_help")),
              ("kpi.nps", number(f["nps"], ctx.lang, 0) if f["nps"] is not None else "—", t("companies.nps_help"))]
-    cols = st.columns(3) + st.columns(3)
-    for col, (label, value, help_text) in zip(cols, shown, strict=False):
-        col.metric(t(label), value, help=help_text, border=True)  # text-safe: numbers and our own t() strings
+    with folded(t("record.figures"), ":material/monitoring:"):  # six stacked cards fill a phone's screen
+        cols = st.columns(3) + st.columns(3)
+        for col, (label, value, help_text) in zip(cols, shown, strict=False):
+            col.metric(t(label), value, help=help_text, border=True)  # text-safe: numbers and our own t() strings
 
 
 def _company_timeline(ctx: PageContext, company_id: int) -> None:

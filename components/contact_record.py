@@ -7,8 +7,9 @@ import streamlit as st
 from components.follow_up import render_log_form, render_next_step
 from components.history import render_history
 from components.i18n import error_text, money, number, percent, stamp, t
-from components.layout import PageContext, nav_link, show_error
+from components.layout import PageContext, folded, form_beside, nav_link, show_error
 from components.links import link_markdown, mail_href, tel_href
+from components.locks import writable
 from components.text import esc
 from db.analytics import customer_kpi
 from db.core.errors import ConflictError, DomainError
@@ -70,13 +71,14 @@ def _figures(ctx: PageContext, contact_id: int) -> None:
              ("kpi.cost_to_serve", money(f["cost_to_serve"], ctx.lang)), ("kpi.cac", money(f["cac"], ctx.lang)),
              ("kpi.profit", money(f["profit"], ctx.lang)), ("kpi.csat", percent(f["csat"], ctx.lang)),
              ("kpi.nps", number(f["nps"], ctx.lang, 0) if f["nps"] is not None else "—")]
-    cols = st.columns(4) + st.columns(4)
-    for col, (key, value) in zip(cols, shown, strict=False):
-        col.metric(t(key), value, help=t(key + "_help"), border=True)
+    with folded(t("record.figures"), ":material/monitoring:"):  # seven stacked cards fill a phone's screen
+        cols = st.columns(4) + st.columns(4)
+        for col, (key, value) in zip(cols, shown, strict=False):
+            col.metric(t(key), value, help=t(key + "_help"), border=True)
 
 
 def _timeline(ctx: PageContext, contact_id: int) -> None:
-    left, right = st.columns([2, 1], gap="large")
+    left, right = form_beside()
     with right:
         render_log_form(ctx, record_key(contact_id), contact_id=contact_id)
     with left:
@@ -103,21 +105,28 @@ def render_entries(ctx: PageContext, entries: list[dict]) -> None:
 
 def _details(ctx: PageContext, person: dict) -> None:
     key = f"details_{person['id']}"
+    locked = not writable(ctx, "contacts", person, person["owner"])
     with st.form(key, border=True):
         cols = st.columns(2)
         values = {
-            "first_name": cols[0].text_input(t("contacts.first_name"), person["first_name"], max_chars=100, key=f"{key}_first_name"),
-            "last_name": cols[1].text_input(t("contacts.last_name"), person["last_name"], max_chars=100, key=f"{key}_last_name"),
-            "email": cols[0].text_input(t("contacts.email"), person["email"] or "", max_chars=320, key=f"{key}_email"),
-            "phone": cols[1].text_input(t("contacts.phone"), person["phone"] or "", max_chars=40, key=f"{key}_phone"),
-            "title": cols[0].text_input(t("contacts.title"), person["title"] or "", max_chars=120, key=f"{key}_title"),
+            "first_name": cols[0].text_input(t("contacts.first_name"), person["first_name"], max_chars=100,
+                                             key=f"{key}_first_name", disabled=locked),
+            "last_name": cols[1].text_input(t("contacts.last_name"), person["last_name"], max_chars=100,
+                                            key=f"{key}_last_name", disabled=locked),
+            "email": cols[0].text_input(t("contacts.email"), person["email"] or "", max_chars=320, key=f"{key}_email",
+                                        disabled=locked),
+            "phone": cols[1].text_input(t("contacts.phone"), person["phone"] or "", max_chars=40, key=f"{key}_phone",
+                                        disabled=locked),
+            "title": cols[0].text_input(t("contacts.title"), person["title"] or "", max_chars=120, key=f"{key}_title",
+                                        disabled=locked),
             "lifecycle": cols[1].selectbox(t("contacts.lifecycle"), contacts.LIFECYCLES,
                                            index=contacts.LIFECYCLES.index(person["lifecycle"]),
                                            format_func=lambda v: t(f"contacts.lifecycle_{v}"),
-                                           key=f"{key}_lifecycle"),
-            "tags": cols[0].text_input(t("contacts.tags"), person["tags"] or "", max_chars=300, key=f"{key}_tags"),
+                                           key=f"{key}_lifecycle", disabled=locked),
+            "tags": cols[0].text_input(t("contacts.tags"), person["tags"] or "", max_chars=300, key=f"{key}_tags",
+                                       disabled=locked),
         }
-        if st.form_submit_button(t("account.save"), type="primary"):
+        if st.form_submit_button(t("account.save"), type="primary", disabled=locked):
             changes = {k: v for k, v in values.items() if (person.get(k) or "") != (v or "")}
             try:
                 contacts.update(ctx.conn, person["id"], person["version"], changes, ctx.actor)

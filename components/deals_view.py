@@ -16,8 +16,9 @@ from components.export import export_buttons
 from components.follow_up import render_next_step
 from components.history import render_history
 from components.i18n import date_format, error_text, money, stamp, t
-from components.layout import PageContext, nav_link, show_error
-from components.new_record import created, field_error, form_again, form_close, form_fail, form_state
+from components.layout import PageContext, filter_area, narrow, nav_link, show_error
+from components.locks import writable
+from components.new_record import created, field_error, form_again, form_close, form_fail, form_state, open_form
 from components.text import esc
 from db.core import settings
 from db.core.errors import ConflictError, DomainError, ValidationError
@@ -27,9 +28,19 @@ from db.crm import deals
 
 def board_filters(ctx: PageContext) -> deals.BoardQuery:
     pipes = deals.pipelines(ctx.conn)
-    c = st.columns([1.4, 2, 1, 1, 1.2, 1.2])
+    folded = narrow()
+    c = [st.container()] if folded else st.columns([1.4, 2, 1, 1, 1.2, 1.2])
     pipeline = c[0].selectbox(t("deals.pipeline"), [p["id"] for p in pipes], key="d_pipeline",
                               format_func=lambda i: next(p["name"] for p in pipes if p["id"] == i))
+    if folded:  # on a phone the pipeline (it chooses the board) stays out; the other filters fold into one expander
+        with filter_area(sum(1 for k in ("d_search", "d_min", "d_max", "d_close", "d_mine", "d_all_closed")
+                             if st.session_state.get(k))):
+            c = [None, *st.columns([2, 1, 1, 1.2, 1.2])]
+            return _board_filters(ctx, pipeline, c)
+    return _board_filters(ctx, pipeline, c)
+
+
+def _board_filters(ctx: PageContext, pipeline: int, c: list) -> deals.BoardQuery:
     search = c[1].text_input(t("deals.search"), key="d_search", max_chars=100, placeholder=t("deals.search_hint"))
     low = c[2].number_input(t("deals.min_amount"), min_value=0.0, value=None, step=1000.0, key="d_min")
     high = c[3].number_input(t("deals.max_amount"), min_value=0.0, value=None, step=1000.0, key="d_max")
@@ -197,22 +208,26 @@ def render_export(ctx: PageContext, query: deals.BoardQuery) -> None:
 def render_new_deal_button(ctx: PageContext, pipeline_id: int) -> None:
     """The page header's "New deal" button: opens the dialog for the pipeline on the board."""
     if st.button(t("deals.new"), icon=":material/add:", key="new_deal_open", width="stretch"):
-        form_close()
-        st.dialog(t("deals.new"), width="large", on_dismiss=form_close)(new_deal_form)(ctx, pipeline_id)
+        open_form(ctx, "deal", pipeline_id=pipeline_id)
 
 
-def new_deal_form(ctx: PageContext, pipeline_id: int) -> None:
+def new_deal_form(ctx: PageContext, pipeline_id: int | None) -> None:
     """Fields with their own messages, and a check for an open deal with the same title for the same
-    contact or company before anything is created (a second Create on the same input creates anyway)."""
+    contact or company before anything is created (a second Create on the same input creates anyway).
+    Without a pipeline (opened from the search) the first field chooses it."""
     from db.crm import contacts
 
+    if pipeline_id is None:
+        pipes = {p["id"]: p["name"] for p in deals.pipelines(ctx.conn)}
+        pipeline_id = st.selectbox(t("deals.pipeline"), list(pipes), key="nd_pipeline", format_func=pipes.get)
     stages = [s for s in deals.stages(ctx.conn, pipeline_id) if s["kind"] == "open"]
     names = {s["id"]: s["name"] for s in stages}
     title = st.text_input(t("deals.title") + " *", max_chars=200, key="nd_title")
     field_error("title")
     field_error("deal_title")
     c1, c2 = st.columns(2)
-    stage = c1.selectbox(t("deals.stage"), list(names), key="nd_stage", format_func=lambda i: names.get(i, ""))
+    stage = c1.selectbox(t("deals.stage"), list(names), key=f"nd_stage_{pipeline_id}",
+                          format_func=lambda i: names.get(i, ""))
     with c2:
         amount = st.number_input(t("deals.amount"), min_value=0.0, value=0.0, step=100.0, key="nd_amount")
         field_error("amount")
@@ -309,16 +324,21 @@ def render_deal(ctx: PageContext, deal_id: int) -> None:
     render_next_step(ctx, f"deal_{deal_id}", {"deal_id": deal_id})
     edit, activities, moves, history = st.tabs([t("deals.edit"), t("deals.activities"), t("deals.moves"),
                                                 t("history.tab")])
+    with edit:
+        locked = not writable(ctx, "deals", deal, deal["owner"])
     with edit, st.form(f"deal_{deal_id}"):
         c1, c2 = st.columns(2)
-        title = c1.text_input(t("deals.title"), deal["title"], max_chars=200, key=f"deal_title_{deal_id}")
+        title = c1.text_input(t("deals.title"), deal["title"], max_chars=200, key=f"deal_title_{deal_id}",
+                              disabled=locked)
         amount = c2.number_input(t("deals.amount"), min_value=0.0, value=float(deal["amount"]),
-                                 key=f"deal_amount_{deal_id}")
-        cost = c1.number_input(t("deals.cost"), min_value=0.0, value=float(deal["cost"]), key=f"deal_cost_{deal_id}")
+                                 key=f"deal_amount_{deal_id}", disabled=locked)
+        c1, c2 = st.columns(2)  # a row of its own: a phone stacks title, amount, cost, date
+        cost = c1.number_input(t("deals.cost"), min_value=0.0, value=float(deal["cost"]), key=f"deal_cost_{deal_id}",
+                               disabled=locked)
         close = c2.date_input(t("deals.expected_close"), format=date_format(),
                               value=date.fromisoformat(deal["expected_close"]) if deal["expected_close"] else None,
-                              key=f"deal_close_{deal_id}")
-        if st.form_submit_button(t("account.save"), type="primary"):
+                              key=f"deal_close_{deal_id}", disabled=locked)
+        if st.form_submit_button(t("account.save"), type="primary", disabled=locked):
             try:
                 deals.update(ctx.conn, deal_id, deal["version"], {"title": title, "amount": amount, "cost": cost,
                                                                   "expected_close": close}, ctx.actor)

@@ -97,6 +97,16 @@ def t(key: str, default: str | None = None, **params) -> str:
     return translate(current_language(), key, default, **params)
 
 
+def channel_label(value, lang: str | None = None) -> str:
+    """A contact's or campaign's channel as shown: the built-in channels (stored as codes such as
+    "paid search") in the user's language; a channel the team added is their own text, shown as it is."""
+    from db.core.settings import DEFAULTS
+
+    if value in DEFAULTS["channels"]:
+        return translate(lang or current_language(), "choices.channel_" + value.replace(" ", "_"), value)
+    return "" if value is None else str(value)
+
+
 def error_text(err, lang: str | None = None, *, plain: bool = False) -> str:
     """A domain error in the user's language (its English text is the fallback), ready for markdown
     (st.error): its parameters can carry user text (a name, a value), so each goes through ``esc``.

@@ -134,6 +134,36 @@ def page_setup(key: str, *, layout: str = "wide") -> PageContext:
     return ctx
 
 
+def narrow() -> bool:
+    """True when the browser said its window is phone-width (reported once per session, see
+    ``global_search.listen_for_shortcut``); False until it has."""
+    from components.global_search import NARROW
+
+    return bool(st.session_state.get(NARROW))
+
+
+def folded(label: str, icon: str):
+    """A block drawn in place on a wide screen and folded into one expander on a phone, where its columns
+    would stack into more than a screen (filters, a record's figures)."""
+    return st.expander(label, icon=icon) if narrow() else st.container()  # text-safe: callers pass t() labels
+
+
+def filter_area(active: int = 0):
+    """Where a page draws its filters: ``folded`` into one "Filters" expander on a phone (saying how many are
+    set), so the list or board is on the first screen instead of a column of inputs."""
+    label = t("layout.filters_set", n=active) if active else t("layout.filters")
+    return folded(label, ":material/filter_list:")
+
+
+def form_beside(ratio: tuple[float, float] = (2, 1)):
+    """(main, side) areas: side-by-side columns on a wide screen; on a phone the side (a logging form) comes
+    first, since stacked columns would put it under a page of timeline."""
+    if narrow():
+        side = st.container()
+        return st.container(), side
+    return st.columns(list(ratio), gap="large")
+
+
 def _signed_in_user(conn: sqlite3.Connection) -> dict | None:
     """Confirm on every run that this tab's server-side session is still live, and re-read its user.
 

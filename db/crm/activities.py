@@ -153,25 +153,42 @@ def complete(conn: sqlite3.Connection, activity_id: int, version: int, actor: Ac
                           {"done": int(done), "done_at": now() if done else None}, actor)
 
 
-def in_range(conn: sqlite3.Connection, start: str, end: str, owner_id: int | None = None,
-             kinds: list[str] | None = None, limit: int = 2000) -> list[dict]:
-    """Activities with a time inside [start, end) (UTC), for the calendar's visible range only."""
+def _range_where(owner_id: int | None, kinds: list[str] | None) -> tuple[str, list, list[str]]:
     where, params = ["a.deleted_at IS NULL"], []
     if owner_id is not None:
         where.append("a.owner_id = ?")
         params.append(owner_id)
     wanted = [k for k in (kinds or KINDS) if k in KINDS]
     where.append(f"a.kind IN ({','.join('?' * len(wanted))})")
-    params += wanted
-    cond = " AND ".join(where)
+    return " AND ".join(where), [*params, *wanted], wanted
+
+
+def in_range(conn: sqlite3.Connection, start: str, end: str, owner_id: int | None = None,
+             kinds: list[str] | None = None, limit: int | None = 2000) -> list[dict]:
+    """Activities with a time inside [start, end) (UTC): timed ones by start, tasks by due time. ``limit``
+    caps each of the two reads (None: everything, for an export whose size ``count_range`` showed first);
+    the calendar itself reads per day through db/crm/calendar.py, which counts what it does not draw."""
+    cond, params, wanted = _range_where(owner_id, kinds)
+    cap = -1 if limit is None else limit
     sql = ("SELECT a.id, a.version, a.kind, a.subject, a.notes, a.starts_at, a.ends_at, a.due_at, a.duration_min, "
            "a.done, a.contact_id, a.deal_id, a.series_id, a.owner_id, u.name AS owner, "
            "c.first_name || ' ' || c.last_name AS contact FROM activities a LEFT JOIN users u ON u.id = a.owner_id "
            "LEFT JOIN contacts c ON c.id = a.contact_id WHERE ")
     timed = rows(conn, sql + cond + " AND a.starts_at >= ? AND a.starts_at < ? ORDER BY a.starts_at LIMIT ?",
-                 [*params, start, end, limit])
+                 [*params, start, end, cap])
     tasks = rows(conn, sql + cond + " AND a.kind = 'task' AND a.due_at >= ? AND a.due_at < ? ORDER BY a.due_at "
-                 "LIMIT ?", [*params, start, end, limit]) if "task" in wanted else []
+                 "LIMIT ?", [*params, start, end, cap]) if "task" in wanted else []
+    return timed + tasks
+
+
+def count_range(conn: sqlite3.Connection, start: str, end: str, owner_id: int | None = None,
+                kinds: list[str] | None = None) -> int:
+    """How many activities ``in_range`` without a limit returns."""
+    cond, params, wanted = _range_where(owner_id, kinds)
+    timed = conn.execute(f"SELECT count(*) FROM activities a WHERE {cond} AND a.starts_at >= ? AND a.starts_at < ?",
+                         [*params, start, end]).fetchone()[0]
+    tasks = conn.execute(f"SELECT count(*) FROM activities a WHERE {cond} AND a.kind = 'task' AND a.due_at >= ? "
+                         "AND a.due_at < ?", [*params, start, end]).fetchone()[0] if "task" in wanted else 0
     return timed + tasks
 
 
