@@ -31,6 +31,8 @@ import api
 from components import errors, session, warmup
 from db.core import users
 from db.core.connection import connect
+from integrations import delivery
+from integrations import routes as integration_routes
 
 COOKIE = session.COOKIE
 
@@ -105,7 +107,9 @@ async def lifespan(_app):
     (off the event loop; the server answers once it is done, ~1-1.5 s)."""
     took = await asyncio.to_thread(warmup.warm)
     get_logger(__name__).info("warm-up: %s", ", ".join(f"{k} {v:.0f} ms" for k, v in took.items()))
+    delivery.start()  # the webhook worker (integrations/delivery.py): after the migration check, once per process
     yield
+    await asyncio.to_thread(delivery.stop)
 
 
 if os.environ.get("FORWARDED_ALLOW_IPS") is None:
@@ -118,4 +122,5 @@ app = st.App("app.py", lifespan=lifespan, on_script_error=errors.on_script_error
              middleware=[Middleware(ProxyHeadersMiddleware, trusted_hosts=session.trusted_proxies())],
              routes=[Route("/auth/session", session_route, methods=["POST"]),  # fetch only: no link can sign in
                      Route("/auth/logout", logout_route, methods=["GET", "POST"]),
-                     api.mount()])  # the REST API at /api/v1 (api/, docs/api.md)
+                     api.mount(),  # the REST API at /api/v1 (api/, docs/api.md)
+                     *integration_routes()])  # web-to-lead forms and calendar feeds (integrations/)

@@ -5,6 +5,7 @@ from zoneinfo import available_timezones
 import streamlit as st
 
 from components import api_keys
+from components.calendar_feed import render_calendar_feed
 from components.i18n import LANGUAGES, t
 from components.layout import current_session_token, page_setup, show_error, sign_out_everywhere
 from components.session import client_address
@@ -58,3 +59,5 @@ with right.container(border=True):
 
 with st.container(border=True):
     api_keys.render(ctx)
+with left:
+    render_calendar_feed(ctx)

@@ -1,4 +1,4 @@
-"""Admin: users, pipelines, custom fields, lists, company settings and backups."""
+"""Admin: users, pipelines, custom fields, lists, company settings, backups, webhooks and web forms."""
 
 import streamlit as st
 
@@ -7,12 +7,14 @@ from components.custom_fields_admin import render_fields_admin
 from components.i18n import t
 from components.layout import page_setup
 from components.pipeline_editor import render_pipeline_editor
+from components.webforms_panel import render_webforms
+from components.webhooks_panel import render_webhooks
 
 ctx = page_setup("admin")
 st.title(t("nav.admin"))
-users_tab, pipelines_tab, fields_tab, lists_tab, settings_tab, backups_tab = st.tabs(
+users_tab, pipelines_tab, fields_tab, lists_tab, settings_tab, backups_tab, hooks_tab, forms_tab = st.tabs(
     [t("admin.users"), t("admin.pipelines"), t("custom_ui.tab"), t("admin.lists"), t("admin.settings"),
-     t("admin.backups")])
+     t("admin.backups"), t("hooks.tab"), t("forms.tab")])
 with users_tab:
     render_users(ctx)
 with pipelines_tab:
@@ -25,3 +27,7 @@ with settings_tab:
     render_settings(ctx)
 with backups_tab:
     render_backups(ctx)
+with hooks_tab:
+    render_webhooks(ctx)
+with forms_tab:
+    render_webforms(ctx)

@@ -703,6 +703,120 @@ def m0221_api_list_indexes(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS ix_deals_api_created ON deals(created_at)")
 
 
+EPOCH_NOW = "((julianday('now') - 2440587.5) * 86400.0)"  # unix seconds with fractions (SQLite 3.40: no subsec)
+_HOOKED = "EXISTS (SELECT 1 FROM webhook_endpoints WHERE active = 1 AND deleted_at IS NULL)"
+_OUTBOX = ("INSERT INTO webhook_deliveries (endpoint_id, event, entity, entity_id, version, created_at, next_attempt_at) "
+           "SELECT e.id, ev.name, '{table}', NEW.id, NEW.version, datetime('now'), " + EPOCH_NOW + " FROM ({events}) ev "
+           "JOIN webhook_endpoints e ON e.active = 1 AND e.deleted_at IS NULL WHERE ev.name IS NOT NULL "
+           "AND EXISTS (SELECT 1 FROM json_each(e.events) j WHERE j.value = ev.name);")
+_CHANGED = "NEW.version IS NOT OLD.version"  # a change through the write path, not a rollup trigger's column
+
+
+def webhook_triggers() -> list[str]:
+    """The triggers that fill the webhook outbox (``webhook_deliveries``) in the transaction of the change.
+
+    On the record tables, not on ``audit_log``: those already carry triggers (rollups, search), so one more
+    costs only its WHEN per row, while any trigger on ``audit_log`` makes each of a bulk import's per-row
+    audit INSERTs open a statement journal (measured: tens of microseconds a row). An update counts only when
+    it bumps ``version`` (every write of ``records`` does; the columns kept by rollup triggers do not)."""
+    plan = [
+        ("contacts_webhook_created", "AFTER INSERT ON contacts", _HOOKED, "contacts", "SELECT 'contact.created' AS name"),
+        ("contacts_webhook_changed", "AFTER UPDATE ON contacts", f"{_CHANGED} AND {_HOOKED}", "contacts",
+         "SELECT CASE WHEN NEW.deleted_at IS NOT NULL AND OLD.deleted_at IS NULL THEN 'contact.deleted' "
+         "ELSE 'contact.updated' END AS name"),
+        ("deals_webhook_moved", "AFTER UPDATE OF stage_id ON deals",
+         f"NEW.stage_id IS NOT OLD.stage_id AND {_CHANGED} AND {_HOOKED}", "deals",
+         "SELECT 'deal.stage_changed' AS name UNION ALL SELECT (SELECT 'deal.' || s.kind FROM stages s "
+         "WHERE s.id = NEW.stage_id AND s.kind IN ('won', 'lost'))"),
+        ("activities_webhook_created", "AFTER INSERT ON activities", _HOOKED, "activities",
+         "SELECT 'activity.created' AS name"),
+        ("feedback_webhook_received", "AFTER INSERT ON feedback", _HOOKED, "feedback",
+         "SELECT 'feedback.received' AS name"),
+    ]
+    return [f"CREATE TRIGGER {name} {when} WHEN {cond} BEGIN {_OUTBOX.format(table=table, events=events)} END"
+            for name, when, cond, table, events in plan]
+
+
+@migrations(name="0230_integrations")
+def m0230_integrations(db: sqlite_utils.Database) -> None:
+    """Webhooks with an outbox, web-to-lead forms and calendar feeds (integrations/, db/crm/webhooks.py,
+    webforms.py, feeds.py).
+
+    ``webhook_deliveries`` is the outbox and the delivery log in one: the triggers of ``webhook_triggers`` add
+    a row per subscribed endpoint in the transaction of the change itself (whichever path wrote it: pages,
+    imports, merges, forms, the API), so a rolled-back change leaves none and a committed one cannot be
+    missed; ``version`` finds the change's audit row when the payload is built. Their WHEN does nothing
+    while no endpoint is active. ``next_attempt_at`` and
+    ``locked_until`` are unix seconds (REAL): the worker's lease lets two processes share the outbox.
+    """
+    db.execute(
+        """CREATE TABLE webhook_endpoints (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            url TEXT NOT NULL,
+            events TEXT NOT NULL DEFAULT '[]',
+            secret TEXT NOT NULL,
+            active INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL DEFAULT (datetime('now')),
+            created_by INTEGER REFERENCES users(id),
+            deleted_at TEXT)"""
+    )
+    db.execute(
+        """CREATE TABLE webhook_deliveries (
+            id INTEGER PRIMARY KEY,
+            endpoint_id INTEGER NOT NULL REFERENCES webhook_endpoints(id),
+            event TEXT NOT NULL,
+            entity TEXT NOT NULL,
+            entity_id INTEGER NOT NULL,
+            version INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            payload TEXT,
+            status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'delivered', 'failed')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at REAL NOT NULL,
+            locked_until REAL,
+            locked_by TEXT,
+            last_attempt_at TEXT,
+            last_status INTEGER,
+            last_error TEXT,
+            delivered_at TEXT)"""
+    )
+    db.execute("CREATE INDEX ix_webhook_due ON webhook_deliveries(next_attempt_at) WHERE status = 'pending'")
+    db.execute("CREATE INDEX ix_webhook_log ON webhook_deliveries(endpoint_id, id)")
+    for sql in webhook_triggers():
+        db.execute(sql)
+    db.execute(
+        """CREATE TABLE webforms (
+            id INTEGER PRIMARY KEY,
+            public_id TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL,
+            fields TEXT NOT NULL DEFAULT '["first_name", "last_name", "email"]',
+            campaign_id INTEGER REFERENCES campaigns(id),
+            owner_mode TEXT NOT NULL DEFAULT 'fixed' CHECK (owner_mode IN ('fixed', 'round_robin')),
+            owners TEXT NOT NULL DEFAULT '[]',
+            last_owner_id INTEGER,
+            tags TEXT NOT NULL DEFAULT '',
+            redirect_url TEXT,
+            active INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL DEFAULT (datetime('now')),
+            created_by INTEGER REFERENCES users(id),
+            deleted_at TEXT)"""
+    )
+    db.execute("CREATE TABLE webform_hits (address TEXT NOT NULL, at REAL NOT NULL)")
+    db.execute("CREATE INDEX ix_webform_hits ON webform_hits(address, at)")
+    db.execute(
+        """CREATE TABLE calendar_feeds (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            scope TEXT NOT NULL DEFAULT 'mine' CHECK (scope IN ('mine', 'team')),
+            token_hash TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL DEFAULT (datetime('now')),
+            last_used_at TEXT,
+            revoked_at TEXT)"""
+    )
+    db.execute("CREATE INDEX ix_calendar_feeds_user ON calendar_feeds(user_id) WHERE revoked_at IS NULL")
+
+
 @migrations(name="0260_calendar_indexes")
 def m0260_calendar_indexes(db: sqlite_utils.Database) -> None:
     """The calendar's per-day counts and pages (db/crm/calendar.py) from indexes alone: the team's timed
