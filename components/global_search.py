@@ -132,7 +132,7 @@ def render_search_page(ctx) -> None:
         st.caption(t("search.hint"))
         return
     limit = 50
-    results = global_search.search(ctx.conn, query, limit=limit, kinds=kinds.get(chosen or "all"))
+    results = global_search.search(ctx.conn, query, limit=limit, kinds=kinds.get(chosen or "all"), actor=ctx.actor)
     if not results:
         st.info(t("search.none", text=esc(query, 80)), icon=":material/search_off:")
         return

@@ -11,6 +11,7 @@ from db.core.connection import now, one, rows, write
 from db.core.errors import ValidationError
 from db.core.permissions import Actor
 from db.core.text import clean_day, clean_number, clean_text, like
+from db.crm import custom
 from db.io.export import EXPORT_CAP
 
 PER_COLUMN = 30
@@ -27,6 +28,13 @@ class BoardQuery:
     close_to: str | None = None
     search: str = ""
     closed_days: int | None = CLOSED_DAYS  # won/lost columns show recent closes only; None: all
+    custom: tuple[custom.Condition, ...] = ()  # conditions on custom fields (db/crm/custom.py)
+    sort: str = "amount"  # the list's order: a key of SORTS or "cf:<key>[:desc]"
+
+
+SORTS = {"amount": "d.amount DESC", "title": "d.title COLLATE NOCASE", "close": "d.expected_close",
+         "created": "d.created_at DESC", "stage": "s.position"}
+EDITABLE = ("title", "amount", "cost", "expected_close")  # the list's inline edits; stage moves go through move()
 
 
 def pipelines(conn: sqlite3.Connection) -> list[dict]:
@@ -43,7 +51,9 @@ def stage(conn: sqlite3.Connection, stage_id: int) -> dict | None:
     return one(conn, "SELECT id, name, kind, pipeline_id FROM stages WHERE id = ? AND deleted_at IS NULL", (stage_id,))
 
 
-def _where(q: BoardQuery) -> tuple[str, list]:
+def _where(q: BoardQuery, conn: sqlite3.Connection | None = None, found: list | None = None) -> tuple[str, list]:
+    """The WHERE of the board and the list; with ``conn`` the search also looks in custom text and the custom
+    conditions apply, on the fields ``found``."""
     where, params = ["d.pipeline_id = ?", "d.deleted_at IS NULL"], [q.pipeline_id]
     for clause, value in (("d.owner_id = ?", q.owner_id), ("d.amount >= ?", q.min_amount),
                           ("d.amount <= ?", q.max_amount), ("d.expected_close >= ?", q.close_from),
@@ -53,33 +63,98 @@ def _where(q: BoardQuery) -> tuple[str, list]:
             params.append(value)
     if q.search.strip():
         pattern = like(q.search)
-        where.append("(d.title LIKE ? ESCAPE '\\' OR c.first_name || ' ' || c.last_name LIKE ? ESCAPE '\\' "
-                     "OR co.name LIKE ? ESCAPE '\\')")
+        text = ("d.title LIKE ? ESCAPE '\\' OR c.first_name || ' ' || c.last_name LIKE ? ESCAPE '\\' "
+                "OR co.name LIKE ? ESCAPE '\\'")
         params += [pattern, pattern, pattern]
+        if conn is not None:
+            from db.crm.contacts import _words, fts_query
+
+            extra, more = custom.search(conn, "deals", "d", fts_query(q.search), _words(q.search), found or [])
+            if extra:
+                text += f" OR {extra}"
+                params += more
+        where.append(f"({text})")
     if q.closed_days is not None:
         where.append("(s.kind = 'open' OR d.closed_at >= date('now', ?))")
         params.append(f"-{int(q.closed_days)} days")
+    if conn is not None and q.custom:
+        sql, values = custom.where(found or [], "d", q.custom)
+        where += sql
+        params += values
     return " AND ".join(where), params
 
 
-def export_rows(conn: sqlite3.Connection, q: BoardQuery, cap: int = EXPORT_CAP) -> list[dict]:
-    """The board's deals (same filters) for export, names instead of ids, in stage order, capped."""
-    where, params = _where(q)
-    return rows(conn, f"SELECT d.id, p.name AS pipeline, s.name AS stage, d.title, "
+_JOINS = ("FROM deals d JOIN stages s ON s.id = d.stage_id LEFT JOIN contacts c ON c.id = d.contact_id "
+          "LEFT JOIN companies co ON co.id = d.company_id ")
+
+
+def _order(q: BoardQuery, found: list) -> str:
+    return custom.order(found, "d", q.sort) or SORTS.get(q.sort, SORTS["amount"]) + ", d.id"
+
+
+def list_page(conn: sqlite3.Connection, q: BoardQuery, limit: int = 25, offset: int = 0, *,
+              actor: Actor | None = None) -> tuple[list[dict], int]:
+    """One page of the pipeline's deals as a list (the board's filters, plus sort), and the total; the custom
+    fields ``actor`` may see come as ``cf_<id>`` columns (only those)."""
+    found = custom.shown(conn, "deals", actor)
+    where, params = _where(q, conn, found)
+    total = conn.execute(f"SELECT COUNT(*) {_JOINS}WHERE {where}", params).fetchone()[0]
+    if limit <= 0:
+        return [], total
+    items = rows(conn, f"SELECT d.id, d.version, d.title, s.name AS stage, d.amount, d.cost, d.expected_close, "
+                       f"d.owner_id, COALESCE(co.name, trim(c.first_name || ' ' || c.last_name)) AS customer"
+                       f"{custom.select(found if actor is not None else [], 'd')} {_JOINS}WHERE {where} "
+                       f"ORDER BY {_order(q, found)} LIMIT ? OFFSET ?", [*params, min(limit, 500), max(offset, 0)])
+    return items, total
+
+
+def save_grid(conn: sqlite3.Connection, edits: list[tuple[dict, dict]], deleted: list[dict], actor: Actor) -> dict:
+    """The list's edits and deletions in one transaction (a row's number goes with its error)."""
+    with write(conn):
+        for i, (original, diff) in enumerate(edits):
+            changes = {k: v for k, v in diff.items() if k in EDITABLE or k.startswith("cf_")}
+            try:
+                records.update(conn, "deals", original["id"], original["version"], _row_clean(changes, i + 1),
+                               actor)
+            except ValidationError as err:
+                err.row = err.row or i + 1
+                raise
+        for original in deleted:
+            records.soft_delete(conn, "deals", original["id"], actor, version=original["version"])
+    return {"updated": len(edits), "created": [], "deleted": [d["id"] for d in deleted]}
+
+
+def _row_clean(changes: dict, row: int) -> dict:
+    try:
+        return clean(changes)
+    except ValidationError as err:
+        err.row = row
+        raise
+
+
+def export_rows(conn: sqlite3.Connection, q: BoardQuery, cap: int = EXPORT_CAP, *, actor: Actor | None = None,
+                lang: str = "en") -> list[dict]:
+    """The board's deals (same filters) for export, names instead of ids, in stage order, capped; the custom
+    fields ``actor`` may see follow under their labels."""
+    found = custom.shown(conn, "deals", actor)
+    where, params = _where(q, conn, found)
+    extra, _ = custom.export_columns(found, "d")
+    return custom.relabel(rows(conn, f"SELECT d.id, p.name AS pipeline, s.name AS stage, d.title, "
                       f"c.first_name || ' ' || c.last_name AS contact, co.name AS company, u.name AS owner, "
-                      f"d.amount, d.cost, d.expected_close, d.closed_at, d.lost_reason, d.created_at "
+                      f"d.amount, d.cost, d.expected_close, d.closed_at, d.lost_reason, d.created_at{extra} "
                       f"FROM deals d JOIN stages s ON s.id = d.stage_id JOIN pipelines p ON p.id = d.pipeline_id "
                       f"LEFT JOIN contacts c ON c.id = d.contact_id LEFT JOIN companies co ON co.id = d.company_id "
                       f"LEFT JOIN users u ON u.id = d.owner_id WHERE {where} ORDER BY s.position, d.amount DESC, d.id "
-                      f"LIMIT ?", [*params, cap])
+                      f"LIMIT ?", [*params, cap]), found, lang)
 
 
-def board(conn: sqlite3.Connection, q: BoardQuery, per_column: int = PER_COLUMN, extra: dict | None = None) -> list[dict]:
+def board(conn: sqlite3.Connection, q: BoardQuery, per_column: int = PER_COLUMN, extra: dict | None = None, *,
+          actor: Actor | None = None) -> list[dict]:
     """Stages in order, each with count, sum, weighted sum (over all matching deals) and its first cards.
 
     ``extra`` maps stage id -> how many more cards "show more" asked for.
     """
-    where, params = _where(q)
+    where, params = _where(q, conn, custom.shown(conn, "deals", actor))
     # Contacts and companies are joined only when the search needs them; cards get their names after ranking.
     joins = "FROM deals d JOIN stages s ON s.id = d.stage_id "
     if q.search.strip():
