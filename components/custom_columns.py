@@ -8,6 +8,7 @@ selectbox would have to list 100,000 records). A link to a person is a selectbox
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -15,7 +16,7 @@ import streamlit as st
 
 from components.i18n import current_timezone, date_format, money_column_format, t
 from components.text import esc
-from db.core.fields import Field, public
+from db.core.fields import NUMERIC, Field, public
 from db.core.permissions import Actor
 from db.crm import custom
 
@@ -78,6 +79,8 @@ def shown_rows(items: list[dict], found: list[Field], links: dict[str, dict[int,
             elif f.type == "datetime" and value:
                 row[f.column] = datetime.fromisoformat(str(value)).replace(tzinfo=UTC).astimezone(zone) \
                     .replace(tzinfo=None)
+            elif f.type in NUMERIC and value is None:
+                row[f.column] = math.nan  # an empty number: the column stays numeric (all-empty is not editable)
             elif f.type == "checkbox":
                 row[f.column] = bool(value)
             elif f.type == "multi_choice":
@@ -98,6 +101,8 @@ def stored(changes: dict, found: list[Field]) -> dict:
             continue
         if f.type in ("contact", "company"):
             continue
+        if isinstance(value, float) and math.isnan(value):
+            value = None
         if f.type == "datetime" and value not in (None, ""):
             moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value).replace("Z", ""))
             value = (moment if moment.tzinfo else moment.replace(tzinfo=_zone())).isoformat()
