@@ -151,7 +151,8 @@ def more_filters(found: list[Field], prefix: str, lang: str, people: dict[int, s
     active = sum(bool(st.session_state.get(f"{prefix}_cf_{f.id}")) for f in usable)
     title = t("lists.more_filters") + (f" ({active})" if active else "")
     conditions: list[custom.Condition] = []
-    with st.expander(title, icon=":material/filter_list:"):  # text-safe: t() and a count
+    # open while a filter is set: the count in the title makes it a new element after each change
+    with st.expander(title, icon=":material/filter_list:", expanded=bool(active)):  # text-safe: t() and a count
         cols = st.columns(3)
         for i, f in enumerate(usable):
             with cols[i % 3]:
