@@ -3,7 +3,8 @@
 ``streamlit run server.py`` serves everything. The sign-in form (in the Streamlit script) checks the
 password and has the browser fetch ``/auth/session`` with a one-time ticket, which is traded for an
 HttpOnly, SameSite=Lax cookie holding a random session token (only its hash is stored).
-``/auth/logout`` revokes the session on the server and clears the cookie. Nothing here runs a
+``/auth/logout`` revokes the session on the server and clears the cookie. ``/api/v1`` is the REST API
+(the ``api`` package). Nothing here runs a
 query at import; the server's start (``lifespan``) does the one-time loading of components/warmup.py.
 
 Behind a TLS proxy: ``CRM_TRUSTED_PROXIES`` names the proxies whose ``X-Forwarded-For``/``-Proto`` are
@@ -26,6 +27,7 @@ from starlette.routing import Route
 from streamlit.logger import get_logger
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+import api
 from components import errors, session, warmup
 from db.core import users
 from db.core.connection import connect
@@ -115,4 +117,5 @@ session.ROUTES_ENABLED = True
 app = st.App("app.py", lifespan=lifespan, on_script_error=errors.on_script_error,
              middleware=[Middleware(ProxyHeadersMiddleware, trusted_hosts=session.trusted_proxies())],
              routes=[Route("/auth/session", session_route, methods=["POST"]),  # fetch only: no link can sign in
-                     Route("/auth/logout", logout_route, methods=["GET", "POST"])])
+                     Route("/auth/logout", logout_route, methods=["GET", "POST"]),
+                     api.mount()])  # the REST API at /api/v1 (api/, docs/api.md)

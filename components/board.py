@@ -7,7 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from components.i18n import day, money, t
+from components.i18n import day, money, translate
 from db.core.permissions import Actor, may_write
 
 HERE = Path(__file__).resolve().parent / "kanban"
@@ -25,6 +25,9 @@ def board_data(columns: list[dict], lang: str, now: datetime, currency: str = "E
 
     ``can_edit`` comes from the same permission rule the write path enforces (no actor: read-only board);
     ``no_next`` flags an open deal with no planned (not done) call, meeting or task."""
+    def t(key: str, **params) -> str:  # the board's ~600 labels: no session lookup per label
+        return translate(lang, key, **params)
+
     out = []
     for col in columns:
         cards = []

@@ -7,7 +7,7 @@ as they are; its callbacks then report those wall times with a ``Z`` (the well-k
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from streamlit_calendar import calendar as fullcalendar
@@ -51,12 +51,61 @@ def events(rows: list[dict], tz: str) -> list[dict]:
     return out
 
 
-def view_range(state: dict | None, fallback: tuple[str, str]) -> tuple[str, str]:
-    """The visible range the component reported (naive wall times), or the fallback."""
-    view = (state or {}).get("eventsSet", {}).get("view") if isinstance(state, dict) else None
-    if view and view.get("activeStart") and view.get("activeEnd"):
-        return view["activeStart"], view["activeEnd"]
-    return fallback
+VIEWS = ("dayGridMonth", "timeGridWeek", "timeGridDay", "listWeek")
+# Activities drawn per day at most; the rest of a day is behind its "+N more" (db/crm/calendar.py). A month cell
+# has room for three, a week column for a dozen before FullCalendar stacks them; a day view and a list more.
+PER_DAY = {"dayGridMonth": 3, "timeGridWeek": 12, "timeGridDay": 60, "listWeek": 25}
+
+
+def visible(view: str, anchor: date, first_dow: int) -> tuple[date, int]:
+    """The first day and the number of days FullCalendar shows for ``view`` around ``anchor`` (first_dow:
+    0 = Sunday, as FullCalendar counts): a month is six whole weeks from the week holding the 1st."""
+    def week_start(d: date) -> date:
+        return d - timedelta(days=(d.isoweekday() % 7 - first_dow) % 7)
+
+    if view == "dayGridMonth":
+        return week_start(anchor.replace(day=1)), 42
+    if view == "timeGridDay":
+        return anchor, 1
+    return week_start(anchor), 7
+
+
+def shift(view: str, anchor: date, step: int) -> date:
+    """The anchor one month, week or day earlier (step -1) or later (+1)."""
+    if view == "dayGridMonth":
+        month = anchor.month - 1 + step
+        year, month = anchor.year + month // 12, month % 12 + 1
+        return date(year, month, 1)
+    return anchor + timedelta(days=step * (1 if view == "timeGridDay" else 7))
+
+
+def more_events(days: list[dict], title) -> list[dict]:
+    """One all-day "+N more" event on each day that has more activities than are drawn; clicking it opens the
+    day's full list. ``title(n)`` words it. It sorts after the day's activities (eventOrder) and cannot move."""
+    out = []
+    for d in days:
+        hidden = d["total"] - d["shown"]
+        if hidden > 0:
+            out.append({"id": f"more:{d['day']}", "title": title(hidden), "start": d["day"], "allDay": True,
+                        "editable": False, "classNames": ["more"], "backgroundColor": "#eef2ff",
+                        "borderColor": "#6366f1", "textColor": "#312e81",
+                        "extendedProps": {"more": d["day"], "order": 1}})
+    return out
+
+
+def more_day(state: dict | None) -> str | None:
+    """The day of a clicked "+N more" event, else None."""
+    event = ((state or {}).get("eventClick") or {}).get("event") or {}
+    ident = str(event.get("id", ""))
+    return ident.split(":", 1)[1] if ident.startswith("more:") else None
+
+
+def scroll_time(rows: list[dict], tz: str, default: int = 7) -> str:
+    """Where a week or day view opens: at the hour of the earliest drawn activity (one task at 15:00 would
+    otherwise sit below an empty morning), else at 07:00."""
+    hours = [datetime.fromisoformat(to_local(r["starts_at"] or r["due_at"], tz)).hour for r in rows
+             if r.get("starts_at") or r.get("due_at")]
+    return f"{min(hours) if hours else default:02d}:00:00"
 
 
 FC_CODE = {"en": "en-GB", "ru": "ru", "uk": "uk", "bg": "bg"}  # Intl names: day and month names, date order
@@ -77,15 +126,26 @@ def fc_locale(lang: str, text: dict[str, str]) -> dict:
             "weekText": text["week_short"]}
 
 
-def render(events_list: list[dict], view: str, key: str, initial_date: str, locale: dict | None = None) -> dict:
+def render(events_list: list[dict], view: str, key: str, initial_date: str, locale: dict | None = None,
+           scroll: str = "07:00:00") -> dict:
+    """The FullCalendar component. Navigation is the page's (the toolbar shows only the title): the component
+    reports no range (no eventsSet callback, whose every report re-ran the script, four runs a visit), so the
+    page knows the range before drawing and a visit is one script run.
+
+    FullCalendar reads its view and date only when it starts. The options carry a React ``key`` of the view and
+    date (the component spreads its options into the FullCalendar element), so another range starts a new
+    calendar inside the same frame; a new Streamlit key would reload the frame and its 0.9 MB script."""
     options = {
+        "key": f"{view}|{initial_date}",
         "initialView": view, "initialDate": initial_date, "timeZone": "UTC", "editable": True, "selectable": True,
-        "selectMirror": True, "nowIndicator": True, "slotMinTime": "07:00:00", "slotMaxTime": "21:00:00",
-        "height": 680, "locale": locale or {"code": "en-GB"}, "firstDay": (locale or {}).get("week", {}).get("dow", 1), "eventTimeFormat": {"hour": "2-digit", "minute": "2-digit", "hour12": False},
+        "selectMirror": True, "nowIndicator": True, "scrollTime": scroll, "height": 680,
+        "locale": locale or {"code": "en-GB"}, "firstDay": (locale or {}).get("week", {}).get("dow", 1),
+        "eventTimeFormat": {"hour": "2-digit", "minute": "2-digit", "hour12": False},
         "slotLabelFormat": {"hour": "2-digit", "minute": "2-digit", "hour12": False},
-        "headerToolbar": {"left": "prev,next today", "center": "title",
-                          "right": "dayGridMonth,timeGridWeek,timeGridDay,listWeek"},
+        "headerToolbar": {"left": "", "center": "title", "right": ""}, "dayMaxEvents": False,
+        "eventMaxStack": 4, "eventOrder": "order,start,-duration,title",
     }
-    css = ".fc-event.done { opacity: .55; } .fc-event { font-size: 12px; }"
+    css = (".fc-event.done { opacity: .55; } .fc-event { font-size: 12px; } .fc-event.more { cursor: pointer; "
+           "font-weight: 600; } .fc .fc-toolbar-title { font-size: 1.2em; }")
     return fullcalendar(events=events_list, options=options, custom_css=css, key=key,
-                        callbacks=["eventClick", "eventChange", "eventsSet", "select"]) or {}
+                        callbacks=["eventClick", "eventChange", "select"]) or {}

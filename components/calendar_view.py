@@ -14,51 +14,132 @@ from components.i18n import date_format, error_text, moment, t
 from components.layout import PageContext
 from components.text import esc
 from db.core import records, users
+from db.core.connection import connect, db_path
 from db.core.errors import ConflictError, DomainError
-from db.crm import activities, deals
+from db.crm import activities, calendar, deals
 
 KEY = "calendar"
 
 
 def filters(ctx: PageContext) -> tuple[int | None, list[str]]:
-    people = [{"id": i, "name": n} for i, n in users.people(ctx.conn).items()]
+    """Whose calendar (me by default; any colleague; the whole team for managers) and which kinds."""
+    people = users.people(ctx.conn)
+    options = ["me", *(["team"] if ctx.actor.is_manager else []), *[i for i in people if i != ctx.user["id"]]]
+    if st.session_state.get("cal_person") not in options:  # a saved view of the team opened by a rep
+        st.session_state.pop("cal_person", None)
     c1, c2 = st.columns([1, 3])
-    who = c1.selectbox(t("calendar.person"), ["me", "team", *[p["id"] for p in people if p["id"] != ctx.user["id"]]],
-                       key="cal_person", index=1 if ctx.actor.is_manager else 0, format_func=lambda v: t("calendar.me") if v == "me" else
-                       t("calendar.team") if v == "team" else next(p["name"] for p in people if p["id"] == v))
+    who = c1.selectbox(t("calendar.person"), options, key="cal_person", format_func=lambda v: t("calendar.me")
+                       if v == "me" else t("calendar.team") if v == "team" else people.get(v, "?"))
     kinds = c2.pills(t("calendar.types"), activities.KINDS, selection_mode="multi", key="cal_kinds",
                      default=["call", "meeting", "task"], format_func=lambda k: t("kinds." + k))
     owner = ctx.user["id"] if who == "me" else None if who == "team" else who
     return owner, list(kinds or [])
 
 
+def _today(tz: str) -> date:
+    return datetime.now(ZoneInfo(tz)).date()
+
+
+def _remount() -> None:
+    st.session_state["cal_version"] = st.session_state.get("cal_version", 0) + 1
+
+
+def _go(step: int, tz: str) -> None:
+    """Previous / today / next (a button callback, so the click is the run that draws the new range)."""
+    view = st.session_state.get("cal_view") or "timeGridWeek"
+    anchor = date.fromisoformat(st.session_state.get("cal_anchor") or _today(tz).isoformat())
+    st.session_state["cal_anchor"] = (calview.shift(view, anchor, step) if step else _today(tz)).isoformat()
+
+
+def navigation(tz: str) -> tuple[str, date]:
+    """The view and the date it shows, chosen here rather than in the component's toolbar."""
+    row = st.container(horizontal=True, vertical_alignment="bottom")
+    row.button("", icon=":material/chevron_left:", key="cal_prev", help=t("calendar.previous"),
+               on_click=_go, args=(-1, tz))
+    row.button(t("calendar.fc_today"), key="cal_today", on_click=_go, args=(0, tz))
+    row.button("", icon=":material/chevron_right:", key="cal_next", help=t("calendar.next"), on_click=_go,
+               args=(1, tz))
+    row.space("stretch")
+    view = row.segmented_control(t("calendar.view"), calview.VIEWS, key="cal_view", default="timeGridWeek",
+                                 required=True, label_visibility="collapsed",
+                                 format_func=lambda v: t("calendar.fc_" + VIEW_WORDS[v]))
+    anchor = st.session_state.get("cal_anchor")
+    return view or "timeGridWeek", date.fromisoformat(anchor) if anchor else _today(tz)
+
+
+VIEW_WORDS = {"dayGridMonth": "month", "timeGridWeek": "week", "timeGridDay": "day", "listWeek": "list"}
+
+
 def render_calendar(ctx: PageContext, owner: int | None, kinds: list[str]) -> None:
     tz = ctx.user.get("timezone") or "UTC"
-    today = datetime.now(ZoneInfo(tz)).date()
-    monday = today - timedelta(days=today.weekday())
-    fallback = ((monday - timedelta(days=7)).isoformat() + "T00:00:00", (monday + timedelta(days=42)).isoformat()
-                + "T00:00:00")
+    view, anchor = navigation(tz)
     key = f"{KEY}_{st.session_state.get('cal_version', 0)}"
-    start, end = calview.view_range(st.session_state.get(key), fallback)
-    start_utc, end_utc = calview.from_component(start, tz), calview.from_component(end, tz)
-    found = activities.in_range(ctx.conn, start_utc, end_utc, owner, kinds)
+    handle(ctx, st.session_state.get(key), tz)  # before reading: a move is drawn from the database in this run
+    key = f"{KEY}_{st.session_state.get('cal_version', 0)}"
     words = {k: t(f"calendar.fc_{k}") for k in ("today", "month", "week", "day", "list", "all_day", "more",
                                                  "no_events", "week_short")}
-    state = calview.render(calview.events(found, tz), "timeGridWeek", key, today.isoformat(),
-                           calview.fc_locale(ctx.lang, words))
-    handle(ctx, state, tz)
+    locale = calview.fc_locale(ctx.lang, words)
+    first, days = calview.visible(view, anchor, locale["week"]["dow"])
+    found = calendar.window(ctx.conn, first, days, tz, owner, kinds, calview.PER_DAY[view])
+    drawn = calview.events(found["rows"], tz) + calview.more_events(found["days"],
+                                                                      lambda n: t("calendar.more_day", n=n))
+    calview.render(drawn, view, key, anchor.isoformat(), locale, calview.scroll_time(found["rows"], tz))
     pending = st.session_state.get("cal_dialog")  # a dialog stays open across reruns until saved or dismissed
     if pending and pending[0] == "create":  # dialog titles are set when opened, in the user's language
         st.dialog(t("calendar.new_activity"), width="large", on_dismiss=_dismissed)(create_dialog)(
             ctx, pending[1], pending[2], tz)
     elif pending and pending[0] == "event":
         st.dialog(t("calendar.activity"), width="large", on_dismiss=_dismissed)(event_dialog)(ctx, pending[1], tz)
-    st.caption(t("calendar.help", tz=esc(tz), n=len(found)))
-    if not found:
+    elif pending and pending[0] == "day":
+        title = day_title(pending[1], ctx.lang)
+        st.dialog(title, width="large", on_dismiss=_dismissed)(day_dialog)(  # text-safe: a date Babel formatted
+            ctx, pending[1], owner, kinds, tz)
+    st.caption(t("calendar.help", tz=esc(tz), n=found["total"]))  # text-safe: a count
+    hidden = found["total"] - found["shown"]
+    if hidden:
+        st.caption(t("calendar.hidden", n=hidden))  # text-safe: a count
+    if not found["total"]:
         empty_state(t("calendar.nothing"))
 
 
-def handle(ctx: PageContext, state: dict, tz: str) -> None:
+def day_title(day: str, lang: str) -> str:
+    from babel.dates import format_date
+
+    from components.i18n import BABEL_LOCALE
+
+    return format_date(date.fromisoformat(day), format="full", locale=BABEL_LOCALE.get(lang, "en_GB"))
+
+
+def day_dialog(ctx: PageContext, day: str, owner: int | None, kinds: list[str], tz: str) -> None:
+    """Every activity of one day, a page at a time (a dialog is a fragment: paging re-runs only the dialog).
+    Choosing a row opens that activity to edit, move or complete."""
+    number = st.session_state.get("cal_day_page", 0)
+    found, total = calendar.day_list(ctx.conn, date.fromisoformat(day), tz, owner, kinds, number)
+    pages = max(1, -(-total // calendar.PAGE))
+    number = min(number, pages - 1)
+    st.caption(t("calendar.day_total", n=total))  # text-safe: a count
+    pager = st.container(horizontal=True, vertical_alignment="center")
+    pager.button(t("calendar.previous"), icon=":material/chevron_left:", key="cal_day_prev", disabled=number == 0,
+                 on_click=_page, args=(number - 1,))
+    pager.caption(t("calendar.page", page=number + 1, pages=pages))  # text-safe: page numbers
+    pager.button(t("calendar.next"), icon=":material/chevron_right:", icon_position="right", key="cal_day_next",
+                 disabled=number >= pages - 1, on_click=_page, args=(number + 1,))
+    listing = st.container(gap=None)  # one compact list: rows of a button's height
+    for r in found:
+        row = listing.container(horizontal=True, vertical_alignment="center", gap="small")
+        row.markdown(f"`{calview.to_local(r['starts_at'] or r['due_at'], tz)[11:16]}`")  # text-safe: a time
+        label = ("✓ " if r["done"] else "") + esc(r["subject"])
+        if row.button(label, key=f"cal_day_open_{r['id']}", type="tertiary"):
+            st.session_state["cal_dialog"] = ("event", r["id"])
+            st.rerun()
+        row.caption(" · ".join(esc(v) for v in (t("kinds." + r["kind"]), r["owner"], r["contact"]) if v))
+
+
+def _page(number: int) -> None:
+    st.session_state["cal_day_page"] = max(0, number)
+
+
+def handle(ctx: PageContext, state: dict | None, tz: str) -> None:
     """React once to the component's latest select, eventClick or eventChange."""
     callback = (state or {}).get("callback")
     if callback not in ("select", "eventClick", "eventChange"):
@@ -71,6 +152,9 @@ def handle(ctx: PageContext, state: dict, tz: str) -> None:
         sel = state["select"]
         st.session_state["cal_dialog"] = ("create", calview.from_component(sel["start"], tz),
                                           calview.from_component(sel["end"], tz))
+    elif callback == "eventClick" and calview.more_day(state):
+        st.session_state["cal_dialog"] = ("day", calview.more_day(state))
+        st.session_state["cal_day_page"] = 0
     elif callback == "eventClick":
         st.session_state["cal_dialog"] = ("event", int(state["eventClick"]["event"]["id"]))
     else:
@@ -90,7 +174,7 @@ def reschedule(ctx: PageContext, event: dict, tz: str) -> None:
         st.error(t("calendar.changed_meanwhile", detail=error_text(err)), icon=":material/sync_problem:")
     except DomainError as err:
         st.error(error_text(err), icon=":material/error:")
-    refresh()
+    refresh()  # the component is re-mounted in this run, from the database's state
 
 
 def refresh() -> None:
@@ -100,7 +184,9 @@ def refresh() -> None:
 
 
 def _dismissed() -> None:
+    """Closing a dialog re-mounts the component: its last click is forgotten, so the same event opens again."""
     st.session_state.pop("cal_dialog", None)
+    _remount()
 
 
 def create_dialog(ctx: PageContext, start_utc: str, end_utc: str, tz: str) -> None:
@@ -191,11 +277,22 @@ def event_dialog(ctx: PageContext, activity_id: int, tz: str) -> None:
 
 
 def export(ctx: PageContext, owner: int | None, kinds: list[str]) -> None:
+    """An .ics of a date range, built only when the button is clicked (on Streamlit's download thread with its
+    own connection), so a calendar run does not read two months of activities for a file nobody asked for."""
     with st.expander(t("calendar.export"), icon=":material/ios_share:"):
         c1, c2 = st.columns(2)
         start = c1.date_input(t("calendar.from"), format=date_format(), value=date.today() - timedelta(days=7), key="ics_from")
         end = c2.date_input(t("calendar.to"), format=date_format(), value=date.today() + timedelta(days=60), key="ics_to")
-        found = activities.in_range(ctx.conn, f"{start} 00:00:00", f"{end} 23:59:59", owner or ctx.user["id"], kinds)
-        st.download_button(t("calendar.download_ics", n=len(found)), activities.ics(found, ctx.user["name"]),
-                           "calendar.ics", "text/calendar", icon=":material/download:")
+        who, name, path = owner or ctx.user["id"], ctx.user["name"], str(db_path())
+        bounds = (f"{start} 00:00:00", f"{end} 23:59:59")
+        found = activities.count_range(ctx.conn, *bounds, who, kinds)
 
+        def build() -> bytes:
+            conn = connect(path, create=False)
+            try:
+                return activities.ics(activities.in_range(conn, *bounds, who, kinds, limit=None), name)
+            finally:
+                conn.close()
+
+        st.download_button(t("calendar.download_ics", n=found), build,  # text-safe: a count "calendar.ics", "text/calendar",
+                           icon=":material/download:", on_click="ignore")

@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from components.i18n import day, moment, money, percent, translate
+from components.custom_fields import display
+from components.i18n import channel_label, day, moment, money, percent, translate
 from db.core import names
+from db.core.fields import ENTITIES, LINKS, by_column
 
 EMPTY = "—"
 MONEY = {"amount", "budget", "spend", "cost", "revenue", "margin"}
@@ -49,6 +51,8 @@ def value_text(field: str, value, lang: str, tz: str, resolved: dict) -> str:
         return translate(lang, "history.yes" if value else "history.no")
     if field in CHOICES and isinstance(value, str):
         return translate(lang, CHOICES[field] + value, value)
+    if field == "channel":
+        return channel_label(value, lang)
     if isinstance(value, str) and (field.endswith("_at") or field in ("locked_until",)):
         try:
             return moment(value, lang, tz)
@@ -63,25 +67,54 @@ def value_text(field: str, value, lang: str, tz: str, resolved: dict) -> str:
     return text if len(text) <= LIMIT else text[:LIMIT - 1] + "…"
 
 
-def change_rows(conn: sqlite3.Connection, entries: list[dict], lang: str, tz: str) -> list[dict]:
-    """One row per changed field of each audit entry (``before``/``after`` dicts), ready to show."""
+def change_rows(conn: sqlite3.Connection, entries: list[dict], lang: str, tz: str,
+                entity: str | None = None) -> list[dict]:
+    """One row per changed field of each audit entry (``before``/``after`` dicts), ready to show. ``entity``
+    names the table when the entries do not (a record's history). A custom column (``cf_12``) reads as its
+    label, its values as the field shows them (a linked record's name, yes/no, money)."""
+    custom = _custom(conn, {e.get("entity") or entity for e in entries})
+    links = {column: LINKS[f.type] for by_column in custom.values() for column, f in by_column.items()
+             if f.type in LINKS}
     wanted: dict[str, set[int]] = {}
     for e in entries:
         for side in (e["before"], e["after"]):
             for field, value in side.items():
-                if names.is_reference(field) and isinstance(value, int):
+                if (names.is_reference(field) or field in links) and isinstance(value, int):
                     wanted.setdefault(field, set()).add(value)
-    resolved = names.names(conn, wanted)
+    resolved = names.names(conn, wanted, links)
     out = []
     for e in entries:
+        table = e.get("entity") or entity or ""
+        own = custom.get(table, {})
         fields = [k for k in {**e["before"], **e["after"]} if k not in HIDDEN] or [None]
         for field in fields:
-            out.append({"audit_id": e["id"], "at": e["at"], "when": moment(e["at"], lang, tz), "who": e["who"],
-                        "action": e["action"], "entity": e.get("entity", ""), "field": field,
-                        "label": label(e.get("entity", ""), field, lang) if field else EMPTY,
-                        "from": value_text(field, e["before"].get(field), lang, tz, resolved) if field else EMPTY,
-                        "to": value_text(field, e["after"].get(field), lang, tz, resolved) if field else EMPTY})
+            cf = own.get(field)
+
+            def text(value, cf=cf, field=field):
+                if cf is not None:
+                    return display(cf, value, lang, resolved, tz=tz)
+                return value_text(field, value, lang, tz, resolved)
+            out.append({"audit_id": e["id"], "at": e["at"], "when": moment(e["at"], lang, tz),
+                        "who": who_label(e, lang),
+                        "action": e["action"], "entity": table, "field": field,
+                        "label": (cf.label(lang) if cf else label(table, field, lang)) if field else EMPTY,
+                        "from": text(e["before"].get(field)) if field else EMPTY,
+                        "to": text(e["after"].get(field)) if field else EMPTY})
     return out
+
+
+def _custom(conn: sqlite3.Connection, tables: set) -> dict[str, dict]:
+    """``{table: {"cf_12": Field}}`` for the tables that can carry custom fields (one small query each)."""
+    return {table: by_column(conn, table) for table in tables if table in ENTITIES}
+
+
+def who_label(entry: dict, lang: str | None = None) -> str:
+    """Who made a change: the person's name, and the API key's name when it came through the API."""
+    from components.i18n import current_language
+
+    if not entry.get("api_key"):
+        return entry["who"]
+    return translate(lang or current_language(), "audit.via_key", who=entry["who"], key_name=entry["api_key"])
 
 
 def action_label(action: str, lang: str | None = None) -> str:

@@ -6,13 +6,14 @@ import streamlit as st
 
 from components import custom_columns, grid
 from components.contact_record import render_entries
+from components.custom_fields import record_form
 from components.export import export_buttons
 from components.flash import flash, saved_message, show_flash
 from components.follow_up import render_log_form, render_next_step
 from components.history import render_history
 from components.i18n import day, error_text, money, money_column_format, number, percent, t
 from components.import_panel import render_import
-from components.layout import PageContext, nav_link, show_error
+from components.layout import PageContext, folded, form_beside, nav_link, show_error
 from components.new_record import page_header
 from components.saved_views import apply_from_url, render_save
 from components.text import esc
@@ -72,9 +73,9 @@ def render_companies(ctx: PageContext) -> None:
     changes = grid.editable(key, shown, config, ["open", "name", "industry", "city", "country", "website",
                                                  "owner_id", "lifecycle", "contacts", "open_deals", "revenue",
                                                  *(f.column for f in found)],
-                            empty=t("companies.none_found"))
+                            empty=t("companies.none_found"), allow_add=False)  # new ones: the New company dialog
     n = len(changes.edits) + len(changes.added) + len(changes.deleted)
-    if st.button(t("contacts.save", n=n), type="primary", disabled=not changes.dirty, key="co_save",
+    if st.button(t("contacts.save", n=n), type="primary", disabled=not changes.ready, key="co_save",
                  icon=":material/save:"):
         edits = [(o, {k: v for k, v in d.items() if k in companies.EDITABLE or k.startswith("cf_")})
                  for o, d in custom_columns.edits(changes.edits, found)]
@@ -95,7 +96,7 @@ def render_companies(ctx: PageContext) -> None:
             flash(KEY, saved_message(result["updated"], len(result["created"]), len(result["deleted"])))
             st.rerun()
     show_flash(KEY)
-    st.caption(t("contacts.grid_help"))
+    st.caption(t("companies.grid_help"))
     render_import(ctx, "companies")
     with st.expander(t("export.title"), icon=":material/download:"):
         if total > companies.EXPORT_CAP:
@@ -120,14 +121,17 @@ def render_company(ctx: PageContext, company_id: int) -> None:
     key = f"company_{company_id}"
     render_next_step(ctx, key, {"company_id": company_id})
     _company_figures(ctx, company_id)
-    time_tab, people, deals_tab, notes, history = st.tabs([t("record.timeline"), t("companies.contacts"),
-                                                           t("nav.deals"), t("companies.notes"), t("history.tab")])
+    time_tab, details, people, deals_tab, notes, history = st.tabs([
+        t("record.timeline"), t("record.details"), t("companies.contacts"), t("nav.deals"), t("companies.notes"),
+        t("history.tab")])
     with time_tab:
-        left, right = st.columns([2, 1], gap="large")
+        left, right = form_beside()
         with right:
             render_log_form(ctx, key, company_id=company_id)
         with left:
             _company_timeline(ctx, company_id)
+    with details:
+        _company_details(ctx, company)
     with people:
         for p in company["people"]:
             nav_link(ctx, "contacts", label=" · ".join(filter(None, [f"{esc(p['first_name'])} {esc(p['last_name'])}", esc(p["title"])])),
@@ -151,6 +155,26 @@ def render_company(ctx: PageContext, company_id: int) -> None:
         render_history(ctx, "companies", company_id)
 
 
+def _company_details(ctx: PageContext, company: dict) -> None:
+    """The company's own fields and its custom fields in one form (components.custom_fields.record_form)."""
+    key = f"co_details_{company['id']}"
+
+    def builtin(row: dict) -> dict:
+        out = {}
+        for i, (column, label_key) in enumerate((("name", "companies.name"), ("industry", "companies.industry"),
+                                                 ("website", "companies.website"), ("phone", "contacts.phone"),
+                                                 ("city", "companies.city"), ("country", "companies.country"),
+                                                 ("tags", "contacts.tags"))):
+            if i % 2 == 0:  # row by row: a narrow screen keeps the reading order
+                cols = st.columns(2)
+            out[column] = cols[i % 2].text_input(t(label_key), row[column] or "", max_chars=companies.LIMITS[column],
+                                                 key=f"{key}_{column}")
+        return out
+
+    record_form(ctx, "companies", company, key=key, builtin=builtin,
+                save=lambda version, changes: companies.update(ctx.conn, company["id"], version, changes, ctx.actor))
+
+
 def _company_figures(ctx: PageContext, company_id: int) -> None:
     f = customer_kpi.company_figures(ctx.conn, company_id)
     shown = [("kpi.revenue", money(f["revenue"], ctx.lang), t("kpi.revenue_help")),
@@ -160,9 +184,10 @@ def _company_figures(ctx: PageContext, company_id: int) -> None:
              ("companies.last_activity", day(f["last_activity"], ctx.lang), t("companies.last_activity_help")),
              ("kpi.csat", percent(f["csat"], ctx.lang), t("companies.csat_help")),
              ("kpi.nps", number(f["nps"], ctx.lang, 0) if f["nps"] is not None else "—", t("companies.nps_help"))]
-    cols = st.columns(3) + st.columns(3)
-    for col, (label, value, help_text) in zip(cols, shown, strict=False):
-        col.metric(t(label), value, help=help_text, border=True)  # text-safe: numbers and our own t() strings
+    with folded(t("record.figures"), ":material/monitoring:"):  # six stacked cards fill a phone's screen
+        cols = st.columns(3) + st.columns(3)
+        for col, (label, value, help_text) in zip(cols, shown, strict=False):
+            col.metric(t(label), value, help=help_text, border=True)  # text-safe: numbers and our own t() strings
 
 
 def _company_timeline(ctx: PageContext, company_id: int) -> None:
@@ -175,7 +200,7 @@ def _company_timeline(ctx: PageContext, company_id: int) -> None:
                                               offset=page_no * timeline.PAGE)
     if not entries:
         st.caption(t("record.empty"))
-    render_entries(ctx, entries)
+    render_entries(ctx, entries, "companies")
     if page_no or more:
         b1, b2, b3 = st.columns([1, 1, 3], vertical_alignment="center")
         if b1.button(t("companies.newer"), key=f"{page_key}_prev", disabled=page_no == 0, icon=":material/chevron_left:"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components.i18n import error_text, t
+from components.i18n import channel_label, error_text, t
 from components.layout import PageContext
 from components.text import esc
 from db.analytics.kpi import change_token
@@ -48,7 +48,7 @@ def render_duplicates(ctx: PageContext) -> None:
                 continue
             keep[field] = st.radio(t(f"contacts.{field}") if field != "lifecycle" else t("contacts.lifecycle"),
                                    ["survivor", "loser"], horizontal=True, key=f"merge_{pair['a']}_{pair['b']}_{field}",
-                                   format_func=lambda s, f=field: esc((a if s == "survivor" else b)[f] or "—"))
+                                   format_func=lambda s, f=field: esc(_shown(f, (a if s == "survivor" else b)[f])))
         if st.button(t("merge.go", a=pair["a"], b=pair["b"]), type="primary", key="merge_go"):  # text-safe: ids
             try:
                 moved = duplicates.merge(ctx.conn, pair["a"], pair["b"], keep, ctx.actor)
@@ -56,3 +56,12 @@ def render_duplicates(ctx: PageContext) -> None:
                 st.success(t("merge.done", moved=", ".join(parts)) if parts else t("merge.done_nothing"))  # text-safe: counts
             except DomainError as err:
                 st.error(error_text(err))
+
+
+def _shown(field: str, value) -> str:
+    """A value as the merge choice shows it: built-in choices (lifecycle, channel) in the user's language (plain text: the caller escapes it)."""
+    if not value:
+        return "—"
+    if field == "lifecycle":
+        return t(f"contacts.lifecycle_{value}")
+    return channel_label(value) if field == "channel" else str(value)

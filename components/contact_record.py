@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components.changes import change_rows
+from components.custom_fields import record_form
 from components.follow_up import render_log_form, render_next_step
 from components.history import render_history
-from components.i18n import error_text, money, number, percent, stamp, t
-from components.layout import PageContext, nav_link, show_error
+from components.i18n import money, number, percent, stamp, t
+from components.layout import PageContext, folded, form_beside, nav_link, show_error
 from components.links import link_markdown, mail_href, tel_href
+from components.locks import writable
 from components.text import esc
 from db.analytics import customer_kpi
-from db.core.errors import ConflictError, DomainError
+from db.core import fields
+from db.core.errors import DomainError
 from db.crm import contacts, timeline
 
 ICONS = {"call": ":material/call:", "meeting": ":material/groups:", "email": ":material/mail:",
@@ -70,13 +74,14 @@ def _figures(ctx: PageContext, contact_id: int) -> None:
              ("kpi.cost_to_serve", money(f["cost_to_serve"], ctx.lang)), ("kpi.cac", money(f["cac"], ctx.lang)),
              ("kpi.profit", money(f["profit"], ctx.lang)), ("kpi.csat", percent(f["csat"], ctx.lang)),
              ("kpi.nps", number(f["nps"], ctx.lang, 0) if f["nps"] is not None else "—")]
-    cols = st.columns(4) + st.columns(4)
-    for col, (key, value) in zip(cols, shown, strict=False):
-        col.metric(t(key), value, help=t(key + "_help"), border=True)
+    with folded(t("record.figures"), ":material/monitoring:"):  # seven stacked cards fill a phone's screen
+        cols = st.columns(4) + st.columns(4)
+        for col, (key, value) in zip(cols, shown, strict=False):
+            col.metric(t(key), value, help=t(key + "_help"), border=True)
 
 
 def _timeline(ctx: PageContext, contact_id: int) -> None:
-    left, right = st.columns([2, 1], gap="large")
+    left, right = form_beside()
     with right:
         render_log_form(ctx, record_key(contact_id), contact_id=contact_id)
     with left:
@@ -88,9 +93,14 @@ def _timeline(ctx: PageContext, contact_id: int) -> None:
         render_entries(ctx, entries)
 
 
-def render_entries(ctx: PageContext, entries: list[dict]) -> None:
-    """Timeline entries (a contact's or a company's): kind, title, amount, when, who, the body's start."""
-    for e in entries:
+def render_entries(ctx: PageContext, entries: list[dict], entity: str = "contacts") -> None:
+    """Timeline entries (a contact's or a company's): kind, title, amount, when, who, the body's start. A
+    field change reads as labels and values (custom fields by their label; ones this role may not see left
+    out)."""
+    changes = _change_bodies(ctx, entity, entries)
+    for i, e in enumerate(entries):
+        if e["kind"] == "change" and "changed" in e:
+            e = {**e, "body": changes.get(i, "")}
         title = esc(e["title"]) if e["kind"] != "change" else t("record.changed", action=esc(e["title"]))
         amount = f" · {money(e['amount'], ctx.lang)}" if e["amount"] else ""
         who = f" · {esc(e['who'])}" if e["who"] else ""
@@ -101,30 +111,45 @@ def render_entries(ctx: PageContext, entries: list[dict]) -> None:
             st.caption(esc(e["body"], limit=400))
 
 
+def _change_bodies(ctx: PageContext, entity: str, entries: list[dict]) -> dict[int, str]:
+    """``{entry index: "Job title: CTO, Seats: 12"}`` for the change entries, named in one pass."""
+    wanted = [{"id": i, "at": e["at"], "who": "", "action": "update", "before": {}, "after": e["changed"]}
+              for i, e in enumerate(entries) if e["kind"] == "change" and e.get("changed")]
+    if not wanted:
+        return {}
+    hidden = {c for c, f in fields.by_column(ctx.conn, entity).items() if not f.may_view(ctx.actor)}
+    parts: dict[int, list[str]] = {}
+    for r in change_rows(ctx.conn, wanted, ctx.lang, ctx.user.get("timezone") or "UTC", entity=entity):
+        if r["field"] and r["field"] not in hidden:
+            parts.setdefault(r["audit_id"], []).append(f"{r['label']}: {r['to']}")
+    return {i: ", ".join(p[:6]) for i, p in parts.items()}
+
+
 def _details(ctx: PageContext, person: dict) -> None:
+    """The contact's fields, built-in and custom, in one form (components.custom_fields.record_form)."""
     key = f"details_{person['id']}"
-    with st.form(key, border=True):
+    locked = not writable(ctx, "contacts", person, person["owner"])
+
+    def builtin(row: dict) -> dict:
+        lifecycle = row["lifecycle"] if row["lifecycle"] in contacts.LIFECYCLES else contacts.LIFECYCLES[0]
+        out = {}
+        cols = st.columns(2)  # row by row: a narrow screen keeps the reading order
+        out["first_name"] = cols[0].text_input(t("contacts.first_name"), row["first_name"], max_chars=100,
+                                               key=f"{key}_first_name", disabled=locked)
+        out["last_name"] = cols[1].text_input(t("contacts.last_name"), row["last_name"], max_chars=100,
+                                              key=f"{key}_last_name", disabled=locked)
         cols = st.columns(2)
-        values = {
-            "first_name": cols[0].text_input(t("contacts.first_name"), person["first_name"], max_chars=100, key=f"{key}_first_name"),
-            "last_name": cols[1].text_input(t("contacts.last_name"), person["last_name"], max_chars=100, key=f"{key}_last_name"),
-            "email": cols[0].text_input(t("contacts.email"), person["email"] or "", max_chars=320, key=f"{key}_email"),
-            "phone": cols[1].text_input(t("contacts.phone"), person["phone"] or "", max_chars=40, key=f"{key}_phone"),
-            "title": cols[0].text_input(t("contacts.title"), person["title"] or "", max_chars=120, key=f"{key}_title"),
-            "lifecycle": cols[1].selectbox(t("contacts.lifecycle"), contacts.LIFECYCLES,
-                                           index=contacts.LIFECYCLES.index(person["lifecycle"]),
-                                           format_func=lambda v: t(f"contacts.lifecycle_{v}"),
-                                           key=f"{key}_lifecycle"),
-            "tags": cols[0].text_input(t("contacts.tags"), person["tags"] or "", max_chars=300, key=f"{key}_tags"),
-        }
-        if st.form_submit_button(t("account.save"), type="primary"):
-            changes = {k: v for k, v in values.items() if (person.get(k) or "") != (v or "")}
-            try:
-                contacts.update(ctx.conn, person["id"], person["version"], changes, ctx.actor)
-                st.success(t("admin.saved"))
-                st.rerun()
-            except ConflictError as err:
-                show_error(err)
-                st.info(t("record.kept"))
-            except DomainError as err:
-                st.error(error_text(err))
+        out["email"] = cols[0].text_input(t("contacts.email"), row["email"] or "", max_chars=320, key=f"{key}_email", disabled=locked)
+        out["phone"] = cols[1].text_input(t("contacts.phone"), row["phone"] or "", max_chars=40, key=f"{key}_phone", disabled=locked)
+        cols = st.columns(2)
+        out["title"] = cols[0].text_input(t("contacts.title"), row["title"] or "", max_chars=120, key=f"{key}_title", disabled=locked)
+        out["lifecycle"] = cols[1].selectbox(t("contacts.lifecycle"), contacts.LIFECYCLES,
+                                             index=contacts.LIFECYCLES.index(lifecycle),
+                                             format_func=lambda v: t(f"contacts.lifecycle_{v}"), key=f"{key}_lifecycle", disabled=locked)
+        cols = st.columns(2)
+        out["tags"] = cols[0].text_input(t("contacts.tags"), row["tags"] or "", max_chars=300, key=f"{key}_tags", disabled=locked)
+        return out
+
+    record_form(ctx, "contacts", person, key=key, builtin=builtin,
+                save=lambda version, changes: contacts.update(ctx.conn, person["id"], version, changes, ctx.actor),
+                locked=locked)

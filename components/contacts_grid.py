@@ -10,9 +10,9 @@ from components import custom_columns, grid
 from components.contact_merge import render_duplicates
 from components.export import export_buttons
 from components.flash import flash, saved_message, show_flash
-from components.i18n import date_format, error_text, t
+from components.i18n import channel_label, date_format, error_text, t
 from components.import_panel import render_import
-from components.layout import PageContext, show_error
+from components.layout import PageContext, filter_area, show_error
 from components.links import mail_href, tel_href
 from components.new_record import page_header
 from components.saved_views import apply_from_url, render_save
@@ -23,7 +23,15 @@ from db.crm import contacts, custom
 KEY = "contacts_grid"
 
 
+FILTER_KEYS = ("c_search", "c_lifecycle", "c_owner", "c_channel", "c_segment", "c_campaign", "c_tag", "c_created", "c_mine")
+
+
 def filters(ctx: PageContext, options: dict, found: list | None = None) -> contacts.Query:
+    with filter_area(sum(1 for k in FILTER_KEYS if st.session_state.get(k))):
+        return _filters(ctx, options, found)
+
+
+def _filters(ctx: PageContext, options: dict, found: list | None = None) -> contacts.Query:
     c1, c2, c3, c4, c5 = st.columns([3, 1.2, 1.2, 1.2, 1.2])
     search = c1.text_input(t("contacts.search"), key="c_search", max_chars=200, placeholder=t("contacts.search_hint"))
     lifecycle = c2.selectbox(t("contacts.lifecycle"), [None, *contacts.LIFECYCLES], key="c_lifecycle",
@@ -34,7 +42,7 @@ def filters(ctx: PageContext, options: dict, found: list | None = None) -> conta
                          format_func=lambda v: t("dashboard.all") if v is None else owners[v])
     channels = settings.get(ctx.conn, "channels")
     channel = c4.selectbox(t("contacts.channel"), [None, *channels], key="c_channel",
-                           format_func=lambda v: t("dashboard.all") if v is None else v)
+                           format_func=lambda v: t("dashboard.all") if v is None else channel_label(v))
     segment = c5.selectbox(t("dashboard.segment"), [None, "A", "B", "C"], key="c_segment",
                            format_func=lambda v: t("dashboard.all") if v is None else v)
     d1, d2, d3, d4, d5 = st.columns([1.2, 1.2, 1.6, 1.2, 1.2])
@@ -78,12 +86,15 @@ def render_contacts(ctx: PageContext) -> None:
         r["open"] = f"/contacts?id={r['id']}"
         r["mail"], r["dial"] = mail_href(r["email"]), tel_href(r["phone"])
     companies = contacts.companies_named(ctx.conn, {r["company_id"] for r in page_rows if r["company_id"]})
+    channels = list(dict.fromkeys([*settings.get(ctx.conn, "channels"), *(r["channel"] for r in page_rows if r["channel"])]))
     custom_columns.shown_rows(page_rows, found, custom.link_names(ctx.conn, page_rows, found))
-    config = {**_columns(options, companies), **custom_columns.columns(found, ctx.actor, ctx.lang, options["owner_id"])}
+    config = {**_columns(options, companies, channels),
+              **custom_columns.columns(found, ctx.actor, ctx.lang, options["owner_id"])}
     changes = grid.editable(f"{KEY}_{offset}_{size}", page_rows, config,
                             ["open", "first_name", "last_name", "email", "mail", "phone", "dial", "company_id", "title", "lifecycle",
                              "owner_id", "channel", "campaign_id", "tags", *(f.column for f in found)],
-                            empty=t("contacts.none_found"))
+                            empty=t("contacts.none_found"),
+                            allow_add=False)  # a new contact goes through the New contact dialog (checks, duplicates)
     _save_bar(ctx, changes, f"{KEY}_{offset}_{size}", found)
     _bulk(ctx, changes, options)
     render_import(ctx, "contacts")
@@ -92,7 +103,7 @@ def render_contacts(ctx: PageContext) -> None:
     _export(ctx, query, total)
 
 
-def _columns(options: dict, companies: dict) -> dict:
+def _columns(options: dict, companies: dict, channels: list[str]) -> dict:
     owners, campaigns = options["owner_id"], options["campaign_id"]
     return {
         "open": st.column_config.LinkColumn("", display_text="↗", width="small", disabled=True),
@@ -114,7 +125,7 @@ def _columns(options: dict, companies: dict) -> dict:
                                                       required=True, default="lead"),
         "owner_id": st.column_config.SelectboxColumn(t("contacts.owner"), options=list(owners),
                                                      format_func=lambda v: owners.get(v, "")),
-        "channel": st.column_config.TextColumn(t("contacts.channel"), max_chars=60),
+        "channel": st.column_config.SelectboxColumn(t("contacts.channel"), options=channels, format_func=channel_label),
         "campaign_id": st.column_config.SelectboxColumn(t("contacts.campaign"), options=list(campaigns),
                                                         format_func=lambda v: campaigns.get(v, "")),
         "tags": st.column_config.TextColumn(t("contacts.tags"), max_chars=300),
@@ -125,7 +136,7 @@ def _save_bar(ctx: PageContext, changes: grid.GridEdits, key: str, found: list) 
     cols = st.columns([1, 1, 4])
     undo = st.session_state.get("c_undo")
     if cols[0].button(t("contacts.save", n=len(changes.edits) + len(changes.added) + len(changes.deleted)),
-                      type="primary", disabled=not changes.dirty, key="c_save", icon=":material/save:"):
+                      type="primary", disabled=not changes.ready, key="c_save", icon=":material/save:"):
         try:
             result = contacts.save_grid(ctx.conn, custom_columns.edits(changes.edits, found),
                                         [custom_columns.stored(a, found) for a in changes.added], changes.deleted,

@@ -151,9 +151,17 @@ def more_filters(found: list[Field], prefix: str, lang: str, people: dict[int, s
     active = sum(bool(st.session_state.get(f"{prefix}_cf_{f.id}")) for f in usable)
     title = t("lists.more_filters") + (f" ({active})" if active else "")
     conditions: list[custom.Condition] = []
-    # open while a filter is set: the count in the title makes it a new element after each change
-    with st.expander(title, icon=":material/filter_list:", expanded=bool(active)):  # text-safe: t() and a count
-        cols = st.columns(3)
+    # open while a filter is set: the count in the title makes it a new element after each change. On a phone
+    # the page's filters are already one expander (layout.filter_area), and expanders do not nest.
+    from components.layout import narrow
+
+    phone = narrow()
+    box = st.container(border=True) if phone else \
+        st.expander(title, icon=":material/filter_list:", expanded=bool(active))  # text-safe: t() and a count
+    with box:
+        if phone:
+            st.caption(title)  # text-safe: t() and a count
+        cols = [st.container()] * 3 if phone else st.columns(3)
         for i, f in enumerate(usable):
             with cols[i % 3]:
                 cond = _filter(f, f"{prefix}_cf_{f.id}", lang, people)

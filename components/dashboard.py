@@ -13,8 +13,8 @@ import streamlit as st
 from components import charts
 from components.empty import empty_state, nothing
 from components.export import export_buttons
-from components.i18n import date_format, money, money_column_format, number, percent, stamp, t, translate
-from components.layout import PageContext, nav_link
+from components.i18n import channel_label, date_format, money, money_column_format, number, percent, stamp, t, translate
+from components.layout import PageContext, filter_area, nav_link
 from components.text import esc
 from db.analytics import dashboard, kpi_profit, kpi_series
 from db.core.connection import db_path
@@ -43,7 +43,10 @@ def filter_bar(ctx: PageContext) -> tuple[Filters, int | None]:
     options = dashboard.filter_options(ctx.conn)
     owners, pipelines, channels, campaigns = (options[k] for k in ("owners", "pipelines", "channels", "campaigns"))
     head = st.columns([2.2, 1.3, 3])
-    top = [*head[:2], *st.columns(5)]
+    set_ = sum(1 for k in ("dash_owner", "dash_pipeline", "dash_channel", "dash_campaign", "dash_segment")
+               if st.session_state.get(k) is not None)
+    with filter_area(set_):  # the period stays in view; on a phone the other five fold into one expander
+        top = [*head[:2], *st.columns(5)]
     kind = top[0].segmented_control(t("dashboard.period"), PERIODS, default="month", key="dash_period",
                                     format_func=lambda p: t(f"dashboard.period_{p}")) or "month"
     custom = (None, None)
@@ -62,7 +65,7 @@ def filter_bar(ctx: PageContext) -> tuple[Filters, int | None]:
                                 format_func=lambda i: t("dashboard.sales_pipelines") if i is None else
                                 next(p["name"] for p in pipelines if p["id"] == i))
     channel = top[4].selectbox(t("dashboard.channel"), [None, *channels], key="dash_channel",
-                               format_func=lambda c: t("dashboard.all") if c is None else c)
+                               format_func=lambda c: t("dashboard.all") if c is None else channel_label(c))
     campaign = top[5].selectbox(t("dashboard.campaign"), [None] + [c["id"] for c in campaigns], key="dash_campaign",
                                 format_func=lambda i: t("dashboard.all") if i is None else
                                 next(c["name"] for c in campaigns if c["id"] == i))
@@ -104,12 +107,18 @@ def render_cards(data: dict, lang: str) -> None:
     now, before = data["now"], data["before"]
     if not any(now.get(key) for key, _, _ in CARDS if key != "weighted"):  # weighted: open deals, not the period
         empty_state(t("dashboard.no_data"))
+    # On a phone the columns stack one card per line: two per line (a wrapping row, 160 px each) cut money
+    # values ("167 5…") and labels, so the cards keep the full width there.
     for row in (CARDS[:5], CARDS[5:]):
-        cols = st.columns(5)
-        for col, (key, fmt, higher) in zip(cols, row, strict=True):
-            change = None if key == "weighted" else delta(now.get(key), before.get(key), fmt, lang)  # a "now" figure
-            col.metric(t(f"kpi.{key}"), show(now.get(key), fmt, lang), change,
-                       delta_color="normal" if higher else "inverse", help=t(f"kpi.{key}_help"), border=True)
+        for col, card in zip(st.columns(5), row, strict=True):
+            _card(col, card, now, before, lang)
+
+
+def _card(where, card: tuple, now: dict, before: dict, lang: str) -> None:
+    key, fmt, higher = card
+    change = None if key == "weighted" else delta(now.get(key), before.get(key), fmt, lang)  # a "now" figure
+    where.metric(t(f"kpi.{key}"), show(now.get(key), fmt, lang), change,
+                 delta_color="normal" if higher else "inverse", help=t(f"kpi.{key}_help"), border=True)
 
 
 DRILL_MONEY = {"amount", "revenue", "margin", "cost_to_serve", "cac", "profit"}
@@ -176,7 +185,10 @@ def _profit(ctx, data, f, _pipeline_id):
     dim = st.segmented_control(t("dashboard.profit_by"), ["channel", "campaign", "segment", "owner"],
                                default="channel", key="profit_dim",
                                format_func=lambda d: t(f"dashboard.dim_{d}")) or "channel"
-    st.plotly_chart(charts.profit_bars(data[f"profit_{dim}"], t(f"dashboard.profit_by_{dim}")),
+    groups = data[f"profit_{dim}"]
+    if dim == "channel":  # the key stays the stored channel (drill-down); the label is in the user's language
+        groups = [{**g, "label": channel_label(g["label"])} for g in groups]
+    st.plotly_chart(charts.profit_bars(groups, t(f"dashboard.profit_by_{dim}")),
                     key=f"chart_profit_{dim}", on_select="rerun", selection_mode="points")
     st.caption(t("kpi.profit_help"))
     chosen = picked(f"chart_profit_{dim}")
@@ -205,12 +217,14 @@ def _acquisition(_ctx, data, _f, _pipeline_id):
     by = st.segmented_control(t("dashboard.cac_by"), ["channel", "campaign"], default="channel", key="cac_by",
                               format_func=lambda d: t(f"dashboard.dim_{d}")) or "channel"
     if by == "channel":
-        figure = charts.cac_over_time(data["cac_channel"], t("dashboard.cac_over_time"))
+        figure = charts.cac_over_time([{**p, "channel": channel_label(p["channel"])} for p in data["cac_channel"]],
+                                      t("dashboard.cac_over_time"))
     else:
         figure = charts.cac_over_time(data["cac_campaign"], t("dashboard.cac_over_time_campaign"), series="campaign")
     st.plotly_chart(figure, key=f"chart_cac_{by}")
     st.caption(t("kpi.cac_help"))
-    st.plotly_chart(charts.cac_vs_clv(data["clv_channel"], t("dashboard.cac_vs_clv"), t("kpi.cac"), t("kpi.clv")),
+    clv = [{**p, "channel": channel_label(p["channel"])} for p in data["clv_channel"]]
+    st.plotly_chart(charts.cac_vs_clv(clv, t("dashboard.cac_vs_clv"), t("kpi.cac"), t("kpi.clv")),
                     key="chart_clv")
     st.caption(t("kpi.clv_help"))
 

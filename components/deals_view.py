@@ -11,6 +11,7 @@ import streamlit as st
 from components import custom_columns, grid
 from components.board import board_data, render_board
 from components.charts import PALETTE, figure
+from components.custom_fields import record_form
 from components.empty import empty_state
 from components.errors import parse_id
 from components.export import export_buttons
@@ -18,8 +19,18 @@ from components.flash import flash, saved_message, show_flash
 from components.follow_up import render_next_step
 from components.history import render_history
 from components.i18n import date_format, error_text, money, money_column_format, stamp, t
-from components.layout import PageContext, nav_link, show_error
-from components.new_record import created, field_error, form_again, form_close, form_fail, form_state
+from components.layout import PageContext, filter_area, narrow, nav_link, show_error
+from components.locks import writable
+from components.new_record import (
+    created,
+    custom_inputs,
+    field_error,
+    form_again,
+    form_close,
+    form_fail,
+    form_state,
+    open_form,
+)
 from components.text import esc
 from db.core import settings
 from db.core.errors import ConflictError, DomainError, ValidationError
@@ -29,9 +40,19 @@ from db.crm import custom, deals
 
 def board_filters(ctx: PageContext) -> deals.BoardQuery:
     pipes = deals.pipelines(ctx.conn)
-    c = st.columns([1.4, 2, 1, 1, 1.2, 1.2])
+    folded = narrow()
+    c = [st.container()] if folded else st.columns([1.4, 2, 1, 1, 1.2, 1.2])
     pipeline = c[0].selectbox(t("deals.pipeline"), [p["id"] for p in pipes], key="d_pipeline",
                               format_func=lambda i: next(p["name"] for p in pipes if p["id"] == i))
+    if folded:  # on a phone the pipeline (it chooses the board) stays out; the other filters fold into one expander
+        with filter_area(sum(1 for k in ("d_search", "d_min", "d_max", "d_close", "d_mine", "d_all_closed")
+                             if st.session_state.get(k))):
+            c = [None, *st.columns([2, 1, 1, 1.2, 1.2])]
+            return _board_filters(ctx, pipeline, c)
+    return _board_filters(ctx, pipeline, c)
+
+
+def _board_filters(ctx: PageContext, pipeline: int, c: list) -> deals.BoardQuery:
     search = c[1].text_input(t("deals.search"), key="d_search", max_chars=100, placeholder=t("deals.search_hint"))
     low = c[2].number_input(t("deals.min_amount"), min_value=0.0, value=None, step=1000.0, key="d_min")
     high = c[3].number_input(t("deals.max_amount"), min_value=0.0, value=None, step=1000.0, key="d_max")
@@ -287,22 +308,26 @@ def render_export(ctx: PageContext, query: deals.BoardQuery) -> None:
 def render_new_deal_button(ctx: PageContext, pipeline_id: int) -> None:
     """The page header's "New deal" button: opens the dialog for the pipeline on the board."""
     if st.button(t("deals.new"), icon=":material/add:", key="new_deal_open", width="stretch"):
-        form_close()
-        st.dialog(t("deals.new"), width="large", on_dismiss=form_close)(new_deal_form)(ctx, pipeline_id)
+        open_form(ctx, "deal", pipeline_id=pipeline_id)
 
 
-def new_deal_form(ctx: PageContext, pipeline_id: int) -> None:
+def new_deal_form(ctx: PageContext, pipeline_id: int | None) -> None:
     """Fields with their own messages, and a check for an open deal with the same title for the same
-    contact or company before anything is created (a second Create on the same input creates anyway)."""
+    contact or company before anything is created (a second Create on the same input creates anyway).
+    Without a pipeline (opened from the search) the first field chooses it."""
     from db.crm import contacts
 
+    if pipeline_id is None:
+        pipes = {p["id"]: p["name"] for p in deals.pipelines(ctx.conn)}
+        pipeline_id = st.selectbox(t("deals.pipeline"), list(pipes), key="nd_pipeline", format_func=pipes.get)
     stages = [s for s in deals.stages(ctx.conn, pipeline_id) if s["kind"] == "open"]
     names = {s["id"]: s["name"] for s in stages}
     title = st.text_input(t("deals.title") + " *", max_chars=200, key="nd_title")
     field_error("title")
     field_error("deal_title")
     c1, c2 = st.columns(2)
-    stage = c1.selectbox(t("deals.stage"), list(names), key="nd_stage", format_func=lambda i: names.get(i, ""))
+    stage = c1.selectbox(t("deals.stage"), list(names), key=f"nd_stage_{pipeline_id}",
+                          format_func=lambda i: names.get(i, ""))
     with c2:
         amount = st.number_input(t("deals.amount"), min_value=0.0, value=0.0, step=100.0, key="nd_amount")
         field_error("amount")
@@ -330,6 +355,7 @@ def new_deal_form(ctx: PageContext, pipeline_id: int) -> None:
     values = {"pipeline_id": pipeline_id, "stage_id": stage, "title": title, "amount": amount, "cost": cost,
               "expected_close": close, "contact_id": contact, "owner_id": owner,
               "company_id": picked["company_id"] if picked else None}
+    values |= custom_inputs(ctx, "deals", "nd")
     field_error("_form")
     clicked = st.button(t("deals.create"), type="primary", key="new_deal_go", icon=":material/add:")
     seen = form_state().get("lookalikes")
@@ -399,24 +425,8 @@ def render_deal(ctx: PageContext, deal_id: int) -> None:
     render_next_step(ctx, f"deal_{deal_id}", {"deal_id": deal_id})
     edit, activities, moves, history = st.tabs([t("deals.edit"), t("deals.activities"), t("deals.moves"),
                                                 t("history.tab")])
-    with edit, st.form(f"deal_{deal_id}"):
-        c1, c2 = st.columns(2)
-        title = c1.text_input(t("deals.title"), deal["title"], max_chars=200, key=f"deal_title_{deal_id}")
-        amount = c2.number_input(t("deals.amount"), min_value=0.0, value=float(deal["amount"]),
-                                 key=f"deal_amount_{deal_id}")
-        cost = c1.number_input(t("deals.cost"), min_value=0.0, value=float(deal["cost"]), key=f"deal_cost_{deal_id}")
-        close = c2.date_input(t("deals.expected_close"), format=date_format(),
-                              value=date.fromisoformat(deal["expected_close"]) if deal["expected_close"] else None,
-                              key=f"deal_close_{deal_id}")
-        if st.form_submit_button(t("account.save"), type="primary"):
-            try:
-                deals.update(ctx.conn, deal_id, deal["version"], {"title": title, "amount": amount, "cost": cost,
-                                                                  "expected_close": close}, ctx.actor)
-                st.success(t("admin.saved"))
-            except ConflictError as err:
-                show_error(err)
-            except DomainError as err:
-                st.error(error_text(err))
+    with edit:
+        _deal_form(ctx, deal)
     with activities:
         for a in deal["activities"]:
             mark = ":material/check_circle:" if a["done"] else ":material/radio_button_unchecked:"
@@ -437,6 +447,34 @@ def render_deal(ctx: PageContext, deal_id: int) -> None:
                         f"{stamp(h['moved_at'], ctx.lang)} · {esc(h['who'] or '')}")
     with history:
         render_history(ctx, "deals", deal_id)
+
+
+def _deal_form(ctx: PageContext, deal: dict) -> None:
+    """The deal's own fields and its custom fields in one form (components.custom_fields.record_form)."""
+    key = f"deal_{deal['id']}"
+    locked = not writable(ctx, "deals", deal, deal["owner"])
+
+    def builtin(row: dict) -> dict:
+        c1, c2 = st.columns(2)
+        out = {
+            "title": c1.text_input(t("deals.title"), row["title"], max_chars=200, key=f"{key}_title", disabled=locked),
+            "amount": c2.number_input(t("deals.amount"), min_value=0.0, value=float(row["amount"] or 0),
+                                      key=f"{key}_amount", disabled=locked),
+        }
+        c1, c2 = st.columns(2)  # row by row: a narrow screen keeps the reading order
+        out |= {
+            "cost": c1.number_input(t("deals.cost"), min_value=0.0, value=float(row["cost"] or 0), key=f"{key}_cost", disabled=locked),
+            "expected_close": c2.date_input(t("deals.expected_close"), format=date_format(),
+                                            value=date.fromisoformat(row["expected_close"]) if row["expected_close"]
+                                            else None, key=f"{key}_close", disabled=locked),
+        }
+        close = out["expected_close"]
+        out["expected_close"] = close.isoformat() if close else None  # stored as text: compared as text
+        return out
+
+    record_form(ctx, "deals", deal, key=key, builtin=builtin,
+                save=lambda version, changes: deals.update(ctx.conn, deal["id"], version, changes, ctx.actor),
+                locked=locked)
 
 
 def render_stage_field(ctx: PageContext, deal: dict) -> None:

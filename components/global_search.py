@@ -12,6 +12,8 @@ import streamlit as st
 
 from components.errors import query_text
 from components.i18n import moment, money, t
+from components.new_record import ICONS as ICONS_NEW
+from components.new_record import open_form, render_created
 from components.text import esc
 from db.crm import search as global_search
 
@@ -20,6 +22,8 @@ SIDEBAR_BOX = "global_search_box"
 SIDEBAR_GO = "global_search_go"
 PAGE_BOX = "search_page_box"
 MAX_CHARS = 200
+NARROW_PX = 640  # Streamlit stacks columns below this width: a phone
+NARROW = "layout_narrow"  # session state: True on a phone-width window (reported by the listener below)
 ICONS = {"contact": ":material/person:", "company": ":material/domain:", "deal": ":material/handshake:",
          "activity": ":material/event_note:"}
 ACTIVITY_ICONS = {"call": ":material/call:", "meeting": ":material/groups:", "email": ":material/mail:",
@@ -32,6 +36,20 @@ _JS = """
 export default function(component) {
   const own = component.parentElement && component.parentElement.closest(".stElementContainer");
   if (own) own.style.display = "none";  // draws nothing: no empty slot (and gap) on the page
+  // The page's width class (phone or wider), so the server can fold filters at phone width. Reported when it
+  // differs from what the server last knew: once per session, and again when the window crosses the line.
+  const report = () => {
+    const narrow = window.innerWidth < NARROW_PX;
+    if (window.__crmNarrow !== narrow) { window.__crmNarrow = narrow; component.setStateValue("narrow", narrow); }
+  };
+  if (window.__crmNarrow === undefined && component.data && typeof component.data.narrow === "boolean") {
+    window.__crmNarrow = component.data.narrow;  // a new page load in a session that already told the server
+  }
+  report();
+  if (!window.__crmNarrowListener) {
+    window.__crmNarrowListener = true;
+    window.addEventListener("resize", () => { clearTimeout(window.__crmNarrowTimer); window.__crmNarrowTimer = setTimeout(report, 250); });
+  }
   if (window.__crmSearchKeys) return;
   window.__crmSearchKeys = true;
   const find = () => document.querySelector(".st-key-PAGE_BOX input")
@@ -73,7 +91,7 @@ export default function(component) {
   document.addEventListener("keydown", sent, true);
   document.addEventListener("click", sent, true);
 }
-""".replace("PAGE_BOX", PAGE_BOX).replace("SIDEBAR_BOX", SIDEBAR_BOX).replace("SIDEBAR_GO", SIDEBAR_GO)
+""".replace("NARROW_PX", str(NARROW_PX)).replace("PAGE_BOX", PAGE_BOX).replace("SIDEBAR_BOX", SIDEBAR_BOX).replace("SIDEBAR_GO", SIDEBAR_GO)
 # The narrow sidebar box has no room for "Press Enter to submit form" over its placeholder.
 _CSS = f"""
 .st-key-{SIDEBAR_BOX} [data-testid="InputInstructions"] {{
@@ -105,11 +123,15 @@ def _search_row(box_key: str, button_key: str, primary: bool = False) -> tuple[s
 
 def listen_for_shortcut() -> None:
     """The keyboard shortcut's listener, drawn in the main area: a collapsed sidebar's elements are not in
-    the page until it opens (a phone-width window starts collapsed), so the listener could not be there."""
+    the page until it opens (a phone-width window starts collapsed), so the listener could not be there.
+    It also reports whether the window is phone-width (``NARROW`` in session state, see ``layout.filter_area``)."""
     global _keys
     if _keys is None:
         _keys = st.components.v2.component("crm_search_keys", js=_JS, css=_CSS, isolate_styles=False)
-    _keys(key="search-keys")
+    result = _keys(key="search-keys", data={"narrow": st.session_state.get(NARROW)}, on_narrow_change=lambda: None)
+    narrow = getattr(result, "narrow", None) if result is not None else None
+    if isinstance(narrow, bool):
+        st.session_state[NARROW] = narrow
 
 
 def render_search_page(ctx) -> None:
@@ -128,19 +150,39 @@ def render_search_page(ctx) -> None:
     kinds = {"all": None, "contact": ["contact"], "company": ["company"], "deal": ["deal"], "activity": ["activity"]}
     chosen = st.segmented_control(t("search.show"), list(kinds), default="all", key="search_kind",
                                   format_func=lambda k: t("search.kinds_" + k), label_visibility="collapsed")
+    render_created()
     if not global_search.words(query):
         st.caption(t("search.hint"))
         return
     limit = 50
-    results = global_search.search(ctx.conn, query, limit=limit, kinds=kinds.get(chosen or "all"), actor=ctx.actor)
+    one_letter = global_search.needs_more(query)  # whole words only: ask for a second letter, offer no "New …"
+    if one_letter:
+        st.info(t("search.one_letter", text=esc(query.strip(), 5)), icon=":material/keyboard:")
+    results = global_search.search(ctx.conn, query, limit=limit, kinds=kinds.get(chosen or "all"),
+                                    actor=ctx.actor)
     if not results:
-        st.info(t("search.none", text=esc(query, 80)), icon=":material/search_off:")
+        if not one_letter:
+            st.info(t("search.none", text=esc(query, 80)), icon=":material/search_off:")
+            render_new_from(ctx, query)
         return
     tz = ctx.user.get("timezone") or "UTC"
     for item in results:
         _result(item, ctx.lang, tz)
     if len(results) == limit:
         st.caption(t("search.more", n=limit))
+    if not one_letter:
+        render_new_from(ctx, query)
+
+
+def render_new_from(ctx, query: str) -> None:
+    """Not what you looked for? "New contact named …" and the like open the page's own New dialogs with the
+    search's words filled in."""
+    name = " ".join(query.split())
+    st.caption(t("search.create_hint"))
+    with st.container(horizontal=True, gap="small"):
+        for kind in ("contact", "company", "deal"):
+            if st.button(t("search.new_" + kind, text=esc(name, 40)), key=f"search_new_{kind}", icon=ICONS_NEW[kind]):
+                open_form(ctx, kind, name)
 
 
 def _result(item: dict, lang: str, tz: str) -> None:

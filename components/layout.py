@@ -16,12 +16,12 @@ from pathlib import Path
 import streamlit as st
 
 from components import errors, session
-from components.i18n import LANGUAGES, error_text, t
+from components.i18n import CUSTOM_LABELS, LABEL_SOURCE, LANGUAGES, error_text, t
 from components.text import esc
-from db.core import settings, users
+from db.core import names, settings, users
 from db.core.connection import connect, db_path, on_wait
 from db.core.errors import DomainError
-from db.core.migrations import migrate
+from db.core.migrations import migrate, schema_version
 from db.core.permissions import Actor
 
 ALL = frozenset({"admin", "manager", "rep"})
@@ -79,18 +79,14 @@ def migrated(path: str, conn: sqlite3.Connection | None = None) -> None:
     own = conn is None
     conn = conn or connect(path)
     try:
-        if _MIGRATED.get(path) == _schema_version(conn):
+        if _MIGRATED.get(path) == schema_version(conn):
             return
         with _MIGRATION:
             migrate(conn)
-            _MIGRATED[path] = _schema_version(conn)
+            _MIGRATED[path] = schema_version(conn)
     finally:
         if own:
             conn.close()
-
-
-def _schema_version(conn: sqlite3.Connection) -> int:
-    return conn.execute("PRAGMA schema_version").fetchone()[0]
 
 
 def open_db() -> sqlite3.Connection:
@@ -126,6 +122,8 @@ def page_setup(key: str, *, layout: str = "wide") -> PageContext:
     st.session_state["lang"] = user["language"]
     st.session_state["currency"] = settings.get(conn, "currency")
     st.session_state["timezone"] = user.get("timezone") or "UTC"  # i18n.stamp shows stored UTC times in it
+    st.session_state.pop(CUSTOM_LABELS, None)  # error_text names cf_12 by its label, read when first needed
+    st.session_state[LABEL_SOURCE] = lambda: names.custom_labels(conn)
     ctx = PageContext(conn=conn, user=user, lang=user["language"])
     _sidebar(ctx, key)
     from components.global_search import listen_for_shortcut
@@ -136,6 +134,36 @@ def page_setup(key: str, *, layout: str = "wide") -> PageContext:
         st.page_link("app.py", label=t("layout.go_home"), icon=":material/home:")
         st.stop()
     return ctx
+
+
+def narrow() -> bool:
+    """True when the browser said its window is phone-width (reported once per session, see
+    ``global_search.listen_for_shortcut``); False until it has."""
+    from components.global_search import NARROW
+
+    return bool(st.session_state.get(NARROW))
+
+
+def folded(label: str, icon: str):
+    """A block drawn in place on a wide screen and folded into one expander on a phone, where its columns
+    would stack into more than a screen (filters, a record's figures)."""
+    return st.expander(label, icon=icon) if narrow() else st.container()  # text-safe: callers pass t() labels
+
+
+def filter_area(active: int = 0):
+    """Where a page draws its filters: ``folded`` into one "Filters" expander on a phone (saying how many are
+    set), so the list or board is on the first screen instead of a column of inputs."""
+    label = t("layout.filters_set", n=active) if active else t("layout.filters")
+    return folded(label, ":material/filter_list:")
+
+
+def form_beside(ratio: tuple[float, float] = (2, 1)):
+    """(main, side) areas: side-by-side columns on a wide screen; on a phone the side (a logging form) comes
+    first, since stacked columns would put it under a page of timeline."""
+    if narrow():
+        side = st.container()
+        return st.container(), side
+    return st.columns(list(ratio), gap="large")
 
 
 def _signed_in_user(conn: sqlite3.Connection) -> dict | None:

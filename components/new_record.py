@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components.custom_fields import render_section
 from components.i18n import error_text, t
 from components.layout import PageContext
 from components.text import esc
+from db.core import fields
 from db.core.errors import DomainError, ValidationError
 from db.crm import companies, contacts, duplicates
 
@@ -41,6 +43,16 @@ def form_fail(err: DomainError) -> None:
 
 def form_close() -> None:
     st.session_state.pop(STATE, None)
+
+
+def custom_inputs(ctx: PageContext, entity: str, key: str) -> dict:
+    """The custom fields of a new record the person may see (defaults filled in, required ones marked, a
+    message under the field a refused Create concerns); ``{column: value}`` of the ones they may edit."""
+    shown = fields.visible(ctx.conn, entity, ctx.actor)
+    if not shown:
+        return {}
+    return render_section(ctx.conn, shown, None, key=key, lang=ctx.lang, actor=ctx.actor,
+                          errors=form_state().get("errors"))
 
 
 def contact_form(ctx: PageContext) -> None:
@@ -77,7 +89,8 @@ def contact_form(ctx: PageContext) -> None:
     tags = st.text_input(t("contacts.tags"), max_chars=300, key="nc_tags", help=t("new.tags_help"))
     values = {"first_name": first, "last_name": last, "email": email, "phone": phone, "company_id": company,
               "title": title, "lifecycle": lifecycle, "owner_id": owner, "tags": tags}
-    _submit(ctx, "contact", {k: v for k, v in values.items() if v not in ("", None)} | {"first_name": first})
+    custom = custom_inputs(ctx, "contacts", "nc")
+    _submit(ctx, "contact", {k: v for k, v in values.items() if v not in ("", None)} | {"first_name": first} | custom)
 
 
 def company_form(ctx: PageContext) -> None:
@@ -94,7 +107,8 @@ def company_form(ctx: PageContext) -> None:
         field_error("country")
     values = {"name": name, "industry": industry, "website": website, "city": city, "country": country,
               "owner_id": ctx.user["id"], "lifecycle": "lead"}
-    _submit(ctx, "company", {k: v for k, v in values.items() if v not in ("", None)} | {"name": name})
+    custom = custom_inputs(ctx, "companies", "nco")
+    _submit(ctx, "company", {k: v for k, v in values.items() if v not in ("", None)} | {"name": name} | custom)
 
 
 def _submit(ctx: PageContext, kind: str, values: dict) -> None:
@@ -141,23 +155,44 @@ def created(kind: str, record_id: int) -> None:
     st.session_state["new_record_done"] = (kind, record_id)
 
 
-def render_created(kind: str) -> None:
-    """The confirmation after a record was created, with a link to it (stays until the next action)."""
+def render_created(kind: str | None = None) -> None:
+    """The confirmation after a record was created, with a link to it (stays until the next action).
+    ``kind=None`` (the search page) confirms whichever kind was created."""
     done = st.session_state.pop("new_record_done", None)
-    if done and done[0] == kind:
-        page, message = CREATED[kind]
+    if done and (kind is None or done[0] == kind):
+        page, message = CREATED[done[0]]
         with st.container(horizontal=True, vertical_alignment="center"):
             st.success(t(message), icon=":material/check_circle:", width=360)
             st.page_link(page, label=t("new.open_it"), icon=":material/open_in_new:", query_params={"id": done[1]})
 
 
+ICONS = {"contact": ":material/person_add:", "company": ":material/add_business:", "deal": ":material/add:"}
+
+
 def render_new_button(ctx: PageContext, kind: str) -> None:
     """The "New contact" / "New company" button that opens its dialog."""
-    if st.button(t(f"new.{kind}"), icon=":material/person_add:" if kind == "contact" else ":material/add_business:",
-                 key=f"new_{kind}_open", width="stretch"):
-        form_close()
-        form = contact_form if kind == "contact" else company_form
-        st.dialog(t(f"new.{kind}"), width="large", on_dismiss=form_close)(form)(ctx)
+    if st.button(t(f"new.{kind}"), icon=ICONS[kind], key=f"new_{kind}_open", width="stretch"):
+        open_form(ctx, kind)
+
+
+def open_form(ctx: PageContext, kind: str, name: str = "", pipeline_id: int | None = None) -> None:
+    """Open the New contact / company / deal dialog, its name field filled with ``name`` (a search's words:
+    a contact's first word is the first name, the rest the last name)."""
+    form_close()
+    words = name.split()
+    if kind == "contact" and words:
+        st.session_state["nc_first"], st.session_state["nc_last"] = words[0][:100], " ".join(words[1:])[:100]
+    elif kind == "company" and words:
+        st.session_state["nco_name"] = " ".join(words)[:200]
+    elif kind == "deal" and words:
+        st.session_state["nd_title"] = " ".join(words)[:200]
+    if kind == "deal":
+        from components.deals_view import new_deal_form  # the board's module: loaded only when a deal is made
+
+        st.dialog(t("deals.new"), width="large", on_dismiss=form_close)(new_deal_form)(ctx, pipeline_id)
+        return
+    form = contact_form if kind == "contact" else company_form
+    st.dialog(t(f"new.{kind}"), width="large", on_dismiss=form_close)(form)(ctx)
 
 
 def page_header(ctx: PageContext, title: str, kind: str) -> None:

@@ -18,7 +18,8 @@ def render_pipeline_editor(ctx: PageContext) -> None:
     pipes = deals.pipelines(ctx.conn)
     c1, c2 = st.columns([2, 3])
     chosen = c1.selectbox(t("deals.pipeline"), [p["id"] for p in pipes], key="pe_pipeline",
-                          format_func=lambda i: next(f"{p['name']} ({p['kind']})" for p in pipes if p["id"] == i))
+                          format_func=lambda i: next(f"{p['name']} ({t('pipelines.kind_' + p['kind'])})"
+                                                     for p in pipes if p["id"] == i))
     with c2.form("new_pipeline", clear_on_submit=True):
         a, b, c = st.columns([2, 1, 1])
         name = a.text_input(t("pipelines.new_name"), max_chars=100)
@@ -52,10 +53,11 @@ def render_pipeline_editor(ctx: PageContext) -> None:
               "probability": st.column_config.NumberColumn(t("pipelines.probability"), min_value=0.0, max_value=1.0,
                                                            step=0.05, format="%.2f"),
               "kind": st.column_config.SelectboxColumn(t("pipelines.kind"), options=list(pipelines.KINDS),
-                                                       required=True)}
+                                                       required=True, default="open",
+                                                       format_func=lambda k: t(f"pipelines.stage_{k}"))}
     changes = grid.editable(key, stages, config, ["name", "position", "probability", "kind"])
     st.caption(t("pipelines.help"))
-    if st.button(t("pipelines.save"), type="primary", disabled=not changes.dirty, key="pe_save"):
+    if st.button(t("pipelines.save"), type="primary", disabled=not changes.ready, key="pe_save"):
         try:
             pipelines.save_stages(ctx.conn, chosen, changes.edits, changes.added, changes.deleted, ctx.actor)
             grid.forget(key)

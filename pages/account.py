@@ -1,9 +1,10 @@
-"""Account: the signed-in person's password, language, time zone and sessions."""
+"""Account: the signed-in person's password, language, time zone, sessions and API keys."""
 
 from zoneinfo import available_timezones
 
 import streamlit as st
 
+from components import api_keys
 from components.i18n import LANGUAGES, t
 from components.layout import current_session_token, page_setup, show_error, sign_out_everywhere
 from components.session import client_address
@@ -54,3 +55,6 @@ with right.container(border=True):
     st.caption(t("account.sessions_help"))
     if st.button(t("account.sign_out_everywhere"), icon=":material/devices:", key="sign_out_everywhere"):
         sign_out_everywhere(ctx.conn, ctx.user["id"])
+
+with st.container(border=True):
+    api_keys.render(ctx)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from components.changes import action_label, change_rows, entity_label, summary
+from components.changes import action_label, change_rows, entity_label, summary, who_label
 from components.empty import empty_state
 from components.export import export_buttons
 from components.i18n import date_format, moment, t
@@ -37,7 +37,7 @@ tz = ctx.user.get("timezone") or "UTC"
 changed: dict[int, list[dict]] = {}
 for row in change_rows(ctx.conn, entries, ctx.lang, tz):
     changed.setdefault(row["audit_id"], []).append(row)
-table = [{"#": e["id"], t("audit.when"): moment(e["at"], ctx.lang, tz), t("audit.who"): e["who"],
+table = [{"#": e["id"], t("audit.when"): moment(e["at"], ctx.lang, tz), t("audit.who"): who_label(e),
           t("audit.entity"): entity_label(e["entity"]), t("audit.record_id"): e["entity_id"],
           t("audit.action"): action_label(e["action"]), t("audit.changes"): summary(changed[e["id"]])}
          for e in entries]

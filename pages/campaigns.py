@@ -6,7 +6,7 @@ import streamlit as st
 
 from components import grid
 from components.flash import flash, saved_message, show_flash
-from components.i18n import date_format, error_text, money_column_format, t
+from components.i18n import channel_label, date_format, error_text, money_column_format, t
 from components.layout import page_setup
 from db.core import settings
 from db.core.errors import DomainError
@@ -20,7 +20,8 @@ cash = money_column_format()  # like every other amount on the page: the languag
 data = campaigns.results(ctx.conn)
 config = {
     "name": st.column_config.TextColumn(t("campaigns.name"), max_chars=200, required=True),
-    "channel": st.column_config.SelectboxColumn(t("contacts.channel"), options=channels, required=True),
+    "channel": st.column_config.SelectboxColumn(t("contacts.channel"), options=channels, required=True,
+                                                default=channels[0] if channels else None, format_func=channel_label),
     "starts_on": st.column_config.DateColumn(t("campaigns.starts"), format=date_format()),
     "ends_on": st.column_config.DateColumn(t("campaigns.ends"), format=date_format()),
     "budget": st.column_config.NumberColumn(t("campaigns.budget"), min_value=0, format=cash),
@@ -40,7 +41,7 @@ for row in data:  # the grid's date column wants dates
 changes = grid.editable("campaigns_grid", data, config, ["name", "channel", "starts_on", "ends_on", "budget", "spend",
                                                          "leads", "customers", "revenue", "roi", "cac"])
 if st.button(t("contacts.save", n=len(changes.edits) + len(changes.added)), type="primary", key="camp_save",
-             disabled=not (changes.edits or changes.added)):
+             disabled=not (changes.edits or changes.added) or bool(changes.incomplete)):
     edits = [(o, {k: v for k, v in d.items() if k in campaigns.EDITABLE}) for o, d in changes.edits]
     try:
         campaigns.save_grid(ctx.conn, [e for e in edits if e[1]], changes.added, channels, ctx.actor)

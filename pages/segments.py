@@ -18,9 +18,10 @@ ctx = page_setup("segments")
 st.title(t("nav.segments"))
 st.caption(t("segments.help"))
 if st.button(t("segments.refresh"), icon=":material/refresh:", key="seg_refresh"):
-    with st.spinner(t("dashboard.computing")):
-        n = segments.refresh(ctx.conn)
-    st.success(t("segments.refreshed", n=n))  # text-safe: a count
+    with st.spinner(t("dashboard.computing")):  # computed without a lock; only changed rows written, in chunks
+        done = segments.refresh(ctx.conn)
+    said = [t("segments.refreshed", n=done.customers), t("segments.changed", n=done.written + done.removed)]
+    st.success(" ".join(said))  # text-safe: counts
 start, end = period("year", date.today())
 
 

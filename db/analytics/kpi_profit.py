@@ -31,12 +31,13 @@ FIELDS = ("profit", "key", "owner_id", "channel", "campaign_id", "segment", "rev
 _KEY = {"owner_id": 2, "channel": 3, "campaign_id": 4, "segment": 5}
 
 
-def _rows(conn: sqlite3.Connection, f: Filters) -> list[tuple]:
+def _rows(conn: sqlite3.Connection, f: Filters, sources: bool = False) -> list[tuple]:
     """Every customer with revenue, cost or a first win in the period, most profitable first (see ``FIELDS``).
 
     Whole months read ``customer_months`` (one row per customer and year, quarter or month, filter columns
-    on the row); other periods merge grouped reads of the source rows."""
-    found = _from_rollup(conn, f) if whole_months(f) else _from_sources(conn, f)
+    on the row); other periods (or ``sources``: the seed, before the rollup is built) merge grouped reads of
+    the source rows."""
+    found = _from_rollup(conn, f) if whole_months(f) and not sources else _from_sources(conn, f)
     per_win = dict(conn.execute(PER_WIN).fetchall()) if any(r[5] for r in found) else {}
     out = []
     for cid, owner, channel, campaign, segment, new, revenue, gross, cts in found:
@@ -157,9 +158,10 @@ def _labelled(rows: list[tuple], owners: dict, names: dict) -> list[dict]:
     return out
 
 
-def customer_profits(conn: sqlite3.Connection, f: Filters) -> list[dict]:
-    """Every customer with revenue, cost or a first win in the period, most profitable first."""
-    return _labelled(_rows(conn, f), *_names(conn))
+def customer_profits(conn: sqlite3.Connection, f: Filters, *, sources: bool = False) -> list[dict]:
+    """Every customer with revenue, cost or a first win in the period, most profitable first (``sources``:
+    from the source rows, never the rollup)."""
+    return _labelled(_rows(conn, f, sources), *_names(conn))
 
 
 def summary(conn: sqlite3.Connection, f: Filters, top: int = 10) -> dict:

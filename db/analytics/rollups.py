@@ -1,8 +1,8 @@
 """Trigger-maintained KPI rollups, so dashboard figures read hundreds of rows instead of a million.
 
 Two tables, both kept current by triggers on activities, feedback and contacts (created by migration
-``0011_kpi_rollups``) and rebuilt from scratch by ``rebuild`` (after a segment refresh, and in tests to
-prove the triggers right):
+``0011_kpi_rollups``, made lighter by ``0270``) and rebuilt from scratch by ``rebuild`` (by the seed after
+loading its rows, and in tests to prove the triggers right):
 
 - ``kpi_cube``: per month x the customer's owner, channel, campaign and ABC segment: cost to serve and
   minutes, CSAT and NPS counts. Any whole-month KPI with any customer filter is a small sum over it.
@@ -110,9 +110,9 @@ def _customer(c: str, cid: str, dims: str, sign: str, *, serve_costs: bool = Tru
                   f"GROUP BY 1{_ADD_FEEDBACK}")
 
 
-def _contact(row: str, sign: str) -> str:
+def _contact(row: str, sign: str, *, serve_costs: bool = True) -> str:
     """A contacts trigger's OLD or NEW row: all it contributes, under that row's owner, channel and campaign."""
-    return _customer(row, f"{row}.id", _DIMS.format(c=row), sign)
+    return _customer(row, f"{row}.id", _DIMS.format(c=row), sign, serve_costs=serve_costs)
 
 
 def _segment(cid: str, segment: str, sign: str) -> str:
@@ -122,8 +122,8 @@ def _segment(cid: str, segment: str, sign: str) -> str:
 
 
 _NO_SEGMENT, _SEG_NEW, _SEG_OLD = "''", "COALESCE(NEW.abc_profit, '')", "COALESCE(OLD.abc_profit, '')"
-_MOVED = ("OLD.owner_id IS NOT NEW.owner_id OR OLD.channel IS NOT NEW.channel OR OLD.campaign_id IS NOT "
-          "NEW.campaign_id OR OLD.acquired_at IS NOT NEW.acquired_at OR OLD.deleted_at IS NOT NEW.deleted_at")
+_FILED = "OLD.owner_id IS NOT NEW.owner_id OR OLD.channel IS NOT NEW.channel OR OLD.campaign_id IS NOT NEW.campaign_id"
+_COUNTS = "OLD.acquired_at IS NOT NEW.acquired_at OR OLD.deleted_at IS NOT NEW.deleted_at"
 
 TRIGGERS = [
     f"CREATE TRIGGER kpi_activity_insert AFTER INSERT ON activities BEGIN {_activity('NEW', '')} END",
@@ -134,8 +134,14 @@ TRIGGERS = [
     f"CREATE TRIGGER kpi_feedback_update AFTER UPDATE ON feedback BEGIN {_feedback('OLD', '-')} "
     f"{_feedback('NEW', '')} END",
     f"CREATE TRIGGER kpi_feedback_delete AFTER DELETE ON feedback BEGIN {_feedback('OLD', '-')} END",
+    # what a customer counts changes with its first win or deletion: every row of it, serve_costs included
     f"CREATE TRIGGER kpi_contact_update AFTER UPDATE OF owner_id, channel, campaign_id, acquired_at, deleted_at "
-    f"ON contacts WHEN {_MOVED} BEGIN {_contact('OLD', '-')} {_contact('NEW', '')} END",
+    f"ON contacts WHEN {_COUNTS} BEGIN {_contact('OLD', '-')} {_contact('NEW', '')} END",
+    # a new owner, channel or campaign only re-files its cube rows: serve_costs has none of those columns, and
+    # taking its rows back and adding them again rewrote ~2 rows per month of history (migration 0270)
+    f"CREATE TRIGGER kpi_contact_dims AFTER UPDATE OF owner_id, channel, campaign_id ON contacts "
+    f"WHEN ({_FILED}) AND NOT ({_COUNTS}) BEGIN {_contact('OLD', '-', serve_costs=False)} "
+    f"{_contact('NEW', '', serve_costs=False)} END",
     f"CREATE TRIGGER kpi_contact_delete AFTER DELETE ON contacts BEGIN {_contact('OLD', '-')} END",
     # a segment row is written before the cube looks it up: file the customer's rows under the new letter
     f"CREATE TRIGGER kpi_segment_insert AFTER INSERT ON contact_segments BEGIN "

@@ -25,8 +25,9 @@ def search(conn: sqlite3.Connection, *, entity: str | None = None, user_id: int 
         if value not in (None, ""):
             where.append(clause)
             params.append(value)
-    sql = ("SELECT a.id, a.at, a.entity, a.entity_id, a.action, a.before, a.after, COALESCE(u.name, 'system') AS who "
-           "FROM audit_log a LEFT JOIN users u ON u.id = a.user_id")
+    sql = ("SELECT a.id, a.at, a.entity, a.entity_id, a.action, a.before, a.after, COALESCE(u.name, 'system') AS who, "
+           "k.name AS api_key FROM audit_log a LEFT JOIN users u ON u.id = a.user_id "
+           "LEFT JOIN api_keys k ON k.id = a.api_key_id")
     if where:
         sql += " WHERE " + " AND ".join(where)
     sql += " ORDER BY a.id DESC LIMIT ? OFFSET ?"

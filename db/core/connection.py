@@ -68,13 +68,13 @@ _POOL = threading.Lock()
 
 
 @contextmanager
-def pooled(path: str | Path) -> Iterator[sqlite3.Connection]:
+def pooled(path: str | Path, keep: int = POOL_SIZE) -> Iterator[sqlite3.Connection]:
     """A reader connection to the existing file ``path``, reused across calls.
 
     Opening a connection parses the whole schema on its first statement (~10 ms: the rollup triggers are
     long), which the dashboard's figure threads paid on every recompute. A connection goes back to the
-    pool only if it holds no transaction, so the next user starts from the current data; at most
-    ``POOL_SIZE`` idle ones are kept per file."""
+    pool only if it holds no transaction, so the next user starts from the current data; at most ``keep``
+    idle ones are kept per file (the API, serving up to a thread pool's worth of requests at once, keeps more)."""
     key = str(path)
     with _POOL:
         idle = _IDLE.get(key)
@@ -89,7 +89,7 @@ def pooled(path: str | Path) -> Iterator[sqlite3.Connection]:
         else:
             with _POOL:
                 idle = _IDLE.setdefault(key, [])
-                kept = len(idle) < POOL_SIZE
+                kept = len(idle) < keep
                 if kept:
                     idle.append(conn)
             if not kept:

@@ -626,29 +626,6 @@ def m0200_notifications(db: sqlite_utils.Database) -> None:
         db.execute(sql)
 
 
-def known_names() -> set[str]:
-    return {m.name for m in migrations._migrations}
-
-
-def migrate(conn: sqlite3.Connection) -> list[str]:
-    """Apply pending migrations; return the names applied. Refuse a newer schema."""
-    database = sqlite_utils.Database(conn)
-    applied = {m.name for m in migrations.applied(database)}
-    unknown = applied - known_names()
-    if unknown:
-        raise SchemaTooNew(path=_path(conn), names=", ".join(sorted(unknown)))
-    pending = [m.name for m in migrations.pending(database)]
-    if pending:
-        migrations.apply(database)
-        conn.execute("PRAGMA optimize")  # refresh planner statistics for new indexes
-    return pending
-
-
-def _path(conn: sqlite3.Connection) -> str:
-    row = conn.execute("PRAGMA database_list").fetchone()
-    return row[2] if row else "?"
-
-
 @migrations(name="0210_custom_fields")
 def m0210_custom_fields(db: sqlite_utils.Database) -> None:
     """Definitions of custom fields (db/core/fields.py); each field's values live in its own column
@@ -676,3 +653,128 @@ def m0210_custom_fields(db: sqlite_utils.Database) -> None:
     )
     for entity in ("contacts", "companies", "deals", "activities"):
         db.execute(f"CREATE VIRTUAL TABLE {entity}_cf_fts USING fts5(body, {_SEARCH_TOKENIZER})")
+
+
+@migrations(name="0220_api_keys")
+def m0220_api_keys(db: sqlite_utils.Database) -> None:
+    """API keys, idempotency keys and the key behind each audited change (the REST API, docs/api.md).
+
+    ``api_keys`` holds only the SHA-256 of each key (the key is shown once), its owner, name, scope (read or
+    write), expiry, last use and revocation. ``api_idempotency`` keeps the answer to a POST sent with an
+    ``Idempotency-Key`` for a day, so a retried create returns the first answer instead of a duplicate; it is
+    written in the transaction of the create. ``audit_log.api_key_id`` names the key a change came through.
+    """
+    db.execute(
+        """CREATE TABLE api_keys (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            name TEXT NOT NULL,
+            prefix TEXT NOT NULL,
+            key_hash TEXT NOT NULL UNIQUE,
+            scope TEXT NOT NULL CHECK (scope IN ('read', 'write')),
+            created_at TEXT NOT NULL DEFAULT (datetime('now')),
+            expires_at TEXT,
+            last_used_at TEXT,
+            revoked_at TEXT)"""
+    )
+    db.execute("CREATE INDEX ix_api_keys_user ON api_keys(user_id)")
+    db.execute(
+        """CREATE TABLE api_idempotency (
+            key_id INTEGER NOT NULL REFERENCES api_keys(id),
+            idem_key TEXT NOT NULL,
+            request_hash TEXT NOT NULL,
+            status INTEGER NOT NULL,
+            body TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (key_id, idem_key)) WITHOUT ROWID"""
+    )
+    db.execute("CREATE INDEX ix_api_idempotency_created ON api_idempotency(created_at)")
+    db.execute("ALTER TABLE audit_log ADD COLUMN api_key_id INTEGER REFERENCES api_keys(id)")
+
+
+@migrations(name="0221_api_list_indexes")
+def m0221_api_list_indexes(db: sqlite_utils.Database) -> None:
+    """Indexes for the API's keyset pages (db/crm/listing.py): each sort key with the id after it (an index
+    carries the rowid), so page N of 100k rows reads from an index seek, never a sort of the table."""
+    for table, column in (("contacts", "created_at"), ("contacts", "updated_at"), ("contacts", "last_name"),
+                          ("companies", "created_at"), ("companies", "updated_at"),
+                          ("deals", "updated_at"), ("deals", "amount"), ("activities", "updated_at")):
+        db.execute(f"CREATE INDEX IF NOT EXISTS ix_{table}_api_{column} ON {table}({column})")
+    db.execute("CREATE INDEX IF NOT EXISTS ix_deals_api_created ON deals(created_at)")
+
+
+@migrations(name="0260_calendar_indexes")
+def m0260_calendar_indexes(db: sqlite_utils.Database) -> None:
+    """The calendar's per-day counts and pages (db/crm/calendar.py) from indexes alone: the team's timed
+    activities by start with their kind (a team's week counted 25k rows with a table read each: 60 ms), and
+    tasks by due time, for the team and per person (a person's tasks walked every task of the day)."""
+    # deleted_at and kind are columns too, though the WHERE fixes them: SQLite's planner reads a partial
+    # index as covering only when every column the query names is in it.
+    db.execute("CREATE INDEX IF NOT EXISTS ix_activities_cal_start ON activities(starts_at, kind, deleted_at) "
+               "WHERE deleted_at IS NULL")
+    db.execute("CREATE INDEX IF NOT EXISTS ix_activities_cal_due ON activities(due_at, kind, deleted_at) "
+               "WHERE kind = 'task' AND deleted_at IS NULL")
+    db.execute("CREATE INDEX IF NOT EXISTS ix_activities_cal_owner_due ON activities(owner_id, due_at, kind, "
+               "deleted_at) WHERE kind = 'task' AND deleted_at IS NULL")
+
+
+@migrations(name="0270_lighter_rollup_triggers")
+def m0270_lighter_rollup_triggers(db: sqlite_utils.Database) -> None:
+    """Fewer rows written per change by the rollup triggers (issue 21: a segment refresh held the write lock
+    for 11 s even when nothing changed).
+
+    - ``contacts_segment_update`` ran on every upsert of a segment row, letter changed or not, and set
+      ``contacts.profit_segment`` to NULL and back: two contact updates, each re-filing the customer's
+      ``customer_months`` and ``deal_cube`` rows (~47 rows written per unchanged customer). It now runs only
+      when the letter (or the contact) changes, and sets the new letter once.
+    - ``kpi_contact_update`` took back and re-added a customer's ``serve_costs`` rows on an owner, channel or
+      campaign change, though those rows carry none of them (~2 rows per month of history); such a change
+      now re-files only the ``kpi_cube`` rows (``kpi_contact_dims``, db/analytics/rollups.py).
+    """
+    db.execute("DROP TRIGGER IF EXISTS contacts_segment_update")
+    db.execute("CREATE TRIGGER contacts_segment_update AFTER UPDATE OF abc_profit, contact_id ON contact_segments "
+               "WHEN OLD.abc_profit IS NOT NEW.abc_profit OR OLD.contact_id IS NOT NEW.contact_id BEGIN "
+               "UPDATE contacts SET profit_segment = NULL WHERE id = OLD.contact_id AND OLD.contact_id IS NOT "
+               "NEW.contact_id; UPDATE contacts SET profit_segment = NEW.abc_profit WHERE id = NEW.contact_id; END")
+    for name in ("kpi_contact_update", "kpi_contact_dims"):
+        db.execute(f"DROP TRIGGER IF EXISTS {name}")
+    for sql in rollups.TRIGGERS:
+        if " kpi_contact_update " in sql or " kpi_contact_dims " in sql:
+            db.execute(sql)
+
+
+@migrations(name="0310_deals_board_index")
+def m0310_deals_board_index(db: sqlite_utils.Database) -> None:
+    """The board reads each stage's count, sum and top cards by amount, and the forecast the open stages'
+    amounts by owner and month, from this index alone (no table row is visited): at 50,000 deals a board
+    goes from scanning the pipeline to a few thousand index entries per stage."""
+    db.execute("CREATE INDEX ix_deals_board ON deals(stage_id, amount DESC, id, closed_at, owner_id, expected_close) "
+               "WHERE deleted_at IS NULL")
+
+
+def known_names() -> set[str]:
+    return {m.name for m in migrations._migrations}
+
+
+def migrate(conn: sqlite3.Connection) -> list[str]:
+    """Apply pending migrations; return the names applied. Refuse a newer schema."""
+    database = sqlite_utils.Database(conn)
+    applied = {m.name for m in migrations.applied(database)}
+    unknown = applied - known_names()
+    if unknown:
+        raise SchemaTooNew(path=_path(conn), names=", ".join(sorted(unknown)))
+    pending = [m.name for m in migrations.pending(database)]
+    if pending:
+        migrations.apply(database)
+        conn.execute("PRAGMA optimize")  # refresh planner statistics for new indexes
+    return pending
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    """SQLite's counter of schema changes: equal numbers mean no migration (or custom field) since."""
+    return conn.execute("PRAGMA schema_version").fetchone()[0]
+
+
+def _path(conn: sqlite3.Connection) -> str:
+    row = conn.execute("PRAGMA database_list").fetchone()
+    return row[2] if row else "?"

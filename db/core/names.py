@@ -32,17 +32,24 @@ NOT_REFERENCES = {
 }
 
 
+# the record a custom link field (``db.core.fields.LINKS``) points to, named like the built-in references
+LINK_TABLES = {"users": REFERENCES["owner_id"], "contacts": REFERENCES["contact_id"],
+               "companies": REFERENCES["company_id"]}
+
+
 def is_reference(column: str) -> bool:
     return column in REFERENCES
 
 
-def names(conn: sqlite3.Connection, wanted: dict[str, set[int]]) -> dict[tuple[str, int], str]:
+def names(conn: sqlite3.Connection, wanted: dict[str, set[int]],
+          links: dict[str, str] | None = None) -> dict[tuple[str, int], str]:
     """``{column: {ids}}`` -> ``{(column, id): name}``, one query per referenced table; unknown ids are left out
-    (the caller shows ``#id``)."""
+    (the caller shows ``#id``). ``links`` adds custom link columns: ``{"cf_4": "contacts"}``."""
+    refs = {**REFERENCES, **{column: LINK_TABLES[table] for column, table in (links or {}).items()}}
     by_table: dict[tuple[str, str], set[int]] = {}
     for column, ids in wanted.items():
-        if column in REFERENCES:
-            by_table.setdefault(REFERENCES[column], set()).update(i for i in ids if isinstance(i, int))
+        if column in refs:
+            by_table.setdefault(refs[column], set()).update(i for i in ids if isinstance(i, int))
     found: dict[tuple[str, str], dict[int, str]] = {}
     for (table, expr), ids in by_table.items():
         if not ids:
@@ -52,6 +59,24 @@ def names(conn: sqlite3.Connection, wanted: dict[str, set[int]]) -> dict[tuple[s
             f"SELECT id, {expr} FROM {table} WHERE id IN ({marks})", sorted(ids))}  # noqa: S608 - names from REFERENCES
     out = {}
     for column, ids in wanted.items():
-        table = found.get(REFERENCES.get(column, ("", "")), {})
+        table = found.get(refs.get(column, ("", "")), {})
         out.update({(column, i): table[i] for i in ids if i in table and table[i]})
     return out
+
+
+def custom_links(conn: sqlite3.Connection, entity: str) -> dict[str, str]:
+    """``{"cf_4": "contacts"}``: the custom link columns of ``entity`` (archived ones too: history names them)."""
+    from db.core import fields
+
+    if entity not in fields.ENTITIES:
+        return {}
+    return {f.column: fields.LINKS[f.type] for f in fields.all_fields(conn, entity) if f.type in fields.LINKS}
+
+
+def custom_labels(conn: sqlite3.Connection) -> dict[str, dict[str, str]]:
+    """``{"cf_4": {"en": "Seats", "ru": "Места"}}`` for every custom field of every entity, in one small query
+    (a page keeps it for the run, so an error or a history row names a custom column by its label)."""
+    import json
+
+    return {f"cf_{r[0]}": json.loads(r[1]) for r in conn.execute(
+        "SELECT id, labels FROM custom_fields WHERE deleted_at IS NULL")}

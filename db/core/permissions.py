@@ -24,6 +24,7 @@ class Actor:
     id: int | None
     role: str
     name: str = ""
+    api_key_id: int | None = None  # the API key a request came through (the audit log names it)
 
     @property
     def is_manager(self) -> bool:

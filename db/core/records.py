@@ -55,8 +55,9 @@ def get(conn: sqlite3.Connection, table: str, record_id: int, *, include_deleted
 
 def audit(conn, actor: Actor, entity: str, entity_id: int, action: str, before: dict | None, after: dict | None) -> None:
     conn.execute(
-        "INSERT INTO audit_log (at, user_id, entity, entity_id, action, before, after) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (now(), actor.id, entity, entity_id, action, _json(before), _json(after)),
+        "INSERT INTO audit_log (at, user_id, entity, entity_id, action, before, after, api_key_id) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (now(), actor.id, entity, entity_id, action, _json(before), _json(after), actor.api_key_id),
     )
 
 
@@ -198,8 +199,9 @@ def restore(conn: sqlite3.Connection, table: str, record_id: int, actor: Actor) 
 def history(conn: sqlite3.Connection, entity: str, entity_id: int, limit: int = 200) -> list[dict]:
     """Audit rows of one record, newest first, with the user's name."""
     cur = conn.execute(
-        "SELECT a.id, a.at, a.action, a.before, a.after, COALESCE(u.name, 'system') AS who FROM audit_log a "
-        "LEFT JOIN users u ON u.id = a.user_id WHERE a.entity = ? AND a.entity_id = ? ORDER BY a.id DESC LIMIT ?",
+        "SELECT a.id, a.at, a.action, a.before, a.after, COALESCE(u.name, 'system') AS who, k.name AS api_key "
+        "FROM audit_log a LEFT JOIN users u ON u.id = a.user_id LEFT JOIN api_keys k ON k.id = a.api_key_id "
+        "WHERE a.entity = ? AND a.entity_id = ? ORDER BY a.id DESC LIMIT ?",
         (entity, entity_id, limit),
     )
     out = []

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 import re
 import secrets
 import sqlite3
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -200,12 +202,20 @@ def _dummy_hash() -> str:
     return _hasher.hash(secrets.token_urlsafe(16))
 
 
+# At most this many argon2 checks at once (each ~0.2 s of one core): a burst of sign-ins queues here in
+# turn instead of sharing the cores with each other and with every open page, so the first finish early and
+# one core stays free for the people already working. The hash itself is not weakened.
+VERIFY_SLOTS = max(1, (os.cpu_count() or 2) - 1)
+_verify_slots = threading.BoundedSemaphore(VERIFY_SLOTS)
+
+
 def _verify(digest: str | None, password: str) -> bool:
     """argon2 verification; an unknown account verifies against a dummy hash so it takes as long."""
-    try:
-        return _hasher.verify(digest or _dummy_hash(), password) and digest is not None
-    except (VerificationError, InvalidHashError):
-        return False
+    with _verify_slots:
+        try:
+            return _hasher.verify(digest or _dummy_hash(), password) and digest is not None
+        except (VerificationError, InvalidHashError):
+            return False
 
 
 # --- throttling: growing delays per key, counted atomically before the slow hash --------------------

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from db.core import records
 from db.core.connection import now, rows, write
 from db.core.errors import ValidationError
-from db.core.permissions import Actor
+from db.core.permissions import Actor, check_write
 from db.core.text import clean_moment, clean_text
 
 KINDS = ("call", "meeting", "email", "task", "note", "complaint")
@@ -97,6 +97,7 @@ def create(conn: sqlite3.Connection, values: dict, actor: Actor, *, freq: str | 
     start, end = validate_times(values["starts_at"], values["ends_at"])
     occurrences = expand(start, end, freq, _parse(until, "until") if until else None, count)
     base = {k: values.get(k) for k in ("contact_id", "deal_id", "company_id", "owner_id") if values.get(k)}
+    base.update({k: v for k, v in values.items() if k.startswith("cf_")})  # custom fields: the write path checks
     rule = json.dumps({"freq": freq, "until": str(until) if until else None, "count": count}) if freq else None
     ids = []
     with write(conn):
@@ -153,25 +154,42 @@ def complete(conn: sqlite3.Connection, activity_id: int, version: int, actor: Ac
                           {"done": int(done), "done_at": now() if done else None}, actor)
 
 
-def in_range(conn: sqlite3.Connection, start: str, end: str, owner_id: int | None = None,
-             kinds: list[str] | None = None, limit: int = 2000) -> list[dict]:
-    """Activities with a time inside [start, end) (UTC), for the calendar's visible range only."""
+def _range_where(owner_id: int | None, kinds: list[str] | None) -> tuple[str, list, list[str]]:
     where, params = ["a.deleted_at IS NULL"], []
     if owner_id is not None:
         where.append("a.owner_id = ?")
         params.append(owner_id)
     wanted = [k for k in (kinds or KINDS) if k in KINDS]
     where.append(f"a.kind IN ({','.join('?' * len(wanted))})")
-    params += wanted
-    cond = " AND ".join(where)
+    return " AND ".join(where), [*params, *wanted], wanted
+
+
+def in_range(conn: sqlite3.Connection, start: str, end: str, owner_id: int | None = None,
+             kinds: list[str] | None = None, limit: int | None = 2000) -> list[dict]:
+    """Activities with a time inside [start, end) (UTC): timed ones by start, tasks by due time. ``limit``
+    caps each of the two reads (None: everything, for an export whose size ``count_range`` showed first);
+    the calendar itself reads per day through db/crm/calendar.py, which counts what it does not draw."""
+    cond, params, wanted = _range_where(owner_id, kinds)
+    cap = -1 if limit is None else limit
     sql = ("SELECT a.id, a.version, a.kind, a.subject, a.notes, a.starts_at, a.ends_at, a.due_at, a.duration_min, "
            "a.done, a.contact_id, a.deal_id, a.series_id, a.owner_id, u.name AS owner, "
            "c.first_name || ' ' || c.last_name AS contact FROM activities a LEFT JOIN users u ON u.id = a.owner_id "
            "LEFT JOIN contacts c ON c.id = a.contact_id WHERE ")
     timed = rows(conn, sql + cond + " AND a.starts_at >= ? AND a.starts_at < ? ORDER BY a.starts_at LIMIT ?",
-                 [*params, start, end, limit])
+                 [*params, start, end, cap])
     tasks = rows(conn, sql + cond + " AND a.kind = 'task' AND a.due_at >= ? AND a.due_at < ? ORDER BY a.due_at "
-                 "LIMIT ?", [*params, start, end, limit]) if "task" in wanted else []
+                 "LIMIT ?", [*params, start, end, cap]) if "task" in wanted else []
+    return timed + tasks
+
+
+def count_range(conn: sqlite3.Connection, start: str, end: str, owner_id: int | None = None,
+                kinds: list[str] | None = None) -> int:
+    """How many activities ``in_range`` without a limit returns."""
+    cond, params, wanted = _range_where(owner_id, kinds)
+    timed = conn.execute(f"SELECT count(*) FROM activities a WHERE {cond} AND a.starts_at >= ? AND a.starts_at < ?",
+                         [*params, start, end]).fetchone()[0]
+    tasks = conn.execute(f"SELECT count(*) FROM activities a WHERE {cond} AND a.kind = 'task' AND a.due_at >= ? "
+                         "AND a.due_at < ?", [*params, start, end]).fetchone()[0] if "task" in wanted else 0
     return timed + tasks
 
 
@@ -286,3 +304,64 @@ def next_step(conn: sqlite3.Connection, *, at: str | None = None, **link) -> dic
     late = rows(conn, sql + "AND COALESCE(a.due_at, a.starts_at) < ? ORDER BY at DESC LIMIT 1",
                 [*head, *PLANNED, at])
     return {**late[0], "overdue": True} if late else None
+
+
+NOTE_MINUTES = 5  # a logged note or complaint without times: now, this long
+
+
+def create_record(conn: sqlite3.Connection, values: dict, actor: Actor) -> int:
+    """One activity from a flat record (the API's shape): a task's ``due_at`` is its start; a note or
+    complaint without times is logged now; ``done`` marks it done. The same rules as ``create``."""
+    values = dict(values)
+    kind, done = values.get("kind"), values.pop("done", None)
+    if kind == "task" and values.get("due_at") and not values.get("starts_at"):
+        values["starts_at"] = values["due_at"]
+    values.pop("due_at", None)
+    if kind in ("note", "complaint") and not values.get("starts_at"):
+        values["starts_at"] = now()
+    if values.get("starts_at") and not values.get("ends_at"):
+        minutes = NOTE_MINUTES if kind in ("note", "complaint") else STEP_MINUTES
+        values["ends_at"] = (_parse(values["starts_at"], "starts_at") + timedelta(minutes=minutes)).strftime(FMT)
+    if not values.get("starts_at"):
+        raise ValidationError("{field}: enter a date and time such as 2026-11-23 14:30.",
+                              field="due_at" if kind == "task" else "starts_at", key="errors.moment")
+    with write(conn):
+        new_id = create(conn, values, actor)[0]
+        if done:
+            complete(conn, new_id, 1, actor)
+    return new_id
+
+
+def update(conn: sqlite3.Connection, activity_id: int, version: int, changes: dict, actor: Actor) -> dict:
+    """A partial edit in one transaction, each part through its own rule: subject and notes (``edit``), times
+    (``reschedule``: ``starts_at``/``ends_at``, or ``due_at`` for a task), custom fields (``cf_<id>``, checked by
+    the write path) and ``done`` (``complete``). The
+    version is checked once, against ``version``; returns the row as saved."""
+    unknown = {k for k in changes if not k.startswith("cf_")} - {"subject", "notes", "starts_at", "ends_at",
+                                                                  "due_at", "done"}
+    if unknown:
+        raise ValidationError("Unknown field(s): {names}", field=sorted(unknown)[0], key="errors.unknown_fields",
+                              names=", ".join(sorted(unknown)))
+    with write(conn):
+        current = records.get(conn, "activities", activity_id)
+        check_write(actor, "activities", current, "edit")
+        if current["version"] != version:  # the write path's own conflict, naming who changed what
+            return records.update(conn, "activities", activity_id, version, {}, actor)
+        text = {k: changes[k] for k in ("subject", "notes") if k in changes}
+        if text:
+            edit(conn, activity_id, version, text, actor)
+        if {"starts_at", "ends_at", "due_at"} & set(changes):
+            row = records.get(conn, "activities", activity_id)
+            start = changes.get("due_at") or changes.get("starts_at") or row["starts_at"] or row["due_at"]
+            length = timedelta(minutes=max(row["duration_min"] or 0, 1))
+            end = changes.get("ends_at") or (_parse(start, "starts_at") + length).strftime(FMT)
+            reschedule(conn, activity_id, row["version"], start, end, actor)
+        custom = {k: v for k, v in changes.items() if k.startswith("cf_")}
+        if custom:
+            records.update(conn, "activities", activity_id, records.get(conn, "activities", activity_id)["version"],
+                           custom, actor)
+        if "done" in changes and changes["done"] is not None:
+            row = records.get(conn, "activities", activity_id)
+            if bool(row["done"]) != bool(changes["done"]):
+                complete(conn, activity_id, row["version"], actor, done=bool(changes["done"]))
+        return records.get(conn, "activities", activity_id)

@@ -18,8 +18,9 @@ SORTS = {"name": "co.name COLLATE NOCASE", "created": "co.created_at DESC", "cit
 
 
 def clean(values: dict, row: int | None = None) -> dict:
-    extra = {k: v for k, v in values.items() if k.startswith("cf_")}  # custom fields: checked by the write path
-    out = clean_fields({k: v for k, v in values.items() if k not in extra}, EDITABLE, LIMITS, row)
+    """Validate a company's fields; custom fields (``cf_*``) pass through to the write path's own check."""
+    custom = {k: v for k, v in values.items() if k.startswith("cf_")}
+    out = clean_fields({k: v for k, v in values.items() if k not in custom}, EDITABLE, LIMITS, row)
     out = {k: (" ".join(v.split()) if isinstance(v, str) else v) for k, v in out.items()}
     if "name" in out and not out["name"]:
         raise ValidationError("A company name is required.", field="name", row=row, key="companies.err_name")
@@ -32,12 +33,17 @@ def clean(values: dict, row: int | None = None) -> dict:
         out["website"] = "https://" + out["website"]
     if "tags" in out:
         out["tags"] = ",".join(dict.fromkeys(t.strip().lower() for t in (out["tags"] or "").split(",") if t.strip()))
-    return {**out, **extra}
+    return {**out, **custom}
 
 
 def create(conn: sqlite3.Connection, values: dict, actor: Actor) -> int:
     """One new company, validated like a grid row (a lead owned by its creator unless said otherwise)."""
     return records.create(conn, "companies", clean({"lifecycle": "lead", "owner_id": actor.id, **values}), actor)
+
+
+def update(conn: sqlite3.Connection, company_id: int, version: int, changes: dict, actor: Actor) -> dict:
+    """One company's changes (the record page's form), validated like a grid row."""
+    return records.update(conn, "companies", company_id, version, clean(changes), actor)
 
 
 def _where(search: str, owner_id: int | None, conn: sqlite3.Connection | None = None, found: list | None = None,
@@ -160,3 +166,5 @@ def detail(conn: sqlite3.Connection, company_id: int) -> dict:
                                   "AND a.kind = 'note' AND a.deleted_at IS NULL ORDER BY a.id DESC LIMIT 50",
                             (company_id,))
     return company
+
+

@@ -42,9 +42,10 @@ class Query:
 
 
 def clean(values: dict, *, row: int | None = None, region: str | None = None) -> dict:
-    """Validate and normalise a contact's fields; raises ValidationError naming the field (and row)."""
-    extra = {k: v for k, v in values.items() if k.startswith("cf_")}  # custom fields: checked by the write path
-    out = clean_fields({k: v for k, v in values.items() if k not in extra}, EDITABLE, LIMITS, row)
+    """Validate and normalise a contact's fields; raises ValidationError naming the field (and row). Custom
+    fields (``cf_*``) pass through: the write path checks them (``db.core.fields.check``)."""
+    custom = {k: v for k, v in values.items() if k.startswith("cf_")}
+    out = clean_fields({k: v for k, v in values.items() if k not in custom}, EDITABLE, LIMITS, row)
     if "first_name" in out and not out["first_name"]:
         raise ValidationError("First name is required.", field="first_name", row=row, key="contacts.err_first_name")
     if "last_name" in out:
@@ -69,7 +70,7 @@ def clean(values: dict, *, row: int | None = None, region: str | None = None) ->
             except (TypeError, ValueError):
                 raise ValidationError("{field}: choose from the list.", field=key, row=row,
                                       key="contacts.err_choice") from None
-    return {**out, **extra}
+    return {**out, **custom}
 
 
 def fts_query(text: str) -> str:

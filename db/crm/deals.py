@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from db.core import records
 from db.core.connection import now, one, rows, write
 from db.core.errors import ValidationError
 from db.core.permissions import Actor
-from db.core.text import clean_day, clean_number, clean_text, like
+from db.core.text import clean_day, clean_moment, clean_number, clean_text, like
 from db.crm import custom
+from db.crm.contacts import fts_query
 from db.io.export import EXPORT_CAP
 
 PER_COLUMN = 30
@@ -51,10 +53,12 @@ def stage(conn: sqlite3.Connection, stage_id: int) -> dict | None:
     return one(conn, "SELECT id, name, kind, pipeline_id FROM stages WHERE id = ? AND deleted_at IS NULL", (stage_id,))
 
 
-def _where(q: BoardQuery, conn: sqlite3.Connection | None = None, found: list | None = None) -> tuple[str, list]:
-    """The WHERE of the board and the list; with ``conn`` the search also looks in custom text and the custom
-    conditions apply, on the fields ``found``."""
-    where, params = ["d.pipeline_id = ?", "d.deleted_at IS NULL"], [q.pipeline_id]
+def _filters(q: BoardQuery, conn: sqlite3.Connection | None = None, found: list | None = None
+             ) -> tuple[list[str], list]:
+    """The person's filters (owner, amount, expected close, search), as clauses over ``d`` (and ``c``/``co``
+    when searching); with ``conn``, the search also looks in custom text and the custom conditions apply, on
+    the fields ``found`` (those the person may see)."""
+    where, params = [], []
     for clause, value in (("d.owner_id = ?", q.owner_id), ("d.amount >= ?", q.min_amount),
                           ("d.amount <= ?", q.max_amount), ("d.expected_close >= ?", q.close_from),
                           ("d.expected_close <= ?", q.close_to)):
@@ -67,20 +71,26 @@ def _where(q: BoardQuery, conn: sqlite3.Connection | None = None, found: list | 
                 "OR co.name LIKE ? ESCAPE '\\'")
         params += [pattern, pattern, pattern]
         if conn is not None:
-            from db.crm.contacts import _words, fts_query
+            from db.crm.contacts import _words
 
             extra, more = custom.search(conn, "deals", "d", fts_query(q.search), _words(q.search), found or [])
             if extra:
                 text += f" OR {extra}"
                 params += more
         where.append(f"({text})")
-    if q.closed_days is not None:
-        where.append("(s.kind = 'open' OR d.closed_at >= date('now', ?))")
-        params.append(f"-{int(q.closed_days)} days")
     if conn is not None and q.custom:
         sql, values = custom.where(found or [], "d", q.custom)
         where += sql
         params += values
+    return where, params
+
+
+def _where(q: BoardQuery, conn: sqlite3.Connection | None = None, found: list | None = None) -> tuple[str, list]:
+    where, params = _filters(q, conn, found)
+    where, params = ["d.pipeline_id = ?", "d.deleted_at IS NULL", *where], [q.pipeline_id, *params]
+    if q.closed_days is not None:
+        where.append("(s.kind = 'open' OR d.closed_at >= date('now', ?))")
+        params.append(f"-{int(q.closed_days)} days")
     return " AND ".join(where), params
 
 
@@ -152,35 +162,73 @@ def board(conn: sqlite3.Connection, q: BoardQuery, per_column: int = PER_COLUMN,
           actor: Actor | None = None) -> list[dict]:
     """Stages in order, each with count, sum, weighted sum (over all matching deals) and its first cards.
 
-    ``extra`` maps stage id -> how many more cards "show more" asked for.
+    ``extra`` maps stage id -> how many more cards "show more" asked for. One stage at a time: its count and
+    sum, then its top cards by amount, each read from ``ix_deals_board`` alone (stage, amount, and the
+    filtered columns), so a board of a 50,000-deal pipeline reads a few thousand index entries, not the table;
+    names are joined for the shown cards only.
     """
-    where, params = _where(q, conn, custom.shown(conn, "deals", actor))
-    # Contacts and companies are joined only when the search needs them; cards get their names after ranking.
-    joins = "FROM deals d JOIN stages s ON s.id = d.stage_id "
-    if q.search.strip():
-        joins += "LEFT JOIN contacts c ON c.id = d.contact_id LEFT JOIN companies co ON co.id = d.company_id "
-    totals = {r["stage_id"]: r for r in rows(
-        conn, f"SELECT d.stage_id, COUNT(*) AS n, SUM(d.amount) AS total, SUM(d.amount * s.probability) AS weighted "
-              f"{joins} WHERE {where} GROUP BY d.stage_id", params)}
-    cards = rows(
-        conn,
-        f"WITH ranked AS (SELECT d.id, d.stage_id, ROW_NUMBER() OVER (PARTITION BY d.stage_id "
-        f"ORDER BY d.amount DESC, d.id) AS rn {joins} WHERE {where}) "
-        "SELECT d.id, d.version, d.title, d.amount, d.stage_id, d.stage_entered_at, d.expected_close, d.owner_id, "
-        "COALESCE(co.name, c.first_name || ' ' || c.last_name) AS who, u.name AS owner, r.rn FROM ranked r "
-        "JOIN deals d ON d.id = r.id LEFT JOIN contacts c ON c.id = d.contact_id LEFT JOIN companies co "
-        "ON co.id = d.company_id LEFT JOIN users u ON u.id = d.owner_id WHERE r.rn <= ? + "
-        "COALESCE((SELECT value FROM json_each(?) WHERE key = CAST(r.stage_id AS TEXT)), 0) ORDER BY r.stage_id, r.rn",
-        [*params, per_column, _json(extra or {})])
-    ids = [c["id"] for c in cards]
-    upcoming = _next_activities(conn, ids)
-    out = []
-    for stage in stages(conn, q.pipeline_id):
-        total = totals.get(stage["id"], {})
-        mine = [dict(c, next=upcoming.get(c["id"])) for c in cards if c["stage_id"] == stage["id"]]
-        out.append({**stage, "count": total.get("n", 0), "sum": total.get("total") or 0.0,
-                    "weighted": total.get("weighted") or 0.0, "cards": mine})
+    extra = extra or {}
+    out, picked = [], []
+    columns = stages(conn, q.pipeline_id)
+    shown = custom.shown(conn, "deals", actor)
+    found = _searched(conn, q, per_column, extra, shown) if q.search.strip() else None
+    for stage in columns:
+        limit = per_column + max(int(extra.get(stage["id"], extra.get(str(stage["id"]), 0)) or 0), 0)
+        if found is not None:
+            n, total, ids = found.get(stage["id"], (0, 0.0, []))
+        else:
+            where, params = _stage_where(q, stage, conn, shown)
+            n, total = conn.execute(f"SELECT COUNT(*), SUM(d.amount) FROM deals d WHERE {where}", params).fetchone()
+            ids = [r[0] for r in conn.execute(
+                f"SELECT d.id FROM deals d WHERE {where} ORDER BY d.amount DESC, d.id LIMIT ?", [*params, limit])] if n else []
+        picked += ids
+        out.append({**stage, "count": n, "sum": total or 0.0, "weighted": (total or 0.0) * stage["probability"],
+                    "ids": ids})
+    cards = {c["id"]: c for c in rows(
+        conn, "SELECT d.id, d.version, d.title, d.amount, d.stage_id, d.stage_entered_at, d.expected_close, "
+              "d.owner_id, COALESCE(co.name, c.first_name || ' ' || c.last_name) AS who, u.name AS owner "
+              "FROM deals d LEFT JOIN contacts c ON c.id = d.contact_id LEFT JOIN companies co "
+              "ON co.id = d.company_id LEFT JOIN users u ON u.id = d.owner_id "
+              "WHERE d.id IN (SELECT value FROM json_each(?))", (_json_list(picked),))} if picked else {}
+    upcoming = _next_activities(conn, picked)
+    for column in out:
+        column["cards"] = [dict(cards[i], rn=rank, next=upcoming.get(i))
+                           for rank, i in enumerate(column.pop("ids"), start=1) if i in cards]
     return out
+
+
+def _searched(conn: sqlite3.Connection, q: BoardQuery, per_column: int,
+              extra: dict, shown: list | None = None) -> dict[int, tuple[int, float, list[int]]]:
+    """With a search: each stage's count, sum and top card ids in one pass over the deals whose title, contact
+    or company has a word starting with each searched word (the full-text index, as the global search)."""
+    match = fts_query(q.search)
+    if not match:
+        return {}
+    where, params = _where(replace(q, search=""), conn, shown)
+    extra_sql, extra_params = custom.search(conn, "deals", "d", match, re.findall(r"\w+", q.search)[:8], shown or [])
+    text = "d.id IN (SELECT rowid FROM deals_fts WHERE deals_fts MATCH ?)"  # and the deal's custom text
+    found: dict[int, list[tuple[float, int]]] = {}
+    for deal_id, stage_id, amount in conn.execute(
+            f"SELECT d.id, d.stage_id, d.amount FROM deals d JOIN stages s ON s.id = d.stage_id WHERE {where} "
+            f"AND ({text}{' OR ' + extra_sql if extra_sql else ''})", [*params, match, *extra_params]):
+        found.setdefault(stage_id, []).append((amount or 0.0, deal_id))
+    out = {}
+    for stage_id, deals_ in found.items():
+        limit = per_column + max(int(extra.get(stage_id, extra.get(str(stage_id), 0)) or 0), 0)
+        ranked = sorted(deals_, key=lambda d: (-d[0], d[1]))
+        out[stage_id] = (len(deals_), sum(a for a, _ in deals_), [i for _, i in ranked[:limit]])
+    return out
+
+
+def _stage_where(q: BoardQuery, stage: dict, conn: sqlite3.Connection | None = None,
+                 found: list | None = None) -> tuple[str, list]:
+    """``_where`` for one stage: the stage pins the pipeline, and its kind decides the closed-deals window."""
+    where, params = _filters(q, conn, found)
+    where, params = ["d.stage_id = ?", "d.deleted_at IS NULL", *where], [stage["id"], *params]
+    if q.closed_days is not None and stage["kind"] != "open":
+        where.append("d.closed_at >= date('now', ?)")
+        params.append(f"-{int(q.closed_days)} days")
+    return " AND ".join(where), params
 
 
 def _json(value) -> str:
@@ -212,6 +260,11 @@ def move(conn: sqlite3.Connection, deal_id: int, to_stage_id: int, version: int,
     A won stage sets the close date (and may confirm the amount); a lost stage needs a reason; moving
     back to an open stage clears both.
     """
+    if closed_at:
+        moment = clean_moment(closed_at, "closed_at")
+        if not 2000 <= moment.year <= date.today().year + 20:
+            raise ValidationError("Choose a realistic date.", field="closed_at", key="deals.err_date")
+        closed_at = moment.strftime("%Y-%m-%d %H:%M:%S")
     with write(conn):
         deal = records.get(conn, "deals", deal_id)
         target = one(conn, "SELECT * FROM stages WHERE id = ? AND deleted_at IS NULL", (to_stage_id,))
@@ -333,7 +386,11 @@ def clean(values: dict) -> dict:
 
 
 def create(conn: sqlite3.Connection, values: dict, actor: Actor) -> int:
+    """A new deal in a stage of its pipeline (the pipeline is the stage's when not given)."""
     data = clean(values)
+    target = stage(conn, data["stage_id"]) if isinstance(data.get("stage_id"), int) else None
+    if target is None or data.setdefault("pipeline_id", target["pipeline_id"]) != target["pipeline_id"]:
+        raise ValidationError("That stage is not in this deal's pipeline.", field="stage_id", key="deals.err_stage")
     with write(conn):
         deal_id = records.create(conn, "deals", {**data, "stage_entered_at": now()}, actor)
         conn.execute("INSERT INTO deal_stage_history (deal_id, from_stage_id, to_stage_id, moved_at, moved_by) "
@@ -371,8 +428,9 @@ def find(conn: sqlite3.Connection, text: str, limit: int = 1) -> list[dict]:
 
 
 def forecast(conn: sqlite3.Connection, pipeline_id: int, owner_id: int | None = None) -> list[dict]:
-    """Weighted open pipeline by expected-close month and owner."""
-    where, params = ["d.pipeline_id = ?", "d.deleted_at IS NULL", "s.kind = 'open'"], [pipeline_id]
+    """Weighted open pipeline by expected-close month and owner (open stages only, from ``ix_deals_board``)."""
+    where, params = ["d.stage_id IN (SELECT id FROM stages WHERE pipeline_id = ? AND kind = 'open')",
+                     "d.deleted_at IS NULL"], [pipeline_id]
     if owner_id is not None:
         where.append("d.owner_id = ?")
         params.append(owner_id)

@@ -45,6 +45,8 @@ def record(conn: sqlite3.Connection, contact_id: int, kind: str, score, responde
                               key="feedback.err_date") from None
     if when > datetime.now(UTC).replace(tzinfo=None):
         raise ValidationError("The date is in the future.", field="responded_at", row=row, key="feedback.err_future")
+    if when.year < 1970:  # no answer is that old; strftime would also write a year below 1000 without its zeros
+        raise ValidationError("Use a date like 2026-11-23.", field="responded_at", row=row, key="feedback.err_date")
     comment = clean_text(comment, "comment", 2000, row=row, multiline=True) or ""
     records.get(conn, "contacts", contact_id)
     return records.create(conn, "feedback", {"contact_id": contact_id, "kind": kind, "score": value,

@@ -19,7 +19,10 @@ Cost is bounded whatever the words: each index gives at most ``CANDIDATES`` matc
 walks its doclists in rowid order and stops at the LIMIT; BM25 is computed only for those rows; the
 prefix query runs only when the whole words did not fill the candidates), then
 one primary-key read per type for the rows' names and links. A word of one or two letters matches
-whole words of activity subjects only: as a prefix it would expand to most of a million subjects.
+whole words of activity subjects only: as a prefix it would expand to most of a million subjects. A query
+that is one letter ("c") matches whole words only in every index, and reads only as many of them as it
+shows: a lone letter as a prefix matched most of 100k contacts (~120 ms at the large scale), and its
+ranking means little; ``needs_more`` tells the page to ask for a second letter.
 """
 
 from __future__ import annotations
@@ -27,12 +30,14 @@ from __future__ import annotations
 import re
 import sqlite3
 import unicodedata
+from functools import lru_cache
 
 KINDS = ("contact", "company", "deal", "activity")
 CANDIDATES = 200  # matches read per index; more only happen for words found in thousands of records
 MAX_WORDS = 8
 MAX_WORD = 60
 SHORT = 2  # activity subjects: words this short must match a whole word
+MIN_PREFIX = 2  # a query of one shorter word matches whole words only, in every index
 _WORD = re.compile(r"\w+", re.UNICODE)
 _ORDER = {0: KINDS, 1: KINDS, 2: KINDS, 3: ("deal", "contact", "company", "activity"), 4: KINDS}
 
@@ -93,6 +98,13 @@ def match_query(found: list[str], *, whole: bool = False, short_whole: bool = Fa
     return " AND ".join(parts)
 
 
+def needs_more(text: str | None) -> bool:
+    """True for a query of one word shorter than ``MIN_PREFIX`` (one letter): it finds only whole words
+    ("c" finds "S.C.P" and initials, not "Carla"), so the page asks for another letter."""
+    found = words(text)
+    return len(found) == 1 and len(found[0]) < MIN_PREFIX
+
+
 def search(conn: sqlite3.Connection, text: str | None, limit: int = 50,
            kinds: tuple[str, ...] | list[str] | None = None, actor=None) -> list[dict]:
     """Records matching ``text``, best first, at most ``limit``; soft-deleted ones never.
@@ -108,12 +120,13 @@ def search(conn: sqlite3.Connection, text: str | None, limit: int = 50,
     if not query_words:
         return []
     folded = [_fold(w) for w in query_words]
+    lone = needs_more(text)
     found: list[dict] = []
     for kind in kinds or KINDS:
         if kind not in _MATCH:
             raise ValueError(f"unknown kind {kind!r}")
-        scores = _candidates(conn, kind, query_words)
-        if kind in _CUSTOM and _custom_allowed(conn, _CUSTOM[kind], actor):
+        scores = _candidates(conn, kind, query_words, lone=lone, cap=min(limit, CANDIDATES) if lone else CANDIDATES)
+        if kind in _CUSTOM and not lone and _custom_allowed(conn, _CUSTOM[kind], actor):
             for rowid, score in _custom_candidates(conn, _CUSTOM[kind], query_words).items():
                 scores.setdefault(rowid, score)
         if not scores:
@@ -136,21 +149,22 @@ def search(conn: sqlite3.Connection, text: str | None, limit: int = 50,
     return found[:limit]
 
 
-def _candidates(conn: sqlite3.Connection, kind: str, query_words: list[str]) -> dict[int, float]:
+def _candidates(conn: sqlite3.Connection, kind: str, query_words: list[str], *, lone: bool = False,
+                cap: int = CANDIDATES) -> dict[int, float]:
     """Up to ``CANDIDATES`` newest matches of the words as whole words, then as many of them as prefixes:
     an exact name ("Ann", "Deal 3") among thousands of longer ones (Anna, Deal 3000) is still found.
 
     When the whole words alone fill the candidates, the prefix query is skipped: FTS5 gathers a prefix
     term's whole doclist before it can stop at the LIMIT (~50 ms for "call"* in a million subjects), and
-    whole-word matches outrank prefix-only ones anyway."""
+    whole-word matches outrank prefix-only ones anyway. ``lone``: a one-letter query, whole words only."""
     short = kind == "activity"
     scores: dict[int, float] = {}
     whole = match_query(query_words, whole=True)
-    for rowid, score in conn.execute(_MATCH[kind], (whole, CANDIDATES)):
+    for rowid, score in conn.execute(_MATCH[kind], (whole, cap)):
         scores[rowid] = score
     prefix = match_query(query_words, short_whole=short)
-    if prefix != whole and len(scores) < CANDIDATES:
-        for rowid, score in conn.execute(_MATCH[kind], (prefix, CANDIDATES)):
+    if prefix != whole and len(scores) < cap and not lone:
+        for rowid, score in conn.execute(_MATCH[kind], (prefix, cap)):
             scores[rowid] = min(score, scores.get(rowid, score))
     return scores
 
@@ -176,8 +190,12 @@ def _custom_candidates(conn: sqlite3.Connection, entity: str, query_words: list[
     return scores
 
 
+@lru_cache(maxsize=8192)
 def _fold(text: str) -> str:
-    """Lower case without accents: how the indexes compare (``remove_diacritics``), for the tiers."""
+    """Lower case without accents: how the indexes compare (``remove_diacritics``), for the tiers. Cached:
+    the same words (subjects, company names) come back in every search, and this ran ~4,000 times a query."""
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
@@ -185,7 +203,7 @@ def _fold(text: str) -> str:
 def _tier(query: list[str], name: str | None, related: list[str | None]) -> tuple[int, int]:
     """The tier (module docstring) and how many query words are whole words of the name (more is better:
     "Deal 3" before "Deal 317")."""
-    name_words = [_fold(w) for w in words_all(name)]
+    name_words = list(_folded_words(name or ""))
     whole = sum(q in name_words for q in query)
     n = len(query)
     if name_words == query:
@@ -194,13 +212,19 @@ def _tier(query: list[str], name: str | None, related: list[str | None]) -> tupl
         return 1, whole
     if _all_prefixes(query, name_words):
         return 2, whole
-    if any(_all_prefixes(query, [_fold(w) for w in words_all(r)]) for r in related if r):
+    if any(_all_prefixes(query, _folded_words(r)) for r in related if r):
         return 3, whole
     return 4, whole
 
 
 def words_all(text: str | None) -> list[str]:
     return _WORD.findall(text or "")
+
+
+@lru_cache(maxsize=16384)
+def _folded_words(text: str) -> tuple[str, ...]:
+    """The folded words of a name; cached, as names (subjects, companies) repeat from search to search."""
+    return tuple(_fold(w) for w in _WORD.findall(text))
 
 
 def _all_prefixes(query: list[str], name_words: list[str]) -> bool:

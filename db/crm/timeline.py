@@ -55,7 +55,8 @@ def timeline(conn: sqlite3.Connection, contact_id: int, kinds: list[str] | None 
     for item in out:
         if item["kind"] == "change" and item["body"]:
             changed = {k: v for k, v in json.loads(item["body"]).items() if k != "version"}
-            item["body"] = ", ".join(f"{k}: {v}" for k, v in list(changed.items())[:6])
+            item["changed"] = changed  # the page names the fields (custom ones by label, hidden ones left out)
+            item["body"] = ", ".join(f"{k}: {v}" for k, v in list(changed.items())[:6] if not k.startswith("cf_"))
     return out
 
 
@@ -103,7 +104,8 @@ def company_timeline(conn: sqlite3.Connection, company_id: int, kinds: list[str]
     for item in out:
         if item["kind"] == "change" and item["body"]:
             changed = {k: v for k, v in json.loads(item["body"]).items() if k != "version"}
-            item["body"] = ", ".join(f"{k}: {v}" for k, v in list(changed.items())[:6])
+            item["changed"] = changed  # the page names the fields (custom ones by label, hidden ones left out)
+            item["body"] = ", ".join(f"{k}: {v}" for k, v in list(changed.items())[:6] if not k.startswith("cf_"))
     return out, more
 
 

@@ -16,14 +16,21 @@ save in the team waited behind it. Where the time went, and what ``create_many``
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from db.analytics import deal_cube, profit_rollup, rollups
 from db.core import fields as custom
 from db.core import records
 from db.core.connection import now, write
 from db.core.errors import ValidationError
-from db.core.migrations import ACTIVITIES_FTS_INSERT, COMPANIES_FTS_INSERT, CONTACTS_FTS_INSERT, DEALS_FTS_INSERT
+from db.core.migrations import (
+    _FURTHEST,
+    ACTIVITIES_FTS_INSERT,
+    COMPANIES_FTS_INSERT,
+    CONTACTS_FTS_INSERT,
+    DEALS_FTS_INSERT,
+)
 from db.core.permissions import Actor, check_write
 from db.core.text import scrub
 
@@ -55,6 +62,56 @@ def deferred_search_index(conn: sqlite3.Connection, tables: tuple[str, ...] = tu
     conn.executemany("DELETE FROM fts_deferred WHERE tbl = ?", [(t,) for t in tables])
 
 
+# Triggers that keep derived rows: the KPI rollups (kpi_*, profit_*, deal_cube_*), contacts.profit_segment
+# (contacts_segment_*) and deals.furthest_stage_id (deals_furthest_*). ``rebuild_derived`` recomputes all of it.
+DERIVED_TRIGGERS = ("kpi_", "profit_", "deal_cube_", "contacts_segment_", "deals_furthest_")
+
+
+def rebuild_derived(conn: sqlite3.Connection) -> None:
+    """Recompute every trigger-kept derived value from the source rows (inside the caller's transaction)."""
+    conn.execute("UPDATE deals SET furthest_stage_id = " + _FURTHEST.format(deal="deals.id"))
+    conn.execute("UPDATE contacts SET profit_segment = (SELECT abc_profit FROM contact_segments "
+                 "WHERE contact_id = contacts.id) WHERE profit_segment IS NOT (SELECT abc_profit FROM "
+                 "contact_segments WHERE contact_id = contacts.id)")
+    rollups.rebuild(conn)
+    profit_rollup.rebuild(conn)
+    deal_cube.rebuild(conn)
+
+
+@contextmanager
+def bulk_load(conn: sqlite3.Connection, tables: tuple[str, ...]) -> Iterator[Callable[[], None]]:
+    """Filling a new database (the seed), inside the caller's write transaction: every trigger and secondary
+    index of ``tables`` (and every derived-row trigger elsewhere) stands aside while rows go in. On the way
+    out the indexes are built again (one sort each), every derived value is rebuilt from the rows in a few
+    set-based statements (``rebuild_derived``) and the triggers come back; DDL is transactional, so a
+    rollback restores them too. Yields a function that brings the indexes back early, for reads that need
+    them before the end. Why: an activity insert paid 11 index updates, a statement journal and its rollup
+    triggers (10-13 rows written), ~300 us a row on a cold cache; a change to an existing database keeps its
+    triggers, since a rebuild reads every row."""
+    if not conn.in_transaction:
+        raise RuntimeError("bulk_load needs the caller's write() transaction")
+    names = ", ".join("?" * len(tables))
+    derived = " OR ".join("name GLOB ?" for _ in DERIVED_TRIGGERS)
+    triggers = conn.execute(
+        f"SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND (tbl_name IN ({names}) OR {derived}) "
+        "ORDER BY rowid", [*tables, *(f"{prefix}*" for prefix in DERIVED_TRIGGERS)]).fetchall()
+    indexes = conn.execute(f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+                           f"AND tbl_name IN ({names}) ORDER BY rowid", tables).fetchall()
+    for kind, saved in (("TRIGGER", triggers), ("INDEX", indexes)):
+        for name, _ in saved:
+            conn.execute(f'DROP {kind} "{name}"')
+
+    def indexes_back() -> None:
+        while indexes:
+            conn.execute(indexes.pop(0)[1])
+
+    yield indexes_back
+    indexes_back()
+    rebuild_derived(conn)
+    for _, sql in triggers:
+        conn.execute(sql)
+
+
 def create_many(conn: sqlite3.Connection, table: str, values: list[dict], actor: Actor) -> list[int]:
     """Insert one record per dict of ``values`` into ``table`` and audit each; returns the new ids in order.
 
@@ -73,6 +130,7 @@ def create_many(conn: sqlite3.Connection, table: str, values: list[dict], actor:
     cols = records.columns(conn, table)
     allowed = cols - records.SYSTEM_COLUMNS
     has_owner = "owner_id" in cols
+    defs = custom.definitions(conn, table)  # once per batch, not per row
     prepared: list[dict] = []
     names: dict[str, None] = {}  # every field any record sets, in first-seen order
     for position, given in enumerate(values, start=1):
@@ -80,7 +138,7 @@ def create_many(conn: sqlite3.Connection, table: str, values: list[dict], actor:
         if unknown:
             raise ValidationError("Unknown field(s): {names}", field=sorted(unknown)[0], row=position,
                                   key="errors.unknown_fields", names=", ".join(sorted(unknown)))
-        given = custom.check(conn, table, given, actor, creating=True, row=position)
+        given = custom.check(conn, table, given, actor, creating=True, row=position, defs=defs)
         record = {k: scrub(v) if isinstance(v, str) else v for k, v in given.items()}
         if has_owner and record.get("owner_id") is None and actor.id is not None:
             record["owner_id"] = actor.id

@@ -1,4 +1,6 @@
-from components.calendar import events, from_component, to_local, view_range
+from datetime import date
+
+from components.calendar import events, from_component, more_day, more_events, scroll_time, shift, to_local, visible
 
 
 def test_component_shift_round_trip_in_sofia():
@@ -27,8 +29,32 @@ def test_events_colour_by_kind_and_place_tasks_at_due_time():
     assert meeting["backgroundColor"] != task["backgroundColor"]
 
 
-def test_view_range_from_events_set():
-    state = {"callback": "eventsSet", "eventsSet": {"view": {"activeStart": "2026-11-23T00:00:00.000Z",
-                                                             "activeEnd": "2026-11-30T00:00:00.000Z"}}}
-    assert view_range(state, ("a", "b")) == ("2026-11-23T00:00:00.000Z", "2026-11-30T00:00:00.000Z")
-    assert view_range({}, ("a", "b")) == ("a", "b")
+def test_visible_range_matches_fullcalendars_views():
+    wed = date(2026, 12, 2)
+    assert visible("timeGridWeek", wed, 1) == (date(2026, 11, 30), 7)  # a Monday-first week
+    assert visible("listWeek", wed, 0) == (date(2026, 11, 29), 7)  # a Sunday-first week
+    assert visible("timeGridDay", wed, 1) == (wed, 1)
+    assert visible("dayGridMonth", wed, 1) == (date(2026, 11, 30), 42)  # six weeks from the week of the 1st
+    assert visible("dayGridMonth", date(2026, 2, 14), 1) == (date(2026, 1, 26), 42)
+
+
+def test_shift_moves_by_the_views_unit():
+    assert shift("dayGridMonth", date(2026, 12, 31), 1) == date(2027, 1, 1)
+    assert shift("dayGridMonth", date(2026, 1, 31), -1) == date(2025, 12, 1)
+    assert shift("timeGridWeek", date(2026, 12, 2), -1) == date(2026, 11, 25)
+    assert shift("timeGridDay", date(2026, 12, 2), 1) == date(2026, 12, 3)
+
+
+def test_more_events_only_for_days_with_hidden_activities():
+    days = [{"day": "2026-12-01", "total": 40, "shown": 12}, {"day": "2026-12-02", "total": 5, "shown": 5}]
+    (more,) = more_events(days, lambda n: f"+{n} more")
+    assert more["title"] == "+28 more" and more["start"] == "2026-12-01" and more["allDay"]
+    assert not more["editable"] and more["extendedProps"]["order"] == 1
+    assert more_day({"callback": "eventClick", "eventClick": {"event": {"id": more["id"]}}}) == "2026-12-01"
+    assert more_day({"callback": "eventClick", "eventClick": {"event": {"id": "42"}}}) is None
+
+
+def test_week_opens_at_the_earliest_drawn_activity():
+    rows = [{"starts_at": "2026-11-23 13:30:00", "due_at": None}, {"starts_at": None, "due_at": "2026-11-24 15:00:00"}]
+    assert scroll_time(rows, "Europe/Sofia") == "15:00:00"  # 13:30 UTC is 15:30 in Sofia
+    assert scroll_time([], "UTC") == "07:00:00"

@@ -188,3 +188,33 @@ def test_error_text_for_table_cells_is_plain():
     err = ValidationError("'{value}' is not a valid email address.", key="errors.email_invalid", value="a*b@x")
     assert error_text(err, "en", plain=True) == "'a*b@x' is not a valid email address."
     assert "\\*" in error_text(err, "en")
+
+
+@pytest.mark.parametrize("lang", ["en", "ru", "uk", "bg"])
+def test_money_fast_path_matches_babel(lang):
+    """``money`` lays whole units out from a shape found once; it must read exactly as Babel's own formatting."""
+    from babel.numbers import format_currency
+
+    from components.i18n import BABEL_LOCALE, _whole_pattern, money
+
+    locale = BABEL_LOCALE[lang]
+    for currency in ("EUR", "USD", "UAH", "BGN", "GBP"):
+        for value in (0, 1, -1, 999.5, 1000, -1234.6, 1234567.49, 12.5, 13.5, 1e9, -98765432.1):
+            assert money(value, lang, currency) == format_currency(
+                round(value), currency, format=_whole_pattern(locale), locale=locale, currency_digits=False)
+
+
+@pytest.mark.parametrize("lang", ["en", "ru", "uk", "bg"])
+def test_number_fast_path_matches_babel(lang):
+    from babel.numbers import format_decimal
+
+    from components.i18n import BABEL_LOCALE, number, plural_category
+
+    for value, digits in ((0, 0), (7, 0), (-7, 0), (1234, 0), (1234567, 0), (12.0, 1), (12.34, 1), (-1.5, 0),
+                          (2.5, 0), (999999.95, 1), (1e12, 0)):
+        assert number(value, lang, digits) == format_decimal(round(value, digits), locale=BABEL_LOCALE[lang])
+    assert number(-0.4, lang) == "0"  # Babel would say "-0"
+    from babel import Locale
+
+    rule = Locale.parse(BABEL_LOCALE[lang]).plural_form
+    assert [plural_category(lang, n) for n in range(0, 130)] == [rule(n) for n in range(0, 130)]

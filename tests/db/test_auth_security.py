@@ -247,3 +247,27 @@ def test_the_ticket_carries_the_tabs_own_session_into_the_cookie(conn):
     assert users.redeem_ticket(conn, "forged") is None
     users.revoke_session(conn, token)
     assert users.create_ticket(conn, token) is None
+
+
+def test_a_burst_of_sign_ins_takes_turns_at_the_hash(conn, db_file, monkeypatch):
+    """Six people signing in at once: at most VERIFY_SLOTS argon2 checks run together (the others queue), so
+    the first are through early and a core stays free for open pages; every sign-in still succeeds."""
+    for i in range(6):
+        users.create_user(conn, email=f"p{i}@example.com", name=f"P{i}", role="rep", password=PW)
+    running, peak, lock = [0], [0], threading.Lock()
+
+    class Counting(type(users._hasher)):  # the real argon2 hasher, counting checks in flight
+        def verify(self, digest, password):
+            with lock:
+                running[0] += 1
+                peak[0] = max(peak[0], running[0])
+            try:
+                return super().verify(digest, password)
+            finally:
+                with lock:
+                    running[0] -= 1
+
+    monkeypatch.setattr(users, "_hasher", Counting())
+    results = _parallel(db_file, 6, lambda c, i: users.authenticate(c, f"p{i}@example.com", PW, f"10.9.0.{i}"))
+    assert results == ["ok"] * 6
+    assert peak[0] == users.VERIFY_SLOTS

@@ -86,7 +86,7 @@ def test_activities_link_to_their_deal_then_contact_then_company_then_calendar(c
 def test_kinds_and_limit(crm):
     conn, _, ids = crm
     assert {k for k, _ in found(conn, "acme", kinds=["deal"])} == {"deal"}
-    assert len(gs.search(conn, "a", limit=2)) == 2
+    assert len(gs.search(conn, "ac", limit=2)) == 2
     with pytest.raises(ValueError):
         gs.search(conn, "acme", kinds=["users"])
 
@@ -215,3 +215,17 @@ def test_the_migration_indexes_existing_rows(seeded_conn):
 def _intact(conn):
     for fts in FTS:
         conn.execute(f"INSERT INTO {fts} ({fts}) VALUES ('integrity-check')")  # raises if the index is damaged
+
+
+def test_one_letter_finds_whole_words_only_and_asks_for_another(crm):
+    """A lone letter as a prefix matched most of 100k contacts (~120 ms at the large scale): it finds whole
+    words (an initial, "S.C.P") and the page asks for a second letter; two letters are prefixes again."""
+    conn, admin, ids = crm
+    kid = records.create(conn, "contacts", {"first_name": "J", "last_name": "Acmeson"}, admin)
+    assert gs.needs_more("a") and gs.needs_more(" J ") and not gs.needs_more("ac") and not gs.needs_more("j s")
+    assert found(conn, "j") == [("contact", kid)]  # the initial, not every name starting with j
+    assert found(conn, "b") == []  # Bob is not found by "b" ...
+    assert ("contact", ids["bob"]) in found(conn, "bo")  # ... but by "bo"
+    with write(conn):
+        bulk.create_many(conn, "contacts", [{"first_name": "K", "last_name": f"Nr{i}"} for i in range(120)], admin)
+    assert len(gs.search(conn, "k", limit=30)) == 30  # whole-word matches still fill the page

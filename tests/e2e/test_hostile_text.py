@@ -111,8 +111,20 @@ def plant(conn) -> dict:
     soon = datetime.now(UTC).replace(tzinfo=None, microsecond=0) + timedelta(minutes=5)
     activities.create(conn, {"kind": "task", "subject": LONG, "owner_id": admin["id"], "contact_id": deal["contact_id"],
                              "deal_id": deal["id"], "starts_at": soon, "ends_at": soon + timedelta(minutes=30)}, actor)
+    _plant_custom_fields(conn, deal, actor)
     return {"activities": len(near), "view": view_id, "deal": deal["id"], "contact": deal["contact_id"],
             "company": deal["company_id"]}
+
+
+def _plant_custom_fields(conn, deal: dict, actor: Actor) -> None:
+    """A custom field with a hostile label, help, section and choice on each record the visit opens."""
+    from db.core import fields, records
+
+    for entity, rid in (("contacts", deal["contact_id"]), ("companies", deal["company_id"]), ("deals", deal["id"])):
+        field = fields.define(conn, entity, {"type": "choice", "label": f"{SHORT} f", "help": SHORT, "section": TAG,
+                                             "options": [TAG, "plain"]}, actor)
+        row = records.get(conn, entity, rid)
+        records.update(conn, entity, rid, row["version"], {field.column: TAG}, actor)
 
 
 def problems(page) -> list[str]:

@@ -17,8 +17,9 @@ def test_account_language_reaches_the_calendar(sign_in_as, db):
         wait_idle(page)
         page.get_by_role("heading", name="Профиль").wait_for()
         open_page(page, "Календарь")
+        page.locator("[data-testid=stMain]").get_by_role("button", name="Сегодня").wait_for()  # the page's toolbar
         cal = page.frame_locator(FRAME).last
-        cal.get_by_role("button", name="Сегодня").wait_for()
+        cal.locator("th.fc-col-header-cell").first.wait_for()
         headers = cal.locator("th.fc-col-header-cell").all_inner_texts()
         assert headers[0].lower().startswith("пн"), headers  # the week starts on Monday, day names in Russian
         assert cal.locator("td.fc-timegrid-slot-label[data-time='13:00:00']").inner_text().strip() == "13:00"

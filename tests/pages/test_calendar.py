@@ -107,3 +107,33 @@ def test_new_activity_can_be_linked_to_a_deal(seeded):
     next(b for b in at.button if b.label == "Save").click().run()
     assert not at.exception
     assert c.execute("SELECT deal_id FROM activities WHERE subject = 'Deal review'").fetchone()[0] == deal["id"]
+
+
+def test_own_calendar_by_default_and_the_team_only_for_managers(seeded):
+    path = seeded[0]
+    at = page("pages/calendar.py", path, "rep")
+    at.run()
+    person = next(w for w in at.selectbox if w.label == "Whose calendar")
+    assert person.value == "me" and "team" not in person.options
+    at = page("pages/calendar.py", path, "manager")
+    at.run()
+    person = next(w for w in at.selectbox if w.label == "Whose calendar")
+    assert person.value == "me" and "The team" in person.options
+
+
+def test_more_opens_the_days_full_list(seeded):
+    path = seeded[0]
+    uid = user_id(path, "rep")
+    day = date.today() + timedelta(days=1)
+    c = connect(path)
+    for i in range(15):
+        activities.create(c, {"kind": "call", "subject": f"Busy {i:02d}", "owner_id": uid,
+                              "starts_at": f"{day} 07:{i:02d}:00", "ends_at": f"{day} 07:{i + 1:02d}:00"},
+                          Actor(uid, "rep"))
+    state = {"callback": "eventClick", "eventClick": {"event": {"id": f"more:{day}"}}}
+    at = page("pages/calendar.py", path, "rep", state={"calendar_0": state})
+    at.run()
+    assert not at.exception
+    assert "activities on this day. Choose one to open it." in texts(at)
+    busy = [b.label for b in at.button if b.label.startswith("Busy")]
+    assert busy[:2] == ["Busy 00", "Busy 01"] and busy == sorted(busy)  # the day's list, in time order

@@ -23,7 +23,7 @@ def test_company_record_lists_people_and_deals(seeded):
     at = page("pages/companies.py", seeded[0], "rep", query={"id": cid})
     at.run()
     assert not at.exception
-    assert [tab.label for tab in at.tabs] == ["Timeline", "Contacts", "Deals", "Notes", "History"]
+    assert [tab.label for tab in at.tabs] == ["Timeline", "Details", "Contacts", "Deals", "Notes", "History"]
 
 
 def test_company_record_shows_the_columns_an_import_kept(seeded):

@@ -164,3 +164,19 @@ def test_the_deal_page_shows_its_next_step_and_plans_one(seeded):
     assert not at.exception
     assert "No next step planned" in texts(at)
     assert any(b.label == "Schedule next step" for b in at.button)
+
+
+def test_a_reps_edit_form_is_read_only_on_someone_elses_deal_and_says_why(seeded):
+    path = seeded[0]
+    deal = _others_deal(path)
+    owner = connect(path).execute("SELECT u.name FROM deals d JOIN users u ON u.id = d.owner_id WHERE d.id = ?",
+                                  (deal["id"],)).fetchone()[0]
+    at = page("pages/deals.py", path, "rep", query={"id": deal["id"]})
+    at.run()
+    fields = [at.text_input(key=f"deal_{deal['id']}_title"), at.number_input(key=f"deal_{deal['id']}_amount"),
+              at.number_input(key=f"deal_{deal['id']}_cost"), at.date_input(key=f"deal_{deal['id']}_close")]
+    assert all(f.disabled for f in fields)
+    assert f"Read-only: this record belongs to {owner}" in texts(at)
+    own = page("pages/deals.py", path, "manager", query={"id": deal["id"]})
+    own.run()
+    assert not own.text_input(key=f"deal_{deal['id']}_title").disabled and "Read-only" not in texts(own)

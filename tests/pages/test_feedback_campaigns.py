@@ -1,3 +1,5 @@
+import re
+
 from db.core.connection import connect
 from tests.apptest import page, texts
 
@@ -21,3 +23,16 @@ def test_campaigns_and_segments_pages_open_for_managers(seeded):
         at = page(script, seeded[0], "manager")
         at.run()
         assert not at.exception, script
+
+
+def test_segment_refresh_says_how_many_changed_and_a_second_one_changes_nothing(seeded):
+    with connect(seeded[0]) as c:
+        c.execute("DELETE FROM contact_segments WHERE contact_id = (SELECT MIN(contact_id) FROM contact_segments)")
+    at = page("pages/segments.py", seeded[0], "manager")
+    at.run()
+    at.button(key="seg_refresh").click().run()
+    assert not at.exception
+    first = " ".join(str(s.value) for s in at.success)  # at least the customer whose row was removed changed
+    assert re.search(r"\d+ customers segmented\. [1-9]\d* changed since the last computation\.", first), first
+    at.button(key="seg_refresh").click().run()
+    assert "0 changed since the last computation." in " ".join(str(s.value) for s in at.success)

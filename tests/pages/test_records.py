@@ -79,3 +79,21 @@ def test_logging_a_call_offers_the_next_step_pre_filled(seeded, script, field):
     assert not at.exception
     assert c.execute(f"SELECT COUNT(*) FROM activities WHERE {field} = ? AND kind = 'task' AND done = 0 "
                      "AND subject = 'Follow up: Asked about the renewal price'", (rid,)).fetchone()[0] == 1
+
+
+def test_a_reps_contact_details_are_read_only_on_someone_elses_contact(seeded):
+    path = seeded[0]
+    c = connect(path)
+    rep, manager = user_id(path, "rep"), user_id(path, "manager")
+    other, mine = [r[0] for r in c.execute("SELECT id FROM contacts WHERE deleted_at IS NULL ORDER BY id LIMIT 2")]
+    c.execute("UPDATE contacts SET owner_id = ? WHERE id = ?", (manager, other))
+    c.execute("UPDATE contacts SET owner_id = ? WHERE id = ?", (rep, mine))
+    c.commit()
+    owner = c.execute("SELECT name FROM users WHERE id = ?", (manager,)).fetchone()[0]
+    at = page("pages/contacts.py", path, "rep", query={"id": other})
+    at.run()
+    assert at.text_input(key=f"details_{other}_email").disabled and at.selectbox(key=f"details_{other}_lifecycle").disabled
+    assert f"Read-only: this record belongs to {owner}" in texts(at)
+    at = page("pages/contacts.py", path, "rep", query={"id": mine})
+    at.run()
+    assert not at.text_input(key=f"details_{mine}_email").disabled and "Read-only" not in texts(at)

@@ -93,3 +93,29 @@ def test_an_empty_query_explains_the_page(seeded):
     at = page("pages/search.py", seeded[0], role="rep")
     at.run()
     assert not at.exception and "Press / or Ctrl+K" in texts(at) and _links(at) == []
+
+
+def test_new_records_from_the_search_open_the_dialogs_with_the_words_filled_in(seeded):
+    """The dialogs themselves (checks, duplicates, creating) are the list pages' ones: the browser test
+    creates a contact from the search (AppTest reruns the whole page, not the dialog alone)."""
+    at = page("pages/search.py", seeded[0], role="rep", query={"q": "Zorabel  Quint"})
+    at.run()
+    assert "Nothing found" in texts(at) and "New contact “Zorabel Quint”" in [shown(b.label) for b in at.button]
+    at.button(key="search_new_contact").click().run()
+    assert at.text_input(key="nc_first").value == "Zorabel" and at.text_input(key="nc_last").value == "Quint"
+    at.button(key="search_new_company").click().run()
+    assert at.text_input(key="nco_name").value == "Zorabel Quint"
+    at.button(key="search_new_deal").click().run()
+    assert at.text_input(key="nd_title").value == "Zorabel Quint"
+    assert at.selectbox(key="nd_pipeline").value is not None  # from the search, the dialog asks for the pipeline
+    assert not at.exception
+
+
+def test_one_letter_asks_for_a_second(seeded):
+    at = page("pages/search.py", seeded[0], role="rep", query={"q": "c"})
+    at.run()
+    assert "Type a second letter to find names that start with “c”" in texts(at)
+    assert "search_new_contact" not in [b.key for b in at.button]  # no "New contact “c”"
+    at = page("pages/search.py", seeded[0], role="rep", query={"q": "ca"})
+    at.run()
+    assert "second letter" not in texts(at)

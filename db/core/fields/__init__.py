@@ -36,9 +36,9 @@ from db.core.fields.schema import (
                                   set_archived,
                                   slug,
 )
-from db.core.fields.values import check, clean_value, custom_values, from_keys, normalise_phone, public
+from db.core.fields.values import check, clean_value, custom_values, definitions, from_keys, normalise_phone, public
 
 __all__ = ["ENTITIES", "LINKS", "NUMERIC", "TEXT_TYPES", "TYPES", "Field", "active", "all_fields", "by_column",
-           "change", "change_type", "check", "clean_value", "custom_values", "define", "editable", "from_keys", "get",
+           "change", "change_type", "check", "clean_value", "custom_values", "define", "definitions", "editable", "from_keys", "get",
            "normalise_phone", "public", "rename_choice", "reorder", "search_ids_sql", "set_archived", "slug", "strip",
            "visible"]

@@ -159,14 +159,20 @@ def from_keys(fields: list[Field], given: dict) -> dict:
     return out
 
 
+def definitions(conn: sqlite3.Connection, table: str) -> dict[str, Field]:
+    """``{column: Field}`` for ``check``; a batch reads it once and passes it to every row."""
+    return {f.column: f for f in all_fields(conn, table)} if table in ENTITIES else {}
+
+
 def check(conn: sqlite3.Connection, table: str, values: dict, actor: Actor | None, *, creating: bool,
-          row: int | None = None) -> dict:
+          row: int | None = None, defs: dict[str, Field] | None = None) -> dict:
     """The custom-field rules of one write: values converted and validated, role to edit enforced (``actor``
-    None: a change the data layer derives itself), required filled or refused, defaults on create, unique
-    values checked. Called by the write path (``records``, ``bulk``) for every create and update."""
+    None: a change the data layer derives itself), required filled or refused, defaults on create (unique
+    values are the unique index's job). Called by the write path (``records``, ``bulk``) for every create
+    and update."""
     if table not in ENTITIES or (not creating and not any(k.startswith("cf_") for k in values)):
         return values
-    fields = {f.column: f for f in all_fields(conn, table)}
+    fields = definitions(conn, table) if defs is None else defs
     if not fields:
         return values
     out = dict(values)
