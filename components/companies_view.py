@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import grid
+from components import custom_columns, grid
 from components.contact_record import render_entries
 from components.custom_fields import record_form
 from components.export import export_buttons
@@ -19,7 +19,7 @@ from components.saved_views import apply_from_url, render_save
 from components.text import esc
 from db.analytics import customer_kpi
 from db.core.errors import ConflictError, DomainError, ValidationError
-from db.crm import companies, contacts, timeline
+from db.crm import companies, contacts, custom, timeline
 
 KEY = "companies_grid"
 
@@ -29,17 +29,30 @@ def render_companies(ctx: PageContext) -> None:
     apply_from_url(ctx, "companies")
     c1, c2, c3 = st.columns([3, 1.2, 1])
     search = c1.text_input(t("companies.search"), key="co_search", max_chars=100, placeholder=t("companies.search_hint"))
-    sort = c2.selectbox(t("contacts.sort"), list(companies.SORTS), key="co_sort",
-                        format_func=lambda s: t(f"companies.sort_{s}"))
+    found = custom.shown(ctx.conn, "companies", ctx.actor)
+    extra_sorts = custom_columns.sort_options(found, ctx.lang)
+    sort = c2.selectbox(t("contacts.sort"), [*companies.SORTS, *extra_sorts], key="co_sort",
+                        format_func=lambda s: extra_sorts.get(s) or t(f"companies.sort_{s}"))
     mine = c3.toggle(t("contacts.mine"), key="co_mine")
     owner = ctx.user["id"] if mine else None
+    owners = contacts.choices(ctx.conn)["owner_id"]
+    conditions = custom_columns.more_filters(found, "co", ctx.lang, owners)
     render_save(ctx, "companies")
-    total = companies.page(ctx.conn, search, owner, sort, limit=0)[1]
+    signature = repr((search, owner, sort, conditions))
+    if st.session_state.get("co_signature") != signature:  # new filters: back to page one
+        st.session_state["co_signature"] = signature
+        grid.reset_page(KEY)
+    try:
+        total = companies.page(ctx.conn, search, owner, sort, limit=0, custom_filters=conditions, actor=ctx.actor)[1]
+    except ValidationError as err:
+        st.error(error_text(custom_columns.name_field(err, found, ctx.lang)), icon=":material/error:")
+        return
     size, offset = grid.pager(KEY, total, ctx.lang)
-    shown, _ = companies.page(ctx.conn, search, owner, sort, limit=size, offset=offset)
+    shown, _ = companies.page(ctx.conn, search, owner, sort, limit=size, offset=offset, custom_filters=conditions,
+                              actor=ctx.actor)
     for r in shown:
         r["open"] = f"/companies?id={r['id']}"
-    owners = contacts.choices(ctx.conn)["owner_id"]
+    custom_columns.shown_rows(shown, found, custom.link_names(ctx.conn, shown, found))
     config = {
         "open": st.column_config.LinkColumn("", display_text="↗", width="small", disabled=True),
         "name": st.column_config.TextColumn(t("companies.name"), max_chars=200, required=True),
@@ -54,24 +67,30 @@ def render_companies(ctx: PageContext) -> None:
         "contacts": st.column_config.NumberColumn(t("companies.contacts"), disabled=True),
         "open_deals": st.column_config.NumberColumn(t("companies.open_deals"), disabled=True),
         "revenue": st.column_config.NumberColumn(t("kpi.revenue"), disabled=True, format=money_column_format()),
+        **custom_columns.columns(found, ctx.actor, ctx.lang, owners),
     }
     key = f"{KEY}_{offset}_{size}"
     changes = grid.editable(key, shown, config, ["open", "name", "industry", "city", "country", "website",
-                                                 "owner_id", "lifecycle", "contacts", "open_deals", "revenue"],
+                                                 "owner_id", "lifecycle", "contacts", "open_deals", "revenue",
+                                                 *(f.column for f in found)],
                             empty=t("companies.none_found"), allow_add=False)  # new ones: the New company dialog
     n = len(changes.edits) + len(changes.added) + len(changes.deleted)
     if st.button(t("contacts.save", n=n), type="primary", disabled=not changes.ready, key="co_save",
                  icon=":material/save:"):
-        edits = [(o, {k: v for k, v in d.items() if k in companies.EDITABLE}) for o, d in changes.edits]
+        edits = [(o, {k: v for k, v in d.items() if k in companies.EDITABLE or k.startswith("cf_")})
+                 for o, d in custom_columns.edits(changes.edits, found)]
         try:
-            result = companies.save_grid(ctx.conn, [e for e in edits if e[1]], changes.added, changes.deleted, ctx.actor)
+            result = companies.save_grid(ctx.conn, [e for e in edits if e[1]],
+                                         [custom_columns.stored(a, found) for a in changes.added], changes.deleted,
+                                         ctx.actor)
         except ConflictError as err:
-            st.error(t("contacts.conflict", detail=error_text(err)))
+            st.error(t("contacts.conflict", detail=error_text(custom_columns.name_field(err, found, ctx.lang))))
             st.info(t("record.kept"))
         except ValidationError as err:
+            custom_columns.name_field(err, found, ctx.lang)
             st.error((t("contacts.row", row_no=err.row) + ": " if err.row else "") + error_text(err))  # text-safe: row no.
         except DomainError as err:
-            show_error(err)
+            show_error(custom_columns.name_field(err, found, ctx.lang))
         else:
             grid.forget(key)
             flash(KEY, saved_message(result["updated"], len(result["created"]), len(result["deleted"])))
@@ -82,7 +101,9 @@ def render_companies(ctx: PageContext) -> None:
     with st.expander(t("export.title"), icon=":material/download:"):
         if total > companies.EXPORT_CAP:
             st.warning(t("export.capped", n=companies.EXPORT_CAP))
-        export_buttons("companies", lambda conn: companies.export_rows(conn, search, owner, sort), key="co_export")
+        export_buttons("companies", lambda conn: companies.export_rows(conn, search, owner, sort,
+                                                                       custom_filters=conditions, actor=ctx.actor,
+                                                                       lang=ctx.lang), key="co_export")
 
 
 def render_company(ctx: PageContext, company_id: int) -> None:

@@ -6,7 +6,7 @@ from datetime import date
 
 import streamlit as st
 
-from components import grid
+from components import custom_columns, grid
 from components.contact_merge import render_duplicates
 from components.export import export_buttons
 from components.flash import flash, saved_message, show_flash
@@ -18,7 +18,7 @@ from components.new_record import page_header
 from components.saved_views import apply_from_url, render_save
 from db.core import records, settings
 from db.core.errors import ConflictError, DomainError, ValidationError
-from db.crm import contacts
+from db.crm import contacts, custom
 
 KEY = "contacts_grid"
 
@@ -26,12 +26,12 @@ KEY = "contacts_grid"
 FILTER_KEYS = ("c_search", "c_lifecycle", "c_owner", "c_channel", "c_segment", "c_campaign", "c_tag", "c_created", "c_mine")
 
 
-def filters(ctx: PageContext, options: dict) -> contacts.Query:
+def filters(ctx: PageContext, options: dict, found: list | None = None) -> contacts.Query:
     with filter_area(sum(1 for k in FILTER_KEYS if st.session_state.get(k))):
-        return _filters(ctx, options)
+        return _filters(ctx, options, found)
 
 
-def _filters(ctx: PageContext, options: dict) -> contacts.Query:
+def _filters(ctx: PageContext, options: dict, found: list | None = None) -> contacts.Query:
     c1, c2, c3, c4, c5 = st.columns([3, 1.2, 1.2, 1.2, 1.2])
     search = c1.text_input(t("contacts.search"), key="c_search", max_chars=200, placeholder=t("contacts.search_hint"))
     lifecycle = c2.selectbox(t("contacts.lifecycle"), [None, *contacts.LIFECYCLES], key="c_lifecycle",
@@ -52,40 +52,50 @@ def _filters(ctx: PageContext, options: dict) -> contacts.Query:
     tag = d2.selectbox(t("contacts.tag"), [None, *settings.get(ctx.conn, "tags")], key="c_tag",
                        format_func=lambda v: t("dashboard.all") if v is None else v)
     created = d3.date_input(t("contacts.created"), format=date_format(), value=(), key="c_created", max_value=date.today())
-    sort = d4.selectbox(t("contacts.sort"), list(contacts.SORTS), key="c_sort",
-                        format_func=lambda v: t(f"contacts.sort_{v}"))
+    extra_sorts = custom_columns.sort_options(found or [], ctx.lang)
+    sort = d4.selectbox(t("contacts.sort"), [*contacts.SORTS, *extra_sorts], key="c_sort",
+                        format_func=lambda v: extra_sorts.get(v) or t(f"contacts.sort_{v}"))
     d5.toggle(t("contacts.mine"), key="c_mine")
     created_from = created[0].isoformat() if len(created) > 0 else None
     created_to = created[1].isoformat() if len(created) > 1 else None
+    conditions = custom_columns.more_filters(found or [], "c", ctx.lang, owners)
     return contacts.Query(search=search, lifecycle=lifecycle, owner_id=ctx.user["id"] if mine else owner,
                           channel=channel, campaign_id=campaign, tag=tag, segment=segment,
-                          created_from=created_from, created_to=created_to, sort=sort)
+                          created_from=created_from, created_to=created_to, sort=sort, custom=conditions)
 
 
 def render_contacts(ctx: PageContext) -> None:
     page_header(ctx, t("nav.contacts"), "contact")
     apply_from_url(ctx, "contacts")
     options = contacts.choices(ctx.conn)
-    query = filters(ctx, options)
+    found = custom.shown(ctx.conn, "contacts", ctx.actor)
+    query = filters(ctx, options, found)
     render_save(ctx, "contacts")
     signature = repr(query)
     if st.session_state.get("c_signature") != signature:  # new filters: back to page one
         st.session_state["c_signature"] = signature
         grid.reset_page(KEY)
-    total = contacts.page(ctx.conn, query, limit=0)[1]
+    try:
+        total = contacts.page(ctx.conn, query, limit=0, actor=ctx.actor)[1]
+    except ValidationError as err:  # a filter value that is not one (a number field given text)
+        st.error(error_text(custom_columns.name_field(err, found, ctx.lang)), icon=":material/error:")
+        return
     size, offset = grid.pager(KEY, total, ctx.lang)
-    page_rows, _ = contacts.page(ctx.conn, query, limit=size, offset=offset)
+    page_rows, _ = contacts.page(ctx.conn, query, limit=size, offset=offset, actor=ctx.actor)
     for r in page_rows:
         r["open"] = f"/contacts?id={r['id']}"
         r["mail"], r["dial"] = mail_href(r["email"]), tel_href(r["phone"])
     companies = contacts.companies_named(ctx.conn, {r["company_id"] for r in page_rows if r["company_id"]})
     channels = list(dict.fromkeys([*settings.get(ctx.conn, "channels"), *(r["channel"] for r in page_rows if r["channel"])]))
-    config = _columns(options, companies, channels)
+    custom_columns.shown_rows(page_rows, found, custom.link_names(ctx.conn, page_rows, found))
+    config = {**_columns(options, companies, channels),
+              **custom_columns.columns(found, ctx.actor, ctx.lang, options["owner_id"])}
     changes = grid.editable(f"{KEY}_{offset}_{size}", page_rows, config,
                             ["open", "first_name", "last_name", "email", "mail", "phone", "dial", "company_id", "title", "lifecycle",
-                             "owner_id", "channel", "campaign_id", "tags"], empty=t("contacts.none_found"),
+                             "owner_id", "channel", "campaign_id", "tags", *(f.column for f in found)],
+                            empty=t("contacts.none_found"),
                             allow_add=False)  # a new contact goes through the New contact dialog (checks, duplicates)
-    _save_bar(ctx, changes, f"{KEY}_{offset}_{size}")
+    _save_bar(ctx, changes, f"{KEY}_{offset}_{size}", found)
     _bulk(ctx, changes, options)
     render_import(ctx, "contacts")
     if ctx.actor.is_manager:
@@ -122,23 +132,27 @@ def _columns(options: dict, companies: dict, channels: list[str]) -> dict:
     }
 
 
-def _save_bar(ctx: PageContext, changes: grid.GridEdits, key: str) -> None:
+def _save_bar(ctx: PageContext, changes: grid.GridEdits, key: str, found: list) -> None:
     cols = st.columns([1, 1, 4])
     undo = st.session_state.get("c_undo")
     if cols[0].button(t("contacts.save", n=len(changes.edits) + len(changes.added) + len(changes.deleted)),
                       type="primary", disabled=not changes.ready, key="c_save", icon=":material/save:"):
         try:
-            result = contacts.save_grid(ctx.conn, changes.edits, changes.added, changes.deleted, ctx.actor)
+            result = contacts.save_grid(ctx.conn, custom_columns.edits(changes.edits, found),
+                                        [custom_columns.stored(a, found) for a in changes.added], changes.deleted,
+                                        ctx.actor)
         except ConflictError as err:
+            custom_columns.name_field(err, found, ctx.lang)
             where = t("contacts.row", row_no=err.row) + " — " if getattr(err, "row", None) else ""
             st.error(t("contacts.conflict", detail=where + error_text(err)),  # text-safe: a row number
                      icon=":material/sync_problem:")
             st.info(t("record.kept"))
         except ValidationError as err:
+            custom_columns.name_field(err, found, ctx.lang)
             where = t("contacts.row", row_no=err.row) + ": " if err.row else ""
             st.error(where + error_text(err), icon=":material/error:")  # text-safe: a row number
         except DomainError as err:
-            show_error(err)
+            show_error(custom_columns.name_field(err, found, ctx.lang))
         else:
             grid.forget(key)
             st.session_state["c_undo"] = result["deleted"] or None
@@ -188,5 +202,6 @@ def _export(ctx: PageContext, query: contacts.Query, total: int) -> None:
     with st.expander(t("contacts.export"), icon=":material/download:"):
         if total > contacts.EXPORT_CAP:
             st.warning(t("export.capped", n=contacts.EXPORT_CAP))
-        export_buttons("contacts", lambda conn: contacts.export_rows(conn, query), key="c_export")
+        export_buttons("contacts", lambda conn: contacts.export_rows(conn, query, actor=ctx.actor, lang=ctx.lang),
+                       key="c_export")
 

@@ -8,15 +8,17 @@ from datetime import UTC, date, datetime
 import plotly.graph_objects as go
 import streamlit as st
 
+from components import custom_columns, grid
 from components.board import board_data, render_board
 from components.charts import PALETTE, figure
 from components.custom_fields import record_form
 from components.empty import empty_state
 from components.errors import parse_id
 from components.export import export_buttons
+from components.flash import flash, saved_message, show_flash
 from components.follow_up import render_next_step
 from components.history import render_history
-from components.i18n import date_format, error_text, money, stamp, t
+from components.i18n import date_format, error_text, money, money_column_format, stamp, t
 from components.layout import PageContext, filter_area, narrow, nav_link, show_error
 from components.locks import writable
 from components.new_record import (
@@ -33,7 +35,7 @@ from components.text import esc
 from db.core import settings
 from db.core.errors import ConflictError, DomainError, ValidationError
 from db.core.permissions import may_write
-from db.crm import deals
+from db.crm import custom, deals
 
 
 def board_filters(ctx: PageContext) -> deals.BoardQuery:
@@ -58,15 +60,102 @@ def _board_filters(ctx: PageContext, pipeline: int, c: list) -> deals.BoardQuery
     with c[5]:
         mine = st.toggle(t("deals.mine"), key="d_mine")
         all_closed = st.toggle(t("deals.all_closed"), key="d_all_closed")
+    found = custom.shown(ctx.conn, "deals", ctx.actor)
+    conditions = custom_columns.more_filters(found, "d", ctx.lang, _people(ctx))
     return deals.BoardQuery(pipeline_id=pipeline, owner_id=ctx.user["id"] if mine else None, min_amount=low,
                             max_amount=high, close_from=closing[0].isoformat() if len(closing) > 0 else None,
                             close_to=closing[1].isoformat() if len(closing) > 1 else None, search=search,
-                            closed_days=None if all_closed else deals.CLOSED_DAYS)
+                            closed_days=None if all_closed else deals.CLOSED_DAYS, custom=conditions,
+                            sort=st.session_state.get("d_sort", "amount"))
+
+
+def _people(ctx: PageContext) -> dict[int, str]:
+    from db.crm import contacts
+
+    return contacts.choices(ctx.conn)["owner_id"]
+
+
+VIEWS = ("board", "list")
+LIST_KEY = "deals_list"
+
+
+def view_switch() -> str:
+    """Board or list: the same deals and filters, as cards or as an editable grid."""
+    picked = st.segmented_control(t("lists.view"), VIEWS, key="d_view", default="board",
+                                  format_func=lambda v: t(f"lists.view_{v}"), label_visibility="collapsed")
+    return picked or "board"
+
+
+def render_deals_list(ctx: PageContext, query: deals.BoardQuery) -> None:
+    """The pipeline's deals as an editable grid with their custom fields: title, amounts and the expected
+    close date inline; the stage changes on the board or the deal page (won and lost ask first)."""
+    found = custom.shown(ctx.conn, "deals", ctx.actor)
+    extra_sorts = custom_columns.sort_options(found, ctx.lang)
+    c1, _ = st.columns([1, 3])
+    c1.selectbox(t("contacts.sort"), [*deals.SORTS, *extra_sorts], key="d_sort",
+                 format_func=lambda v: extra_sorts.get(v) or t(f"lists.deal_sort_{v}"))
+    signature = repr(query)
+    if st.session_state.get("d_list_signature") != signature:
+        st.session_state["d_list_signature"] = signature
+        grid.reset_page(LIST_KEY)
+    try:
+        total = deals.list_page(ctx.conn, query, limit=0, actor=ctx.actor)[1]
+    except ValidationError as err:
+        st.error(error_text(custom_columns.name_field(err, found, ctx.lang)), icon=":material/error:")
+        return
+    size, offset = grid.pager(LIST_KEY, total, ctx.lang)
+    shown, _ = deals.list_page(ctx.conn, query, limit=size, offset=offset, actor=ctx.actor)
+    for r in shown:
+        r["open"] = f"/deals?id={r['id']}"
+        if r["expected_close"]:
+            r["expected_close"] = date.fromisoformat(r["expected_close"][:10])
+    custom_columns.shown_rows(shown, found, custom.link_names(ctx.conn, shown, found))
+    people = _people(ctx)
+    cash = money_column_format()
+    config = {
+        "open": st.column_config.LinkColumn("", display_text="↗", width="small", disabled=True),
+        "title": st.column_config.TextColumn(t("deals.title"), max_chars=200, required=True),
+        "stage": st.column_config.TextColumn(t("deals.stage"), disabled=True, help=t("lists.stage_help")),
+        "customer": st.column_config.TextColumn(t("lists.customer"), disabled=True),
+        "amount": st.column_config.NumberColumn(t("deals.amount"), min_value=0, format=cash),
+        "cost": st.column_config.NumberColumn(t("deals.cost"), min_value=0, format=cash),
+        "expected_close": st.column_config.DateColumn(t("deals.expected_close"), format=date_format()),
+        "owner_id": st.column_config.SelectboxColumn(t("deals.owner"), options=list(people), disabled=True,
+                                                     format_func=lambda v: people.get(v, "")),
+        **custom_columns.columns(found, ctx.actor, ctx.lang, people),
+    }
+    key = f"{LIST_KEY}_{offset}_{size}"
+    changes = grid.editable(key, shown, config, ["open", "title", "stage", "customer", "amount", "cost",
+                                                 "expected_close", "owner_id", *(f.column for f in found)],
+                            allow_add=False, empty=t("deals.none_found"))
+    n = len(changes.edits) + len(changes.deleted)
+    if st.button(t("contacts.save", n=n), type="primary", disabled=not changes.dirty, key="d_list_save",
+                 icon=":material/save:"):
+        edits = [(o, {k: (v.isoformat() if isinstance(v, date) else v) for k, v in d.items()})
+                 for o, d in custom_columns.edits(changes.edits, found)]
+        try:
+            result = deals.save_grid(ctx.conn, edits, changes.deleted, ctx.actor)
+        except ConflictError as err:
+            st.error(t("contacts.conflict", detail=error_text(custom_columns.name_field(err, found, ctx.lang))))
+            st.info(t("record.kept"))
+        except ValidationError as err:
+            custom_columns.name_field(err, found, ctx.lang)
+            st.error((t("contacts.row", row_no=err.row) + ": " if err.row else "") + error_text(err),  # text-safe: row no.
+                     icon=":material/error:")
+        except DomainError as err:
+            show_error(custom_columns.name_field(err, found, ctx.lang))
+        else:
+            grid.forget(key)
+            flash(LIST_KEY, saved_message(result["updated"], 0, len(result["deleted"])))
+            _refresh_board()
+            st.rerun()
+    show_flash(LIST_KEY)
+    st.caption(t("lists.deals_help"))
 
 
 def render_pipeline_board(ctx: PageContext, query: deals.BoardQuery) -> None:
     extra = st.session_state.setdefault("d_extra", {})
-    columns = deals.board(ctx.conn, query, extra=extra)
+    columns = deals.board(ctx.conn, query, extra=extra, actor=ctx.actor)
     if not any(col["count"] for col in columns):
         empty_state(t("deals.none_found"))
     currency = settings.get(ctx.conn, "currency")
@@ -212,7 +301,8 @@ def _refresh_board() -> None:
 def render_export(ctx: PageContext, query: deals.BoardQuery) -> None:
     """The board's deals with the same filters as CSV or Excel."""
     with st.expander(t("export.title"), icon=":material/download:"):
-        export_buttons("deals", lambda conn: deals.export_rows(conn, query), key="d_export")
+        export_buttons("deals", lambda conn: deals.export_rows(conn, query, actor=ctx.actor, lang=ctx.lang),
+                       key="d_export")
 
 
 def render_new_deal_button(ctx: PageContext, pipeline_id: int) -> None:

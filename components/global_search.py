@@ -158,7 +158,8 @@ def render_search_page(ctx) -> None:
     one_letter = global_search.needs_more(query)  # whole words only: ask for a second letter, offer no "New …"
     if one_letter:
         st.info(t("search.one_letter", text=esc(query.strip(), 5)), icon=":material/keyboard:")
-    results = global_search.search(ctx.conn, query, limit=limit, kinds=kinds.get(chosen or "all"))
+    results = global_search.search(ctx.conn, query, limit=limit, kinds=kinds.get(chosen or "all"),
+                                    actor=ctx.actor)
     if not results:
         if not one_letter:
             st.info(t("search.none", text=esc(query, 80)), icon=":material/search_off:")

@@ -88,7 +88,8 @@ def editable(key: str, rows: list[dict], column_config: dict, column_order: list
               **columns}
     st.data_editor(shown, key=key, hide_index=True, width="stretch", num_rows="dynamic" if allow_add else "delete",
                    placeholder="",
-                   column_config=config, column_order=["selected", *column_order], height=min(38 + 35 * 16, 600))
+                   column_config=config, column_order=["selected", *column_order],
+                   height=min(38 + 35 * max(len(rows) + (2 if allow_add else 0), 3), 600))  # no empty screen of blank rows
     state = st.session_state.get(key) or {}
     edited = {i: {k: v for k, v in change.items() if k != "selected"}
               for i, change in (state.get("edited_rows") or {}).items()}

@@ -6,11 +6,13 @@ from components.deals_view import (
     board_filters,
     handle_move,
     render_deal,
+    render_deals_list,
     render_export,
     render_forecast,
     render_move_notice,
     render_new_deal_button,
     render_pipeline_board,
+    view_switch,
 )
 from components.errors import query_id
 from components.i18n import t
@@ -24,8 +26,10 @@ if deal_id is not None:
     render_deal(ctx, deal_id)
     st.stop()
 
-head, new_button = st.columns([4, 1], vertical_alignment="bottom")
+head, switch, new_button = st.columns([3, 1, 1], vertical_alignment="bottom")
 head.title(t("nav.deals"))
+with switch:
+    view = view_switch()
 apply_from_url(ctx, "deals")
 query = board_filters(ctx)
 with new_button:
@@ -36,6 +40,9 @@ render_move_notice(ctx)
 pending = st.session_state.get("deal_move")
 if pending:
     handle_move(ctx, pending)
-render_pipeline_board(ctx, query)
-render_forecast(ctx, query.pipeline_id)
+if view == "list":
+    render_deals_list(ctx, query)
+else:
+    render_pipeline_board(ctx, query)
+    render_forecast(ctx, query.pipeline_id)
 render_export(ctx, query)

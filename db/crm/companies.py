@@ -9,6 +9,7 @@ from db.core.connection import one, rows, write
 from db.core.errors import ValidationError
 from db.core.permissions import Actor
 from db.core.text import clean_fields, like
+from db.crm import custom
 from db.io.export import EXPORT_CAP
 
 EDITABLE = ("name", "industry", "website", "phone", "city", "country", "owner_id", "lifecycle", "tags")
@@ -45,36 +46,64 @@ def update(conn: sqlite3.Connection, company_id: int, version: int, changes: dic
     return records.update(conn, "companies", company_id, version, clean(changes), actor)
 
 
-def _where(search: str, owner_id: int | None) -> tuple[str, list]:
+def _where(search: str, owner_id: int | None, conn: sqlite3.Connection | None = None, found: list | None = None,
+           conditions: tuple = ()) -> tuple[str, list]:
     where, params = ["co.deleted_at IS NULL"], []
     if search.strip():
         pattern = like(search)
-        where.append("(co.name LIKE ? ESCAPE '\\' OR co.city LIKE ? ESCAPE '\\')")
+        text = "co.name LIKE ? ESCAPE '\\' OR co.city LIKE ? ESCAPE '\\'"
         params += [pattern, pattern]
+        if conn is not None:
+            from db.crm.contacts import _words, fts_query
+
+            extra, more = custom.search(conn, "companies", "co", fts_query(search), _words(search), found or [])
+            if extra:
+                text += f" OR {extra}"
+                params += more
+        where.append(f"({text})")
     if owner_id is not None:
         where.append("co.owner_id = ?")
         params.append(owner_id)
+    if conn is not None and conditions:
+        sql, values = custom.where(found or [], "co", conditions)
+        where += sql
+        params += values
     return " AND ".join(where), params
 
 
+def _order(sort: str, found: list) -> str:
+    return custom.order(found, "co", sort) or SORTS.get(sort, SORTS["name"]) + ", co.id"
+
+
 def export_rows(conn: sqlite3.Connection, search: str = "", owner_id: int | None = None, sort: str = "name",
-                cap: int = EXPORT_CAP) -> list[dict]:
-    """The filtered list for export, with the owner's name instead of an id, capped."""
-    cond, params = _where(search, owner_id)
-    return rows(conn, f"SELECT co.id, co.name, co.industry, co.website, co.phone, co.city, co.country, "
-                      f"u.name AS owner, co.lifecycle, co.tags, co.created_at FROM companies co "
-                      f"LEFT JOIN users u ON u.id = co.owner_id WHERE {cond} "
-                      f"ORDER BY {SORTS.get(sort, SORTS['name'])}, co.id LIMIT ?", [*params, cap])
+                cap: int = EXPORT_CAP, *, custom_filters: tuple = (), actor: Actor | None = None,
+                lang: str = "en") -> list[dict]:
+    """The filtered list for export, with the owner's name instead of an id, capped; the custom fields ``actor``
+    may see follow under their labels."""
+    found = custom.shown(conn, "companies", actor)
+    cond, params = _where(search, owner_id, conn, found, custom_filters)
+    extra, _ = custom.export_columns(found, "co")
+    items = rows(conn, f"SELECT co.id, co.name, co.industry, co.website, co.phone, co.city, co.country, "
+                       f"u.name AS owner, co.lifecycle, co.tags, co.created_at{extra} FROM companies co "
+                       f"LEFT JOIN users u ON u.id = co.owner_id WHERE {cond} "
+                       f"ORDER BY {_order(sort, found)} LIMIT ?", [*params, cap])
+    return custom.relabel(items, found, lang)
 
 
 def page(conn: sqlite3.Connection, search: str = "", owner_id: int | None = None, sort: str = "name",
-         limit: int = 25, offset: int = 0) -> tuple[list[dict], int]:
-    """One page of companies with their figures, computed for the shown rows only."""
-    cond, params = _where(search, owner_id)
+         limit: int = 25, offset: int = 0, *, custom_filters: tuple = (),
+         actor: Actor | None = None) -> tuple[list[dict], int]:
+    """One page of companies with their figures, computed for the shown rows only; the custom fields ``actor``
+    may see come as ``cf_<id>`` columns, and ``custom_filters`` (db/crm/custom.Condition) apply."""
+    found = custom.shown(conn, "companies", actor)
+    cond, params = _where(search, owner_id, conn, found, custom_filters)
     total = conn.execute(f"SELECT COUNT(*) FROM companies co WHERE {cond}", params).fetchone()[0]
+    if limit <= 0:
+        return [], total
     items = rows(conn, f"SELECT co.id, co.version, co.name, co.industry, co.website, co.phone, co.city, co.country, "
-                       f"co.owner_id, co.lifecycle, co.tags FROM companies co WHERE {cond} "
-                       f"ORDER BY {SORTS.get(sort, SORTS['name'])}, co.id LIMIT ? OFFSET ?",
+                       f"co.owner_id, co.lifecycle, co.tags{custom.select(found if actor is not None else [], 'co')} "
+                       f"FROM companies co WHERE {cond} "
+                       f"ORDER BY {_order(sort, found)} LIMIT ? OFFSET ?",
                  [*params, min(limit, 500), max(offset, 0)])
     ids = [r["id"] for r in items]
     if ids:
@@ -98,15 +127,28 @@ def save_grid(conn: sqlite3.Connection, edits: list[tuple[dict, dict]], added: l
     """All of a grid's changes in one transaction."""
     with write(conn):
         for i, (original, diff) in enumerate(edits):
-            records.update(conn, "companies", original["id"], original["version"],
-                           clean({k: v for k, v in diff.items() if k in EDITABLE}, row=i + 1), actor)
-        created = [records.create(conn, "companies", clean({"lifecycle": "lead", **{k: v for k, v in a.items()
-                                                                                     if k in EDITABLE}},
-                                                           row=len(edits) + i + 1), actor)
-                   for i, a in enumerate(added)]
+            try:
+                records.update(conn, "companies", original["id"], original["version"],
+                               clean({k: v for k, v in diff.items() if _editable(k)}, row=i + 1), actor)
+            except ValidationError as err:
+                err.row = err.row or i + 1  # the custom fields' checks do not know the row
+                raise
+        created = []
+        for i, a in enumerate(added):
+            try:
+                created.append(records.create(conn, "companies", clean(
+                    {"lifecycle": "lead", **{k: v for k, v in a.items() if _editable(k)}}, row=len(edits) + i + 1),
+                    actor))
+            except ValidationError as err:
+                err.row = err.row or len(edits) + i + 1
+                raise
         for original in deleted:
             records.soft_delete(conn, "companies", original["id"], actor, version=original["version"])
     return {"updated": len(edits), "created": created, "deleted": [d["id"] for d in deleted]}
+
+
+def _editable(column: str) -> bool:
+    return column in EDITABLE or column.startswith("cf_")
 
 
 def detail(conn: sqlite3.Connection, company_id: int) -> dict:

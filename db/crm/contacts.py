@@ -13,6 +13,7 @@ from db.core.fields import normalise_phone
 from db.core.permissions import Actor
 from db.core.text import clean_fields, like
 from db.core.users import EMAIL_RE
+from db.crm import custom
 from db.io.export import EXPORT_CAP
 
 LIFECYCLES = ("lead", "prospect", "customer", "churned")
@@ -36,7 +37,8 @@ class Query:
     segment: str | None = None
     created_from: str | None = None
     created_to: str | None = None
-    sort: str = "name"
+    sort: str = "name"  # a key of SORTS, or a custom field's "cf:<key>[:desc]" (db/crm/custom.py)
+    custom: tuple[custom.Condition, ...] = ()
 
 
 def clean(values: dict, *, row: int | None = None, region: str | None = None) -> dict:
@@ -77,12 +79,21 @@ def fts_query(text: str) -> str:
     return " AND ".join('"' + w.replace('"', '""') + '"*' for w in words)
 
 
-def _where(q: Query) -> tuple[str, list]:
+def _where(q: Query, conn: sqlite3.Connection | None = None, found: list | None = None) -> tuple[str, list]:
+    """The WHERE of a query; with ``conn``, the search also looks in the custom text and the custom conditions
+    apply, on the fields ``found`` (those the person may see)."""
     where, params = ["c.deleted_at IS NULL"], []
     match = fts_query(q.search)
     if match:
-        where.append("c.id IN (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ?)")
-        params.append(match)
+        extra, more = custom.search(conn, "contacts", "c", match, _words(q.search), found or []) if conn \
+            else ("", [])
+        fts = "c.id IN (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ?)"
+        where.append(f"({fts} OR {extra})" if extra else fts)
+        params += [match, *more]
+    if conn is not None and q.custom:
+        sql, values = custom.where(found or [], "c", q.custom)
+        where += sql
+        params += values
     for column, value in (("c.lifecycle", q.lifecycle), ("c.owner_id", q.owner_id), ("c.channel", q.channel),
                           ("c.campaign_id", q.campaign_id)):
         if value not in (None, ""):
@@ -103,26 +114,46 @@ def _where(q: Query) -> tuple[str, list]:
     return " AND ".join(where), params
 
 
-def page(conn: sqlite3.Connection, q: Query, limit: int = 50, offset: int = 0) -> tuple[list[dict], int]:
-    """One page of contacts and the total matching; never the whole table."""
-    where, params = _where(q)
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text or "", flags=re.UNICODE)[:8]
+
+
+def _order(q: Query, found: list) -> str:
+    return custom.order(found, "c", q.sort) or SORTS.get(q.sort, SORTS["name"]) + ", c.id"
+
+
+def page(conn: sqlite3.Connection, q: Query, limit: int = 50, offset: int = 0, *,
+         actor: Actor | None = None) -> tuple[list[dict], int]:
+    """One page of contacts and the total matching; never the whole table. The custom fields ``actor`` may see
+    come as columns ``cf_<id>`` (only those: never ``SELECT *``), and the query's custom conditions and sort
+    apply to them."""
+    found = custom.shown(conn, "contacts", actor)
+    where, params = _where(q, conn, found)
     total = conn.execute(f"SELECT COUNT(*) FROM contacts c WHERE {where}", params).fetchone()[0]
-    order = SORTS.get(q.sort, SORTS["name"])
+    if limit <= 0:
+        return [], total
+    join = "LEFT JOIN companies co ON co.id = c.company_id " if q.sort == "company" else ""
     items = rows(conn, f"SELECT c.id, c.version, c.first_name, c.last_name, c.email, c.phone, c.title, c.company_id, "
-                       f"c.owner_id, c.lifecycle, c.channel, c.campaign_id, c.tags, c.created_at FROM contacts c "
-                       f"LEFT JOIN companies co ON co.id = c.company_id WHERE {where} ORDER BY {order}, c.id "
+                       f"c.owner_id, c.lifecycle, c.channel, c.campaign_id, c.tags, c.created_at"
+                       f"{custom.select(found if actor is not None else [], 'c')} FROM contacts c "
+                       f"{join}WHERE {where} ORDER BY {_order(q, found)} "
                        f"LIMIT ? OFFSET ?", [*params, min(limit, 500), max(offset, 0)])
     return items, total
 
 
-def export_rows(conn: sqlite3.Connection, q: Query, cap: int = EXPORT_CAP) -> list[dict]:
-    """The filtered view for export, with names instead of ids, capped."""
-    where, params = _where(q)
-    return rows(conn, f"SELECT c.id, c.first_name, c.last_name, c.email, c.phone, c.title, co.name AS company, "
-                      f"u.name AS owner, c.lifecycle, c.channel, cp.name AS campaign, c.tags, c.created_at "
-                      f"FROM contacts c LEFT JOIN companies co ON co.id = c.company_id LEFT JOIN users u "
-                      f"ON u.id = c.owner_id LEFT JOIN campaigns cp ON cp.id = c.campaign_id WHERE {where} "
-                      f"ORDER BY {SORTS.get(q.sort, SORTS['name'])}, c.id LIMIT ?", [*params, cap])
+def export_rows(conn: sqlite3.Connection, q: Query, cap: int = EXPORT_CAP, *, actor: Actor | None = None,
+                lang: str = "en") -> list[dict]:
+    """The filtered view for export, with names instead of ids, capped; the custom fields ``actor`` may see
+    follow the built-in columns under their labels."""
+    found = custom.shown(conn, "contacts", actor)
+    where, params = _where(q, conn, found)
+    extra, _ = custom.export_columns(found, "c")
+    items = rows(conn, f"SELECT c.id, c.first_name, c.last_name, c.email, c.phone, c.title, co.name AS company, "
+                       f"u.name AS owner, c.lifecycle, c.channel, cp.name AS campaign, c.tags, c.created_at{extra} "
+                       f"FROM contacts c LEFT JOIN companies co ON co.id = c.company_id LEFT JOIN users u "
+                       f"ON u.id = c.owner_id LEFT JOIN campaigns cp ON cp.id = c.campaign_id WHERE {where} "
+                       f"ORDER BY {_order(q, found)} LIMIT ?", [*params, cap])
+    return custom.relabel(items, found, lang)
 
 
 def _region(conn: sqlite3.Connection, company_id) -> str | None:
@@ -151,11 +182,17 @@ def save_grid(conn: sqlite3.Connection, edits: list[tuple[dict, dict]], added: l
         for i, (original, diff) in enumerate(edits):
             try:
                 update(conn, original["id"], original["version"], diff, actor, row=i + 1)
-            except ConflictError as err:
-                err.row = i + 1  # which row of the grid someone else changed
+            except (ConflictError, ValidationError) as err:
+                err.row = getattr(err, "row", None) or i + 1  # which row of the grid (custom fields say none)
                 raise
-        created = [create(conn, {k: v for k, v in values.items() if k in EDITABLE}, actor, row=len(edits) + i + 1)
-                   for i, values in enumerate(added)]
+        created = []
+        for i, values in enumerate(added):
+            try:
+                created.append(create(conn, {k: v for k, v in values.items() if k in EDITABLE or k.startswith("cf_")},
+                                      actor, row=len(edits) + i + 1))
+            except ValidationError as err:
+                err.row = err.row or len(edits) + i + 1
+                raise
         for original in deleted:
             records.soft_delete(conn, "contacts", original["id"], actor, version=original["version"])
     return {"updated": len(edits), "created": created, "deleted": [d["id"] for d in deleted]}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from dataclasses import dataclass, replace
 from datetime import date
@@ -11,6 +12,7 @@ from db.core.connection import now, one, rows, write
 from db.core.errors import ValidationError
 from db.core.permissions import Actor
 from db.core.text import clean_day, clean_moment, clean_number, clean_text, like
+from db.crm import custom
 from db.crm.contacts import fts_query
 from db.io.export import EXPORT_CAP
 
@@ -28,6 +30,13 @@ class BoardQuery:
     close_to: str | None = None
     search: str = ""
     closed_days: int | None = CLOSED_DAYS  # won/lost columns show recent closes only; None: all
+    custom: tuple[custom.Condition, ...] = ()  # conditions on custom fields (db/crm/custom.py)
+    sort: str = "amount"  # the list's order: a key of SORTS or "cf:<key>[:desc]"
+
+
+SORTS = {"amount": "d.amount DESC", "title": "d.title COLLATE NOCASE", "close": "d.expected_close",
+         "created": "d.created_at DESC", "stage": "s.position"}
+EDITABLE = ("title", "amount", "cost", "expected_close")  # the list's inline edits; stage moves go through move()
 
 
 def pipelines(conn: sqlite3.Connection) -> list[dict]:
@@ -44,9 +53,11 @@ def stage(conn: sqlite3.Connection, stage_id: int) -> dict | None:
     return one(conn, "SELECT id, name, kind, pipeline_id FROM stages WHERE id = ? AND deleted_at IS NULL", (stage_id,))
 
 
-def _filters(q: BoardQuery) -> tuple[list[str], list]:
+def _filters(q: BoardQuery, conn: sqlite3.Connection | None = None, found: list | None = None
+             ) -> tuple[list[str], list]:
     """The person's filters (owner, amount, expected close, search), as clauses over ``d`` (and ``c``/``co``
-    when searching)."""
+    when searching); with ``conn``, the search also looks in custom text and the custom conditions apply, on
+    the fields ``found`` (those the person may see)."""
     where, params = [], []
     for clause, value in (("d.owner_id = ?", q.owner_id), ("d.amount >= ?", q.min_amount),
                           ("d.amount <= ?", q.max_amount), ("d.expected_close >= ?", q.close_from),
@@ -56,14 +67,26 @@ def _filters(q: BoardQuery) -> tuple[list[str], list]:
             params.append(value)
     if q.search.strip():
         pattern = like(q.search)
-        where.append("(d.title LIKE ? ESCAPE '\\' OR c.first_name || ' ' || c.last_name LIKE ? ESCAPE '\\' "
-                     "OR co.name LIKE ? ESCAPE '\\')")
+        text = ("d.title LIKE ? ESCAPE '\\' OR c.first_name || ' ' || c.last_name LIKE ? ESCAPE '\\' "
+                "OR co.name LIKE ? ESCAPE '\\'")
         params += [pattern, pattern, pattern]
+        if conn is not None:
+            from db.crm.contacts import _words
+
+            extra, more = custom.search(conn, "deals", "d", fts_query(q.search), _words(q.search), found or [])
+            if extra:
+                text += f" OR {extra}"
+                params += more
+        where.append(f"({text})")
+    if conn is not None and q.custom:
+        sql, values = custom.where(found or [], "d", q.custom)
+        where += sql
+        params += values
     return where, params
 
 
-def _where(q: BoardQuery) -> tuple[str, list]:
-    where, params = _filters(q)
+def _where(q: BoardQuery, conn: sqlite3.Connection | None = None, found: list | None = None) -> tuple[str, list]:
+    where, params = _filters(q, conn, found)
     where, params = ["d.pipeline_id = ?", "d.deleted_at IS NULL", *where], [q.pipeline_id, *params]
     if q.closed_days is not None:
         where.append("(s.kind = 'open' OR d.closed_at >= date('now', ?))")
@@ -71,19 +94,72 @@ def _where(q: BoardQuery) -> tuple[str, list]:
     return " AND ".join(where), params
 
 
-def export_rows(conn: sqlite3.Connection, q: BoardQuery, cap: int = EXPORT_CAP) -> list[dict]:
-    """The board's deals (same filters) for export, names instead of ids, in stage order, capped."""
-    where, params = _where(q)
-    return rows(conn, f"SELECT d.id, p.name AS pipeline, s.name AS stage, d.title, "
+_JOINS = ("FROM deals d JOIN stages s ON s.id = d.stage_id LEFT JOIN contacts c ON c.id = d.contact_id "
+          "LEFT JOIN companies co ON co.id = d.company_id ")
+
+
+def _order(q: BoardQuery, found: list) -> str:
+    return custom.order(found, "d", q.sort) or SORTS.get(q.sort, SORTS["amount"]) + ", d.id"
+
+
+def list_page(conn: sqlite3.Connection, q: BoardQuery, limit: int = 25, offset: int = 0, *,
+              actor: Actor | None = None) -> tuple[list[dict], int]:
+    """One page of the pipeline's deals as a list (the board's filters, plus sort), and the total; the custom
+    fields ``actor`` may see come as ``cf_<id>`` columns (only those)."""
+    found = custom.shown(conn, "deals", actor)
+    where, params = _where(q, conn, found)
+    total = conn.execute(f"SELECT COUNT(*) {_JOINS}WHERE {where}", params).fetchone()[0]
+    if limit <= 0:
+        return [], total
+    items = rows(conn, f"SELECT d.id, d.version, d.title, s.name AS stage, d.amount, d.cost, d.expected_close, "
+                       f"d.owner_id, COALESCE(co.name, trim(c.first_name || ' ' || c.last_name)) AS customer"
+                       f"{custom.select(found if actor is not None else [], 'd')} {_JOINS}WHERE {where} "
+                       f"ORDER BY {_order(q, found)} LIMIT ? OFFSET ?", [*params, min(limit, 500), max(offset, 0)])
+    return items, total
+
+
+def save_grid(conn: sqlite3.Connection, edits: list[tuple[dict, dict]], deleted: list[dict], actor: Actor) -> dict:
+    """The list's edits and deletions in one transaction (a row's number goes with its error)."""
+    with write(conn):
+        for i, (original, diff) in enumerate(edits):
+            changes = {k: v for k, v in diff.items() if k in EDITABLE or k.startswith("cf_")}
+            try:
+                records.update(conn, "deals", original["id"], original["version"], _row_clean(changes, i + 1),
+                               actor)
+            except ValidationError as err:
+                err.row = err.row or i + 1
+                raise
+        for original in deleted:
+            records.soft_delete(conn, "deals", original["id"], actor, version=original["version"])
+    return {"updated": len(edits), "created": [], "deleted": [d["id"] for d in deleted]}
+
+
+def _row_clean(changes: dict, row: int) -> dict:
+    try:
+        return clean(changes)
+    except ValidationError as err:
+        err.row = row
+        raise
+
+
+def export_rows(conn: sqlite3.Connection, q: BoardQuery, cap: int = EXPORT_CAP, *, actor: Actor | None = None,
+                lang: str = "en") -> list[dict]:
+    """The board's deals (same filters) for export, names instead of ids, in stage order, capped; the custom
+    fields ``actor`` may see follow under their labels."""
+    found = custom.shown(conn, "deals", actor)
+    where, params = _where(q, conn, found)
+    extra, _ = custom.export_columns(found, "d")
+    return custom.relabel(rows(conn, f"SELECT d.id, p.name AS pipeline, s.name AS stage, d.title, "
                       f"c.first_name || ' ' || c.last_name AS contact, co.name AS company, u.name AS owner, "
-                      f"d.amount, d.cost, d.expected_close, d.closed_at, d.lost_reason, d.created_at "
+                      f"d.amount, d.cost, d.expected_close, d.closed_at, d.lost_reason, d.created_at{extra} "
                       f"FROM deals d JOIN stages s ON s.id = d.stage_id JOIN pipelines p ON p.id = d.pipeline_id "
                       f"LEFT JOIN contacts c ON c.id = d.contact_id LEFT JOIN companies co ON co.id = d.company_id "
                       f"LEFT JOIN users u ON u.id = d.owner_id WHERE {where} ORDER BY s.position, d.amount DESC, d.id "
-                      f"LIMIT ?", [*params, cap])
+                      f"LIMIT ?", [*params, cap]), found, lang)
 
 
-def board(conn: sqlite3.Connection, q: BoardQuery, per_column: int = PER_COLUMN, extra: dict | None = None) -> list[dict]:
+def board(conn: sqlite3.Connection, q: BoardQuery, per_column: int = PER_COLUMN, extra: dict | None = None, *,
+          actor: Actor | None = None) -> list[dict]:
     """Stages in order, each with count, sum, weighted sum (over all matching deals) and its first cards.
 
     ``extra`` maps stage id -> how many more cards "show more" asked for. One stage at a time: its count and
@@ -94,13 +170,14 @@ def board(conn: sqlite3.Connection, q: BoardQuery, per_column: int = PER_COLUMN,
     extra = extra or {}
     out, picked = [], []
     columns = stages(conn, q.pipeline_id)
-    found = _searched(conn, q, per_column, extra) if q.search.strip() else None
+    shown = custom.shown(conn, "deals", actor)
+    found = _searched(conn, q, per_column, extra, shown) if q.search.strip() else None
     for stage in columns:
         limit = per_column + max(int(extra.get(stage["id"], extra.get(str(stage["id"]), 0)) or 0), 0)
         if found is not None:
             n, total, ids = found.get(stage["id"], (0, 0.0, []))
         else:
-            where, params = _stage_where(q, stage)
+            where, params = _stage_where(q, stage, conn, shown)
             n, total = conn.execute(f"SELECT COUNT(*), SUM(d.amount) FROM deals d WHERE {where}", params).fetchone()
             ids = [r[0] for r in conn.execute(
                 f"SELECT d.id FROM deals d WHERE {where} ORDER BY d.amount DESC, d.id LIMIT ?", [*params, limit])] if n else []
@@ -121,17 +198,19 @@ def board(conn: sqlite3.Connection, q: BoardQuery, per_column: int = PER_COLUMN,
 
 
 def _searched(conn: sqlite3.Connection, q: BoardQuery, per_column: int,
-              extra: dict) -> dict[int, tuple[int, float, list[int]]]:
+              extra: dict, shown: list | None = None) -> dict[int, tuple[int, float, list[int]]]:
     """With a search: each stage's count, sum and top card ids in one pass over the deals whose title, contact
     or company has a word starting with each searched word (the full-text index, as the global search)."""
     match = fts_query(q.search)
     if not match:
         return {}
-    where, params = _where(replace(q, search=""))
+    where, params = _where(replace(q, search=""), conn, shown)
+    extra_sql, extra_params = custom.search(conn, "deals", "d", match, re.findall(r"\w+", q.search)[:8], shown or [])
+    text = "d.id IN (SELECT rowid FROM deals_fts WHERE deals_fts MATCH ?)"  # and the deal's custom text
     found: dict[int, list[tuple[float, int]]] = {}
     for deal_id, stage_id, amount in conn.execute(
             f"SELECT d.id, d.stage_id, d.amount FROM deals d JOIN stages s ON s.id = d.stage_id WHERE {where} "
-            "AND d.id IN (SELECT rowid FROM deals_fts WHERE deals_fts MATCH ?)", [*params, match]):
+            f"AND ({text}{' OR ' + extra_sql if extra_sql else ''})", [*params, match, *extra_params]):
         found.setdefault(stage_id, []).append((amount or 0.0, deal_id))
     out = {}
     for stage_id, deals_ in found.items():
@@ -141,9 +220,10 @@ def _searched(conn: sqlite3.Connection, q: BoardQuery, per_column: int,
     return out
 
 
-def _stage_where(q: BoardQuery, stage: dict) -> tuple[str, list]:
+def _stage_where(q: BoardQuery, stage: dict, conn: sqlite3.Connection | None = None,
+                 found: list | None = None) -> tuple[str, list]:
     """``_where`` for one stage: the stage pins the pipeline, and its kind decides the closed-deals window."""
-    where, params = _filters(q)
+    where, params = _filters(q, conn, found)
     where, params = ["d.stage_id = ?", "d.deleted_at IS NULL", *where], [stage["id"], *params]
     if q.closed_days is not None and stage["kind"] != "open":
         where.append("d.closed_at >= date('now', ?)")

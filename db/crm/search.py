@@ -9,7 +9,8 @@ ordered by how the words were found first, and by score only within that:
 2. every word is the start of a word of the name;
 3. every word is in the name of the record it belongs to (a deal's company or contact, a contact's
    company): "a deal found by its company";
-4. anything else the index holds (email, phone, website, city, tags, or the words spread over fields).
+4. anything else the index holds (email, phone, website, city, tags, or the words spread over fields), and
+   the custom fields' text (``<entity>_cf_fts``, db/core/fields) of contacts, companies and deals.
 
 Within a tier: contacts, companies, deals, activities (deals first in tier 3, the reason to look there),
 then BM25, then newest first.
@@ -77,6 +78,7 @@ _READ = {
                    WHERE a.id IN ({ids}) AND a.deleted_at IS NULL""",
 }
 _PAGE = {"contact": "contacts", "company": "companies", "deal": "deals"}
+_CUSTOM = {"contact": "contacts", "company": "companies", "deal": "deals"}  # kinds with custom fields searched
 
 
 def words(text: str | None) -> list[str]:
@@ -104,7 +106,7 @@ def needs_more(text: str | None) -> bool:
 
 
 def search(conn: sqlite3.Connection, text: str | None, limit: int = 50,
-           kinds: tuple[str, ...] | list[str] | None = None) -> list[dict]:
+           kinds: tuple[str, ...] | list[str] | None = None, actor=None) -> list[dict]:
     """Records matching ``text``, best first, at most ``limit``; soft-deleted ones never.
 
     Each result: ``kind`` (one of ``KINDS``), ``id``, ``name``, ``tier`` (see the module docstring),
@@ -112,7 +114,8 @@ def search(conn: sqlite3.Connection, text: str | None, limit: int = 50,
     components.layout.PAGES, ``link_id``: the ``?id=`` of that page or None) and the type's details
     (contact: related (company), email, title, lifecycle; company: city, country, website, lifecycle;
     deal: company, contact, stage, stage_kind, amount; activity: activity_kind, at, done, contact, deal,
-    company)."""
+    company). Custom text is searched too, but for a type where ``actor`` may not see every searchable custom
+    field (the index holds them together), only the built-in one is."""
     query_words = words(text)
     if not query_words:
         return []
@@ -123,6 +126,9 @@ def search(conn: sqlite3.Connection, text: str | None, limit: int = 50,
         if kind not in _MATCH:
             raise ValueError(f"unknown kind {kind!r}")
         scores = _candidates(conn, kind, query_words, lone=lone, cap=min(limit, CANDIDATES) if lone else CANDIDATES)
+        if kind in _CUSTOM and not lone and _custom_allowed(conn, _CUSTOM[kind], actor):
+            for rowid, score in _custom_candidates(conn, _CUSTOM[kind], query_words).items():
+                scores.setdefault(rowid, score)
         if not scores:
             continue
         ids = ", ".join(str(int(i)) for i in scores)  # integers from the index, not user text
@@ -160,6 +166,27 @@ def _candidates(conn: sqlite3.Connection, kind: str, query_words: list[str], *, 
     if prefix != whole and len(scores) < cap and not lone:
         for rowid, score in conn.execute(_MATCH[kind], (prefix, cap)):
             scores[rowid] = min(score, scores.get(rowid, score))
+    return scores
+
+
+def _custom_allowed(conn: sqlite3.Connection, entity: str, actor) -> bool:
+    from db.core import fields
+    from db.crm.custom import SEARCHED
+
+    searchable = [f for f in fields.active(conn, entity) if f.type in SEARCHED]
+    return bool(searchable) and (actor is None or all(f.may_view(actor) for f in searchable))
+
+
+def _custom_candidates(conn: sqlite3.Connection, entity: str, query_words: list[str]) -> dict[int, float]:
+    """Records whose custom text holds every word (whole words first, then prefixes), newest first, bounded."""
+    table = f"{entity}_cf_fts"  # entity from _CUSTOM, not user text
+    sql = f"SELECT rowid, bm25({table}) FROM {table} WHERE {table} MATCH ? ORDER BY rowid DESC LIMIT ?"  # noqa: S608
+    scores: dict[int, float] = {}
+    for query in (match_query(query_words, whole=True), match_query(query_words)):
+        if len(scores) >= CANDIDATES:
+            break
+        for rowid, score in conn.execute(sql, (query, CANDIDATES)):
+            scores.setdefault(rowid, score)
     return scores
 
 
