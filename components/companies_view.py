@@ -49,7 +49,7 @@ def render_companies(ctx: PageContext) -> None:
         return
     size, offset = grid.pager(KEY, total, ctx.lang)
     shown, _ = companies.page(ctx.conn, search, owner, sort, limit=size, offset=offset, custom_filters=conditions,
-                              actor=ctx.actor)
+                              actor=ctx.actor, total=total)
     for r in shown:
         r["open"] = f"/companies?id={r['id']}"
     custom_columns.shown_rows(shown, found, custom.link_names(ctx.conn, shown, found))

@@ -81,7 +81,7 @@ def render_contacts(ctx: PageContext) -> None:
         st.error(error_text(custom_columns.name_field(err, found, ctx.lang)), icon=":material/error:")
         return
     size, offset = grid.pager(KEY, total, ctx.lang)
-    page_rows, _ = contacts.page(ctx.conn, query, limit=size, offset=offset, actor=ctx.actor)
+    page_rows, _ = contacts.page(ctx.conn, query, limit=size, offset=offset, actor=ctx.actor, total=total)
     for r in page_rows:
         r["open"] = f"/contacts?id={r['id']}"
         r["mail"], r["dial"] = mail_href(r["email"]), tel_href(r["phone"])

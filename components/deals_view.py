@@ -104,7 +104,7 @@ def render_deals_list(ctx: PageContext, query: deals.BoardQuery) -> None:
         st.error(error_text(custom_columns.name_field(err, found, ctx.lang)), icon=":material/error:")
         return
     size, offset = grid.pager(LIST_KEY, total, ctx.lang)
-    shown, _ = deals.list_page(ctx.conn, query, limit=size, offset=offset, actor=ctx.actor)
+    shown, _ = deals.list_page(ctx.conn, query, limit=size, offset=offset, actor=ctx.actor, total=total)
     for r in shown:
         r["open"] = f"/deals?id={r['id']}"
         if r["expected_close"]:

@@ -92,12 +92,14 @@ def export_rows(conn: sqlite3.Connection, search: str = "", owner_id: int | None
 
 def page(conn: sqlite3.Connection, search: str = "", owner_id: int | None = None, sort: str = "name",
          limit: int = 25, offset: int = 0, *, custom_filters: tuple = (),
-         actor: Actor | None = None) -> tuple[list[dict], int]:
+         actor: Actor | None = None, total: int | None = None) -> tuple[list[dict], int]:
     """One page of companies with their figures, computed for the shown rows only; the custom fields ``actor``
-    may see come as ``cf_<id>`` columns, and ``custom_filters`` (db/crm/custom.Condition) apply."""
+    may see come as ``cf_<id>`` columns, and ``custom_filters`` (db/crm/custom.Condition) apply. ``total``
+    already counted (the pager needed it first) is not counted again."""
     found = custom.shown(conn, "companies", actor)
     cond, params = _where(search, owner_id, conn, found, custom_filters)
-    total = conn.execute(f"SELECT COUNT(*) FROM companies co WHERE {cond}", params).fetchone()[0]
+    if total is None:
+        total = conn.execute(f"SELECT COUNT(*) FROM companies co WHERE {cond}", params).fetchone()[0]
     if limit <= 0:
         return [], total
     items = rows(conn, f"SELECT co.id, co.version, co.name, co.industry, co.website, co.phone, co.city, co.country, "

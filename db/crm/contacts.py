@@ -123,13 +123,14 @@ def _order(q: Query, found: list) -> str:
 
 
 def page(conn: sqlite3.Connection, q: Query, limit: int = 50, offset: int = 0, *,
-         actor: Actor | None = None) -> tuple[list[dict], int]:
+         actor: Actor | None = None, total: int | None = None) -> tuple[list[dict], int]:
     """One page of contacts and the total matching; never the whole table. The custom fields ``actor`` may see
     come as columns ``cf_<id>`` (only those: never ``SELECT *``), and the query's custom conditions and sort
-    apply to them."""
+    apply to them. ``total`` already counted (the pager needed it first) is not counted again."""
     found = custom.shown(conn, "contacts", actor)
     where, params = _where(q, conn, found)
-    total = conn.execute(f"SELECT COUNT(*) FROM contacts c WHERE {where}", params).fetchone()[0]
+    if total is None:
+        total = conn.execute(f"SELECT COUNT(*) FROM contacts c WHERE {where}", params).fetchone()[0]
     if limit <= 0:
         return [], total
     join = "LEFT JOIN companies co ON co.id = c.company_id " if q.sort == "company" else ""

@@ -103,12 +103,14 @@ def _order(q: BoardQuery, found: list) -> str:
 
 
 def list_page(conn: sqlite3.Connection, q: BoardQuery, limit: int = 25, offset: int = 0, *,
-              actor: Actor | None = None) -> tuple[list[dict], int]:
+              actor: Actor | None = None, total: int | None = None) -> tuple[list[dict], int]:
     """One page of the pipeline's deals as a list (the board's filters, plus sort), and the total; the custom
-    fields ``actor`` may see come as ``cf_<id>`` columns (only those)."""
+    fields ``actor`` may see come as ``cf_<id>`` columns (only those). ``total`` already counted (the pager
+    needed it first) is not counted again."""
     found = custom.shown(conn, "deals", actor)
     where, params = _where(q, conn, found)
-    total = conn.execute(f"SELECT COUNT(*) {_JOINS}WHERE {where}", params).fetchone()[0]
+    if total is None:
+        total = conn.execute(f"SELECT COUNT(*) {_JOINS}WHERE {where}", params).fetchone()[0]
     if limit <= 0:
         return [], total
     items = rows(conn, f"SELECT d.id, d.version, d.title, s.name AS stage, d.amount, d.cost, d.expected_close, "
