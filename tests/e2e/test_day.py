@@ -85,7 +85,7 @@ def test_a_reps_view_of_someone_elses_deal_is_read_only(sign_in_as, server, db):
     expect(page.locator(f".st-key-deal_{deal_id}_title input")).to_be_disabled()
     expect(page.locator(f".st-key-deal_{deal_id}_amount input")).to_be_disabled()
     expect(page.locator(f".st-key-deal_{deal_id}_close input")).to_be_disabled()
-    expect(page.locator("[data-testid=stForm]").get_by_role("button", name="Save")).to_be_disabled()
+    expect(page.locator(f".st-key-deal_{deal_id}_save button")).to_be_disabled()
     shot(page, "deal_read_only_rep")
 
 

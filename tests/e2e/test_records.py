@@ -20,7 +20,7 @@ def _contact(db):
 
 def _loaded(page):
     """After a full page load: the run is over and the lazily loaded widgets have replaced their skeletons."""
-    page.locator("[data-testid=stMetric]").first.wait_for()
+    page.locator("[data-testid=stMetric]").first.wait_for(state="attached")  # folded (hidden) on a phone
     wait_idle(page)
     assert eventually(page, lambda: page.locator("[data-testid=stSkeleton]").count() == 0)
 
