@@ -31,3 +31,18 @@ def saved_message(updated: int = 0, created: int = 0, deleted: int = 0) -> str:
     parts = [t(f"contacts.saved_{name}", n=count) for name, count in
              (("updated", updated), ("created", created), ("deleted", deleted)) if count]
     return t("contacts.saved", parts=", ".join(parts)) if parts else t("admin.saved")
+
+
+def act(key: str, action, message: str) -> None:
+    """Run ``action`` (a save); when it works, say ``message`` after the rerun under ``key``; when the data layer
+    refuses, show why here and keep the inputs."""
+    from components.layout import show_error
+    from db.core.errors import DomainError
+
+    try:
+        action()
+    except DomainError as err:
+        show_error(err)
+        return
+    flash(key, message)
+    st.rerun()

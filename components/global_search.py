@@ -128,7 +128,10 @@ def listen_for_shortcut() -> None:
     global _keys
     if _keys is None:
         _keys = st.components.v2.component("crm_search_keys", js=_JS, css=_CSS, isolate_styles=False)
-    result = _keys(key="search-keys", data={"narrow": st.session_state.get(NARROW)}, on_narrow_change=lambda: None)
+    # Unknown counts as wide: a desktop browser then never reports (no extra run right after a page opens, which
+    # closed a list someone was picking from); a phone reports once and the page folds.
+    result = _keys(key="search-keys", data={"narrow": bool(st.session_state.get(NARROW))},
+                   on_narrow_change=lambda: None)
     narrow = getattr(result, "narrow", None) if result is not None else None
     if isinstance(narrow, bool):
         st.session_state[NARROW] = narrow

@@ -7,12 +7,11 @@ from urllib.parse import urlsplit
 
 import streamlit as st
 
-from components.flash import flash, show_flash
+from components.flash import act, show_flash
 from components.form_snippet import snippet
 from components.i18n import t
-from components.layout import PageContext, show_error
+from components.layout import PageContext
 from components.text import esc
-from db.core.errors import DomainError
 from db.crm import contacts, webforms
 
 
@@ -54,17 +53,7 @@ def _form(ctx: PageContext, form: dict, options: dict) -> None:
         st.code(url, language=None, wrap_lines=True)
         _editor(ctx, form, options)
         if st.button(t("hooks.remove"), key=f"form_remove_{form['id']}", icon=":material/delete:"):
-            _apply(lambda: webforms.delete(ctx.conn, form["id"], ctx.actor), t("hooks.removed"))
-
-
-def _apply(action, message: str) -> None:
-    try:
-        action()
-    except DomainError as err:
-        show_error(err)
-        return
-    flash("webforms", message)
-    st.rerun()
+            act("webforms", lambda: webforms.delete(ctx.conn, form["id"], ctx.actor), t("hooks.removed"))
 
 
 def _editor(ctx: PageContext, form: dict | None, options: dict) -> None:
@@ -97,6 +86,6 @@ def _editor(ctx: PageContext, form: dict | None, options: dict) -> None:
             values = {"name": name, "fields": fields, "campaign_id": campaign, "owner_mode": mode, "owners": owners,
                       "tags": tags, "redirect_url": redirect, "active": active}
             if form:
-                _apply(lambda: webforms.update(ctx.conn, form["id"], values, ctx.actor), t("hooks.saved"))
+                act("webforms", lambda: webforms.update(ctx.conn, form["id"], values, ctx.actor), t("hooks.saved"))
             else:
-                _apply(lambda: webforms.create(ctx.conn, values, ctx.actor), t("forms.created"))
+                act("webforms", lambda: webforms.create(ctx.conn, values, ctx.actor), t("forms.created"))

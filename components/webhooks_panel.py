@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from components.flash import flash, show_flash
+from components.flash import act, flash, show_flash
 from components.i18n import stamp, t
 from components.layout import PageContext, show_error
 from components.text import esc
@@ -52,7 +52,7 @@ def _endpoint(ctx: PageContext, endpoint: dict) -> None:
             events = st.multiselect(t("hooks.events"), webhooks.EVENTS, endpoint["events"], format_func=event_label)
             active = st.checkbox(t("admin.active"), bool(endpoint["active"]))
             if st.form_submit_button(t("hooks.save"), type="primary"):
-                _apply(lambda: webhooks.update_endpoint(ctx.conn, endpoint["id"], {
+                act("webhooks", lambda: webhooks.update_endpoint(ctx.conn, endpoint["id"], {
                     "name": name, "url": url, "events": events, "active": active}, ctx.actor), t("hooks.saved"))
         left, right = st.columns(2)
         if left.button(t("hooks.new_secret"), key=f"hook_secret_{endpoint['id']}", icon=":material/key:"):
@@ -63,17 +63,7 @@ def _endpoint(ctx: PageContext, endpoint: dict) -> None:
             except DomainError as err:
                 show_error(err)
         if right.button(t("hooks.remove"), key=f"hook_remove_{endpoint['id']}", icon=":material/delete:"):
-            _apply(lambda: webhooks.delete_endpoint(ctx.conn, endpoint["id"], ctx.actor), t("hooks.removed"))
-
-
-def _apply(action, message: str) -> None:
-    try:
-        action()
-    except DomainError as err:
-        show_error(err)
-        return
-    flash("webhooks", message)
-    st.rerun()
+            act("webhooks", lambda: webhooks.delete_endpoint(ctx.conn, endpoint["id"], ctx.actor), t("hooks.removed"))
 
 
 def _add(ctx: PageContext) -> None:
