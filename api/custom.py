@@ -25,10 +25,6 @@ def visible(conn: sqlite3.Connection, entity: str, actor: Actor) -> list[Field]:
     return fields.visible(conn, entity, actor)
 
 
-def editable(conn: sqlite3.Connection, entity: str, actor: Actor) -> list[Field]:
-    return fields.editable(conn, entity, actor)
-
-
 def field_schema(field: Field) -> dict:
     """One field's value as JSON Schema (always nullable: empty is None)."""
     if field.type == "choice":

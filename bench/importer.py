@@ -88,23 +88,25 @@ def per_row_commit(conn, planned, actor) -> None:
 
 
 class Saver(threading.Thread):
-    """Another session: as soon as it finds the write lock taken (the import's transaction has begun), it
-    saves one contact and times how long that save waited."""
+    """Another session: as soon as it finds the write lock taken (an import's or a long job's transaction has
+    begun), it saves one contact (as ``admin``, else the database's first admin) and times how long that save
+    waited. bench/locks.py races its long jobs with it too."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, admin=None, title: str = "Saved during the import"):
         super().__init__()
-        self.path, self.waited, self.error, self.stop = path, None, None, threading.Event()
+        self.path, self.admin, self.title = path, admin, title
+        self.waited, self.error, self.stop = None, None, threading.Event()
 
     def run(self) -> None:
         c = connect(self.path)
-        row = c.execute("SELECT id, version FROM contacts WHERE deleted_at IS NULL LIMIT 1").fetchone()
+        row = c.execute("SELECT id, version FROM contacts WHERE deleted_at IS NULL ORDER BY id DESC LIMIT 1").fetchone()
         while not lock_taken(self.path):
             if self.stop.wait(0.002):
                 c.close()
                 return
         started = time.perf_counter()
         try:
-            contacts.update(c, row["id"], row["version"], {"title": "Saved during the import"}, admin_of(c))
+            contacts.update(c, row["id"], row["version"], {"title": self.title}, self.admin or admin_of(c))
         except Exception as exc:  # noqa: BLE001 - the bench reports whatever a user would have seen
             self.error = exc
         self.waited = time.perf_counter() - started

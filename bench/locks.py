@@ -17,12 +17,11 @@ import os
 import shutil
 import statistics
 import tempfile
-import threading
 import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from bench.importer import lock_taken
+from bench.importer import Saver
 from bench.pages import database
 from db.analytics import segments
 from db.core.connection import connect
@@ -52,29 +51,6 @@ class Locks:
         wall = time.perf_counter() - started
         return {"transactions": len(self.holds), "longest": max(self.holds, default=0.0),
                 "held": sum(self.holds), "rows": self.conn.total_changes - changes, "wall": wall}
-
-
-class Saver(threading.Thread):
-    """Another session saving one contact as soon as it finds the write lock taken."""
-
-    def __init__(self, path: Path, admin: Actor):
-        super().__init__()
-        self.path, self.admin, self.waited, self.error, self.stop = path, admin, None, None, threading.Event()
-
-    def run(self) -> None:
-        c = connect(self.path)
-        row = c.execute("SELECT id, version FROM contacts WHERE deleted_at IS NULL ORDER BY id DESC LIMIT 1").fetchone()
-        while not lock_taken(self.path):
-            if self.stop.wait(0.002):
-                c.close()
-                return
-        started = time.perf_counter()
-        try:
-            contacts.update(c, row["id"], row["version"], {"title": "Saved during a long job"}, self.admin)
-        except Exception as exc:  # noqa: BLE001 - the bench reports what a user would have seen
-            self.error = exc
-        self.waited = time.perf_counter() - started
-        c.close()
 
 
 def customers(conn, n: int, offset: int = 0) -> list[int]:
@@ -141,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
                     continue
                 if label.startswith("segment refresh, nothing"):
                     segments.refresh(conn)  # the actions before changed a few customers' figures
-                saver = Saver(path, admin) if label.startswith("segment refresh a quarter") else None
+                saver = Saver(path, admin, "Saved during a long job") if label.startswith("segment refresh a quarter") else None
                 if saver:
                     saver.start()
                 results.setdefault(label, []).append(watch.measure(action))

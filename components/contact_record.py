@@ -117,7 +117,7 @@ def _change_bodies(ctx: PageContext, entity: str, entries: list[dict]) -> dict[i
               for i, e in enumerate(entries) if e["kind"] == "change" and e.get("changed")]
     if not wanted:
         return {}
-    hidden = {c for c, f in fields.by_column(ctx.conn, entity).items() if not f.may_view(ctx.actor)}
+    hidden = fields.hidden(ctx.conn, entity, ctx.actor)
     parts: dict[int, list[str]] = {}
     for r in change_rows(ctx.conn, wanted, ctx.lang, ctx.user.get("timezone") or "UTC", entity=entity):
         if r["field"] and r["field"] not in hidden:

@@ -16,7 +16,7 @@ def render_history(ctx: PageContext, entity: str, entity_id: int) -> None:
     rows = change_rows(ctx.conn, records.history(ctx.conn, entity, entity_id), ctx.lang,
                        ctx.user.get("timezone") or "UTC", entity=entity)
     if entity in fields.ENTITIES:  # a custom field this role may not see is not in its history either
-        hidden = {c for c, f in fields.by_column(ctx.conn, entity).items() if not f.may_view(ctx.actor)}
+        hidden = fields.hidden(ctx.conn, entity, ctx.actor)
         rows = [r for r in rows if r["field"] not in hidden]
     if not rows:
         st.caption(t("history.empty"))

@@ -175,10 +175,10 @@ def board(conn: sqlite3.Connection, q: BoardQuery, per_column: int = PER_COLUMN,
     shown = custom.shown(conn, "deals", actor)
     found = _searched(conn, q, per_column, extra, shown) if q.search.strip() else None
     for stage in columns:
-        limit = per_column + max(int(extra.get(stage["id"], extra.get(str(stage["id"]), 0)) or 0), 0)
         if found is not None:
             n, total, ids = found.get(stage["id"], (0, 0.0, []))
         else:
+            limit = _card_limit(per_column, extra, stage["id"])
             where, params = _stage_where(q, stage, conn, shown)
             n, total = conn.execute(f"SELECT COUNT(*), SUM(d.amount) FROM deals d WHERE {where}", params).fetchone()
             ids = [r[0] for r in conn.execute(
@@ -216,10 +216,15 @@ def _searched(conn: sqlite3.Connection, q: BoardQuery, per_column: int,
         found.setdefault(stage_id, []).append((amount or 0.0, deal_id))
     out = {}
     for stage_id, deals_ in found.items():
-        limit = per_column + max(int(extra.get(stage_id, extra.get(str(stage_id), 0)) or 0), 0)
+        limit = _card_limit(per_column, extra, stage_id)
         ranked = sorted(deals_, key=lambda d: (-d[0], d[1]))
         out[stage_id] = (len(deals_), sum(a for a, _ in deals_), [i for _, i in ranked[:limit]])
     return out
+
+
+def _card_limit(per_column: int, extra: dict, stage_id: int) -> int:
+    """How many cards a column shows: the default plus what "show more" asked for (keys may be ids or text)."""
+    return per_column + max(int(extra.get(stage_id, extra.get(str(stage_id), 0)) or 0), 0)
 
 
 def _stage_where(q: BoardQuery, stage: dict, conn: sqlite3.Connection | None = None,

@@ -23,6 +23,7 @@ from db.core.fields.model import (
                                   by_column,
                                   editable,
                                   get,
+                                  hidden,
                                   strip,
                                   visible,
 )
@@ -39,6 +40,6 @@ from db.core.fields.schema import (
 from db.core.fields.values import check, clean_value, custom_values, definitions, from_keys, normalise_phone, public
 
 __all__ = ["ENTITIES", "LINKS", "NUMERIC", "TEXT_TYPES", "TYPES", "Field", "active", "all_fields", "by_column",
-           "change", "change_type", "check", "clean_value", "custom_values", "define", "definitions", "editable", "from_keys", "get",
+           "change", "change_type", "check", "clean_value", "custom_values", "define", "definitions", "editable", "from_keys", "get", "hidden",
            "normalise_phone", "public", "rename_choice", "reorder", "search_ids_sql", "set_archived", "slug", "strip",
            "visible"]

@@ -92,6 +92,11 @@ def editable(conn: sqlite3.Connection, entity: str, actor: Actor) -> list[Field]
     return [f for f in active(conn, entity) if f.may_edit(actor)]
 
 
+def hidden(conn: sqlite3.Connection, entity: str, actor: Actor) -> set[str]:
+    """The columns of ``entity``'s fields (archived ones too: history names them) that ``actor`` may not see."""
+    return {f.column for f in all_fields(conn, entity) if not f.may_view(actor)}
+
+
 def get(conn: sqlite3.Connection, field_id: int) -> Field:
     row = conn.execute("SELECT * FROM custom_fields WHERE id = ? AND deleted_at IS NULL", (field_id,)).fetchone()
     if row is None:
