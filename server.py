@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 from contextlib import asynccontextmanager
 
 import streamlit as st
@@ -101,10 +102,43 @@ def logout_route(request: Request) -> Response:
     return response
 
 
+def nodelay_connections() -> None:
+    """Set TCP_NODELAY on every connection uvicorn accepts.
+
+    Streamlit binds its listening socket with protocol 0, and asyncio sets TCP_NODELAY only on sockets whose
+    protocol is IPPROTO_TCP, so Nagle's algorithm met the client's delayed ACK: every answer on a reused
+    connection (the API's, the app's own files) waited ~40 ms (docs/bench.md, "REST API"). Idempotent."""
+    from uvicorn.protocols.http import h11_impl
+
+    classes = [h11_impl.H11Protocol]
+    try:
+        from uvicorn.protocols.http import httptools_impl
+        classes.append(httptools_impl.HttpToolsProtocol)
+    except ImportError:  # httptools is optional; h11 is what uvicorn uses without it
+        pass
+    for cls in classes:
+        original = cls.connection_made
+        if getattr(original, "nodelay", False):
+            continue
+
+        def connection_made(self, transport, _original=original):
+            sock = transport.get_extra_info("socket")
+            if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+                try:
+                    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                except OSError:  # a connection already gone: nothing to tune
+                    pass
+            _original(self, transport)
+
+        connection_made.nodelay = True
+        cls.connection_made = connection_made
+
+
 @asynccontextmanager
 async def lifespan(_app):
     """Warm the process before it serves: imports, plotly's validators, locale data, the migration check
     (off the event loop; the server answers once it is done, ~1-1.5 s)."""
+    nodelay_connections()  # before uvicorn accepts anything: it starts serving after the lifespan's start
     took = await asyncio.to_thread(warmup.warm)
     get_logger(__name__).info("warm-up: %s", ", ".join(f"{k} {v:.0f} ms" for k, v in took.items()))
     delivery.start()  # the webhook worker (integrations/delivery.py): after the migration check, once per process
