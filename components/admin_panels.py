@@ -10,6 +10,7 @@ from components.edits import row_changes
 from components.flash import flash, saved_message, show_flash
 from components.i18n import LANGUAGES, error_text, t
 from components.layout import PageContext, show_error
+from components.reruns import rerun
 from components.text import esc
 from db.core import settings, users
 from db.core.connection import db_path
@@ -47,7 +48,7 @@ def render_users(ctx: PageContext) -> None:
         if not failed:
             del st.session_state["admin_users"]
             flash("admin_users", saved_message(len(edits)))
-            st.rerun()
+            rerun()
     show_flash("admin_users")
     left, right = st.columns(2, gap="large")
     with left.form("new_user", clear_on_submit=False, border=True):

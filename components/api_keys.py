@@ -6,6 +6,7 @@ import streamlit as st
 
 from components.i18n import stamp, t
 from components.layout import show_error
+from components.reruns import rerun
 from db.core import apikeys
 from db.core.connection import now
 from db.core.errors import DomainError
@@ -52,7 +53,7 @@ def render(ctx) -> None:
             try:
                 st.session_state[NEW_KEY] = apikeys.create(ctx.conn, ctx.user["id"], name, scope, days or None,
                                                                 ctx.actor)
-                st.rerun()
+                rerun()
             except DomainError as err:
                 show_error(err)
     keys = apikeys.mine(ctx.conn, ctx.user["id"])
@@ -69,6 +70,6 @@ def render(ctx) -> None:
         if cols[1].button(t("api.revoke"), icon=":material/block:", key="api_revoke"):
             try:
                 apikeys.revoke(ctx.conn, picked, ctx.actor)
-                st.rerun()
+                rerun()
             except DomainError as err:
                 show_error(err)

@@ -7,6 +7,7 @@ import streamlit as st
 
 from components.i18n import stamp, t
 from components.layout import PageContext, show_error
+from components.reruns import rerun
 from components.webforms_panel import base_url
 from db.core.errors import DomainError
 from db.crm import feeds
@@ -45,8 +46,8 @@ def _scope(ctx: PageContext, scope: str, feed: dict | None) -> None:
             show_error(err)
             return
         st.session_state[SHOWN_KEY] = (scope, f"{base_url()}/feeds/{token}.ics")
-        st.rerun()
+        rerun()
     if feed and right.button(t("feeds.turn_off"), key=f"feed_off_{scope}", icon=":material/link_off:"):
         feeds.revoke(ctx.conn, ctx.actor, scope)
         st.session_state.pop(SHOWN_KEY, None)
-        st.rerun()
+        rerun()

@@ -12,6 +12,7 @@ from components import calendar as calview
 from components.empty import empty_state
 from components.i18n import date_format, error_text, moment, t
 from components.layout import PageContext
+from components.reruns import rerun
 from components.text import esc
 from db.core import records, users
 from db.core.connection import connect, db_path
@@ -131,7 +132,7 @@ def day_dialog(ctx: PageContext, day: str, owner: int | None, kinds: list[str], 
         label = ("✓ " if r["done"] else "") + esc(r["subject"])
         if row.button(label, key=f"cal_day_open_{r['id']}", type="tertiary"):
             st.session_state["cal_dialog"] = ("event", r["id"])
-            st.rerun()
+            rerun()
         row.caption(" · ".join(esc(v) for v in (t("kinds." + r["kind"]), r["owner"], r["contact"]) if v))
 
 
@@ -232,7 +233,7 @@ def create_dialog(ctx: PageContext, start_utc: str, end_utc: str, tz: str) -> No
                 return
             st.session_state["cal_flash"] = t("calendar.created", n=len(ids))
             refresh()
-            st.rerun()
+            rerun()
 
 
 def _contact(ctx: PageContext, text: str) -> int | None:
@@ -273,7 +274,7 @@ def event_dialog(ctx: PageContext, activity_id: int, tz: str) -> None:
         st.error(error_text(err))
         return
     refresh()
-    st.rerun()
+    rerun()
 
 
 def export(ctx: PageContext, owner: int | None, kinds: list[str]) -> None:

@@ -15,6 +15,7 @@ from components.i18n import day, error_text, money, money_column_format, number,
 from components.import_panel import render_import
 from components.layout import PageContext, folded, form_beside, nav_link, show_error
 from components.new_record import page_header
+from components.reruns import rerun
 from components.saved_views import apply_from_url, render_save
 from components.text import esc
 from db.analytics import customer_kpi
@@ -94,7 +95,7 @@ def render_companies(ctx: PageContext) -> None:
         else:
             grid.forget(key)
             flash(KEY, saved_message(result["updated"], len(result["created"]), len(result["deleted"])))
-            st.rerun()
+            rerun()
     show_flash(KEY)
     st.caption(t("companies.grid_help"))
     render_import(ctx, "companies")
@@ -205,8 +206,8 @@ def _company_timeline(ctx: PageContext, company_id: int) -> None:
         b1, b2, b3 = st.columns([1, 1, 3], vertical_alignment="center")
         if b1.button(t("companies.newer"), key=f"{page_key}_prev", disabled=page_no == 0, icon=":material/chevron_left:"):
             st.session_state[page_key] = page_no - 1
-            st.rerun()
+            rerun()
         if b2.button(t("companies.older"), key=f"{page_key}_next", disabled=not more, icon=":material/chevron_right:"):
             st.session_state[page_key] = page_no + 1
-            st.rerun()
+            rerun()
         b3.caption(t("companies.page", page=page_no + 1))  # text-safe: a page number

@@ -15,6 +15,7 @@ from components.import_panel import render_import
 from components.layout import PageContext, filter_area, show_error
 from components.links import mail_href, tel_href
 from components.new_record import page_header
+from components.reruns import rerun
 from components.saved_views import apply_from_url, render_save
 from db.core import records, settings
 from db.core.errors import ConflictError, DomainError, ValidationError
@@ -157,13 +158,13 @@ def _save_bar(ctx: PageContext, changes: grid.GridEdits, key: str, found: list) 
             grid.forget(key)
             st.session_state["c_undo"] = result["deleted"] or None
             flash(KEY, saved_message(result["updated"], len(result["created"]), len(result["deleted"])))
-            st.rerun()
+            rerun()
     if undo and cols[1].button(t("contacts.undo", n=len(undo)), icon=":material/undo:", key="c_undo_button"):
         for cid in undo:
             records.restore(ctx.conn, "contacts", cid, ctx.actor)
         st.session_state["c_undo"] = None
         flash(KEY, t("contacts.restored", n=len(undo)))
-        st.rerun()
+        rerun()
     cols[2].caption(t("contacts.grid_help"))
     show_flash(KEY)
 
@@ -193,7 +194,7 @@ def _bulk(ctx: PageContext, changes: grid.GridEdits, options: dict) -> None:
                 flash(KEY, t("contacts.bulk_done", n=n))
                 for key in [k for k in st.session_state if str(k).startswith(KEY)]:
                     st.session_state.pop(key, None)
-                st.rerun()
+                rerun()
             except DomainError as err:
                 show_error(err)
 

@@ -13,6 +13,7 @@ from datetime import date, datetime, time
 import streamlit as st
 
 from components.i18n import current_timezone, date_format, day, moment, money, number, percent, t, translate
+from components.reruns import rerun
 from components.text import esc
 from db.core import names
 from db.core.fields import LINKS, Field, public
@@ -310,22 +311,22 @@ def record_form(ctx, entity: str, row: dict, *, key: str, save, builtin=None, lo
     if not clicked:
         if not changes and state["version"] != row["version"]:  # changed elsewhere, nothing typed: show it
             forget(key)
-            st.rerun()
+            rerun()
         return
     if not changes:
         flash(key, t("custom_ui.nothing_changed"))
-        st.rerun()
+        rerun()
     try:
         save(state["version"], changes)
     except ConflictError as err:
         # the next Save sends the same edits over the current version: the other person's fields stay theirs
         state["version"] = err.current.get("version", state["version"])
         st.session_state[f"{key}_errors"] = {"_form": error_text(err)}
-        st.rerun()
+        rerun()
     except DomainError as err:
         name = getattr(err, "field", None) or getattr(err, "params", {}).get("field") or "_form"
         st.session_state[f"{key}_errors"] = {name: error_text(err)}
-        st.rerun()
+        rerun()
     forget(key)
     flash(key, t("admin.saved"))
-    st.rerun()
+    rerun()

@@ -15,6 +15,7 @@ from components.custom_fields import field_input, forget
 from components.flash import flash, show_flash
 from components.i18n import LANGUAGES, error_text, t
 from components.layout import PageContext
+from components.reruns import rerun
 from components.text import esc
 from db.core import fields
 from db.core.errors import DomainError
@@ -83,7 +84,7 @@ def _fail(form: str, err: DomainError) -> None:
     """Keep the message for the input it concerns and rerun (the inputs keep what was typed)."""
     name = getattr(err, "field", None) or "_form"
     st.session_state[ERRORS] = {form: {name if name in SHOWN_ERRORS else "_form": error_text(err)}}
-    st.rerun()
+    rerun()
 
 
 def _done(message: str, prefix: str | None = None) -> None:
@@ -91,7 +92,7 @@ def _done(message: str, prefix: str | None = None) -> None:
     if prefix:
         forget(prefix)
     flash("cfa", message)
-    st.rerun()
+    rerun()
 
 
 def _per_language(prefix: str, title: str, current: dict, *, limit: int, area: bool = False) -> dict:

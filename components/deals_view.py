@@ -31,6 +31,7 @@ from components.new_record import (
     form_state,
     open_form,
 )
+from components.reruns import rerun
 from components.text import esc
 from db.core import settings
 from db.core.errors import ConflictError, DomainError, ValidationError
@@ -148,7 +149,7 @@ def render_deals_list(ctx: PageContext, query: deals.BoardQuery) -> None:
             grid.forget(key)
             flash(LIST_KEY, saved_message(result["updated"], 0, len(result["deleted"])))
             _refresh_board()
-            st.rerun()
+            rerun()
     show_flash(LIST_KEY)
     st.caption(t("lists.deals_help"))
 
@@ -167,10 +168,10 @@ def render_pipeline_board(ctx: PageContext, query: deals.BoardQuery) -> None:
     if moved and moved.get("at") != st.session_state.get("d_last_move"):
         st.session_state["d_last_move"] = moved.get("at")
         st.session_state["deal_move"] = moved
-        st.rerun()
+        rerun()
     if opened:
         st.query_params["id"] = str(opened["deal_id"])
-        st.rerun()
+        rerun()
     hidden = [col for col in columns if col["count"] > len(col["cards"])]
     if hidden:
         more = st.columns(len(columns))
@@ -178,7 +179,7 @@ def render_pipeline_board(ctx: PageContext, query: deals.BoardQuery) -> None:
             if col["count"] > len(col["cards"]) and more[i].button(t("deals.show_more", stage=esc(col["name"])),
                                                                    key=f"more_{col['id']}"):
                 extra[col["id"]] = extra.get(col["id"], 0) + deals.PER_COLUMN
-                st.rerun()
+                rerun()
     st.caption(t("deals.board_help"))
 
 
@@ -233,7 +234,7 @@ def handle_move(ctx: PageContext, event: dict) -> None:
             if st.button(t("deals.cancel"), key="move_cancel"):
                 st.session_state.pop("deal_move", None)
                 _refresh_board()
-                st.rerun()
+                rerun()
 
 
 def _do_move(ctx: PageContext, event: dict, deal: dict, stage: dict, **kwargs) -> None:
@@ -252,7 +253,7 @@ def _do_move(ctx: PageContext, event: dict, deal: dict, stage: dict, **kwargs) -
     st.session_state[MOVED] = {"kind": "moved", "deal_id": saved["id"], "title": saved["title"],
                                "stage": stage["name"], "audit_id": saved.get("audit_id"), "at": time.time()}
     _refresh_board()
-    st.rerun()
+    rerun()
 
 
 MOVED = "deal_moved"  # the notice after a move: {"kind": "moved"|"undone", "title", "stage", "audit_id", "at"}
@@ -279,7 +280,7 @@ def render_move_notice(ctx: PageContext) -> None:
         dismiss = st.button(t("deals.dismiss"), key="deal_moved_dismiss", type="tertiary", icon=":material/close:")
     if dismiss:
         st.session_state.pop(MOVED, None)
-        st.rerun()
+        rerun()
     if undo:
         try:
             saved = deals.undo_move(ctx.conn, int(info["audit_id"]), ctx.actor)
@@ -291,7 +292,7 @@ def render_move_notice(ctx: PageContext) -> None:
         st.session_state[MOVED] = {"kind": "undone", "deal_id": saved["id"], "title": saved["title"],
                                    "stage": back["name"] if back else "", "at": time.time()}
         _refresh_board()
-        st.rerun()
+        rerun()
 
 
 def _refresh_board() -> None:
@@ -383,7 +384,7 @@ def new_deal_form(ctx: PageContext, pipeline_id: int | None) -> None:
     form_close()
     created("deal", new_id)
     _refresh_board()
-    st.rerun()
+    rerun()
 
 
 def render_forecast(ctx: PageContext, pipeline_id: int) -> None:

@@ -1,6 +1,6 @@
 """A confirmation that outlives the rerun a save triggers.
 
-A save ends with ``st.rerun()`` so the grid shows the stored rows; an ``st.success`` drawn before it is never
+A save ends with ``rerun()`` so the grid shows the stored rows; an ``st.success`` drawn before it is never
 seen and a toast fades in seconds. ``flash(key, message)`` keeps the line in session state and
 ``show_flash(key)`` draws it on the next run, where the save button is; it stays until the next action.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components.i18n import t
+from components.reruns import rerun
 
 FLASH = "_flash"
 
@@ -45,4 +46,4 @@ def act(key: str, action, message: str) -> None:
         show_error(err)
         return
     flash(key, message)
-    st.rerun()
+    rerun()

@@ -16,6 +16,7 @@ import streamlit as st
 
 from components.i18n import date_format, error_text, moment, t
 from components.layout import PageContext
+from components.reruns import rerun
 from components.text import esc
 from db.core import records
 from db.core.errors import DomainError, PermissionDenied
@@ -99,7 +100,7 @@ def render_next_step(ctx: PageContext, key: str, link: dict) -> None:
             if right.button(t("followup.schedule"), key=f"{key}_ns_button", icon=":material/event:",
                             type="secondary" if step else "primary", width="stretch"):
                 open_form(key, prefill(ctx))
-                st.rerun()
+                rerun()
         else:
             render_plan_form(ctx, key, link)
 
@@ -142,7 +143,7 @@ def render_plan_form(ctx: PageContext, key: str, link: dict, *, narrow: bool = F
         cancel = b2.form_submit_button(t("followup.cancel"), width="stretch")
     if cancel:
         close_form(key)
-        st.rerun()
+        rerun()
     if save and (day is None or at is None):
         st.error(t("followup.err_when"))
     elif save:
@@ -155,7 +156,7 @@ def render_plan_form(ctx: PageContext, key: str, link: dict, *, narrow: bool = F
             return None
         close_form(key)
         st.toast(t("followup.saved"), icon=":material/event_available:")
-        st.rerun()
+        rerun()
         return new_id
     return None
 
@@ -180,4 +181,4 @@ def render_log_form(ctx: PageContext, key: str, *, contact_id: int | None = None
             st.toast(t("record.added"), icon=":material/check:")
             if kind in ("call", "meeting"):
                 offer_next_step(key, ctx, subject=records.get(ctx.conn, "activities", new_id)["subject"])
-                st.rerun()
+                rerun()

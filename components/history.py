@@ -7,6 +7,7 @@ import streamlit as st
 from components.changes import action_label, change_rows
 from components.i18n import t
 from components.layout import PageContext, show_error
+from components.reruns import rerun
 from components.text import esc
 from db.core import audit, fields, records
 from db.core.errors import DomainError
@@ -32,6 +33,6 @@ def render_history(ctx: PageContext, entity: str, entity_id: int) -> None:
                      key=f"revert_{entity}_{entity_id}"):
             try:
                 audit.revert(ctx.conn, row["audit_id"], ctx.actor)
-                st.rerun()
+                rerun()
             except DomainError as err:
                 show_error(err)

@@ -12,6 +12,7 @@ import streamlit as st
 
 from components.i18n import current_language, error_text, t
 from components.layout import PageContext
+from components.reruns import rerun
 from components.text import esc
 from db.core import users
 from db.core.errors import DomainError
@@ -118,7 +119,7 @@ def _flow(ctx: PageContext, table: str, upload, k: str) -> None:
             return
         st.session_state[f"imp_{table}_done"] = done
         st.session_state[f"imp_{table}_round"] = st.session_state.get(f"imp_{table}_round", 0) + 1
-        st.rerun()
+        rerun()
 
 
 def _plan(ctx: PageContext, table: str, source: importer.Table, mapping: dict, values: dict, policy: str,
@@ -203,7 +204,7 @@ def _new_fields(ctx: PageContext, table: str, source: importer.Table, mapping: d
                 st.session_state[f"{k}_map_seed"] = {**mapping, h: CUSTOM + field.key}
                 st.session_state[f"{k}_map_round"] = st.session_state.get(f"{k}_map_round", 0) + 1
                 st.session_state[f"{k}_made"] = field.label(current_language())
-                st.rerun()
+                rerun()
 
 
 def _values(ctx: PageContext, table: str, offered: dict[str, list[dict]], k: str) -> dict[str, dict]:

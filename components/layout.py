@@ -17,6 +17,7 @@ import streamlit as st
 
 from components import errors, session
 from components.i18n import CUSTOM_LABELS, LABEL_SOURCE, LANGUAGES, error_text, t
+from components.reruns import rerun
 from components.text import esc
 from db.core import names, settings, users
 from db.core.connection import connect, db_path, on_wait
@@ -207,7 +208,7 @@ def _end_tab(token: str | None, notice: tuple[str, dict] | None) -> None:
         st.session_state["sign_in_notice"] = notice
     if session.ROUTES_ENABLED:
         st.session_state["pending_cookie_call"] = session.logout_url()
-    st.rerun()
+    rerun()
 
 
 def _sign_in_screen(conn: sqlite3.Connection) -> None:
@@ -241,7 +242,7 @@ def _sign_in_form(conn: sqlite3.Connection) -> None:
             return
         _signed_in(conn, user["id"])
         st.session_state["lang"] = user["language"]
-        st.rerun()
+        rerun()
 
 
 def _first_admin_form(conn: sqlite3.Connection) -> None:
@@ -259,7 +260,7 @@ def _first_admin_form(conn: sqlite3.Connection) -> None:
             st.error(error_text(err), icon=":material/error:")
             return
         _signed_in(conn, user_id)
-        st.rerun()
+        rerun()
 
 
 def _signed_in(conn: sqlite3.Connection, user_id: int) -> None:
@@ -300,7 +301,7 @@ def _sidebar(ctx: PageContext, current: str) -> None:
         if lang != ctx.lang:
             users.set_language(ctx.conn, ctx.user["id"], lang)
             st.session_state["lang"] = lang
-            st.rerun()
+            rerun()
         if st.button(t("auth.sign_out"), icon=":material/logout:", key="sign_out"):
             sign_out(ctx.conn)
 

@@ -12,6 +12,7 @@ import streamlit as st
 from components.custom_fields import render_section
 from components.i18n import error_text, t
 from components.layout import PageContext
+from components.reruns import rerun
 from components.text import esc
 from db.core import fields
 from db.core.errors import DomainError, ValidationError
@@ -33,7 +34,7 @@ def field_error(field: str) -> None:
 def form_again(**state) -> None:
     """Keep what the next run of the dialog must show, and rerun only the dialog."""
     st.session_state[STATE] = state
-    st.rerun(scope="fragment")
+    rerun(scope="fragment")
 
 
 def form_fail(err: DomainError) -> None:
@@ -142,7 +143,7 @@ def _submit(ctx: PageContext, kind: str, values: dict) -> None:
         form_fail(err)
     form_close()
     created(kind, new_id)
-    st.rerun()
+    rerun()
 
 
 CREATED = {"contact": ("pages/contacts.py", "new.created_contact"),

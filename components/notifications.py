@@ -12,6 +12,7 @@ import streamlit as st
 from babel.dates import format_date, format_time, get_datetime_format
 
 from components.i18n import BABEL_LOCALE, error_text, t
+from components.reruns import rerun
 from components.text import esc
 from db.core.errors import DomainError
 from db.crm import notifications
@@ -97,7 +98,7 @@ def render_page(ctx) -> None:
     if right.container(horizontal=True, horizontal_alignment="right").button(
             t("notifications.mark_all"), icon=":material/done_all:", disabled=not unread, key="notifications_mark_all"):
         _safely(notifications.mark_all_read, ctx.conn, user_id, win)
-        st.rerun()
+        rerun()
     items = notifications.inbox(ctx.conn, user_id, win, unread_only=unread_only)
     if not items:
         st.info(t("notifications.empty_unread" if unread_only else "notifications.empty"), icon=ICON)
@@ -126,7 +127,7 @@ def _row(ctx, item: dict, tz: str | None) -> None:
         if not item["read"] and buttons.button(t("notifications.mark_read"), key=f"read_{key}",
                                                icon=":material/done:"):
             _safely(notifications.mark_read, ctx.conn, ctx.user["id"], key)
-            st.rerun()
+            rerun()
 
 
 def _safely(action, *args) -> None:

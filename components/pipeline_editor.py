@@ -8,6 +8,7 @@ from components import grid
 from components.flash import flash, saved_message, show_flash
 from components.i18n import error_text, t
 from components.layout import PageContext
+from components.reruns import rerun
 from components.text import esc
 from db.core import records
 from db.core.errors import DomainError
@@ -29,7 +30,7 @@ def render_pipeline_editor(ctx: PageContext) -> None:
             try:
                 pipelines.create_pipeline(ctx.conn, name, kind, ctx.actor)
                 flash("pe", t("pipelines.added", name=esc(name.strip())))
-                st.rerun()
+                rerun()
             except DomainError as err:
                 st.error(error_text(err))
     current = records.get(ctx.conn, "pipelines", chosen)
@@ -42,7 +43,7 @@ def render_pipeline_editor(ctx: PageContext) -> None:
             try:
                 pipelines.update_pipeline(ctx.conn, chosen, current["version"], name, position, ctx.actor)
                 flash("pe", t("admin.saved"))
-                st.rerun()
+                rerun()
             except DomainError as err:
                 st.error(error_text(err))
     show_flash("pe")
@@ -62,6 +63,6 @@ def render_pipeline_editor(ctx: PageContext) -> None:
             pipelines.save_stages(ctx.conn, chosen, changes.edits, changes.added, changes.deleted, ctx.actor)
             grid.forget(key)
             flash("pe", saved_message(len(changes.edits), len(changes.added), len(changes.deleted)))
-            st.rerun()
+            rerun()
         except DomainError as err:
             st.error(error_text(err))

@@ -7,6 +7,7 @@ import streamlit as st
 from components.errors import query_id
 from components.i18n import error_text, t
 from components.layout import PageContext, nav_link
+from components.reruns import rerun
 from components.text import esc
 from db.core import records
 from db.core.errors import DomainError
@@ -49,7 +50,7 @@ def render_save(ctx: PageContext, page: str) -> None:
                     st.session_state[f"{page}_view_applied"] = str(new_id)
                     st.session_state[f"{page}_view_name"] = label
                     st.query_params["view"] = str(new_id)
-                    st.rerun()
+                    rerun()
                 except DomainError as err:
                     st.error(error_text(err))
         for v in views.visible(ctx.conn, ctx.user["id"], page):
@@ -59,7 +60,7 @@ def render_save(ctx: PageContext, page: str) -> None:
                          query_params={"view": v["id"]})
             if v["owner_id"] == ctx.user["id"] and c2.button(t("views.delete"), key=f"del_{page}_view_{v['id']}"):
                 records.soft_delete(ctx.conn, "saved_views", v["id"], ctx.actor)
-                st.rerun()
+                rerun()
 
 
 def _plain(value):

@@ -10,6 +10,7 @@ from components.charts import PALETTE
 from components.empty import empty_state
 from components.i18n import current_language, t
 from components.layout import PageContext
+from components.reruns import rerun
 from components.text import esc
 from db.core import fields as custom
 from db.crm import views
@@ -87,10 +88,10 @@ def builder(ctx: PageContext, start: dict | None) -> dict:
     b1, b2, _ = st.columns([1, 1, 4])
     if b1.button(t("views.add_filter"), icon=":material/add:", key="vb_add", disabled=count >= views.MAX_FILTERS):
         st.session_state["vb_filters"] = count + 1
-        st.rerun()
+        rerun()
     if count and b2.button(t("views.remove_filter"), icon=":material/remove:", key="vb_remove"):
         st.session_state["vb_filters"] = count - 1
-        st.rerun()
+        rerun()
     return {"schema": views.SCHEMA, "record": record, "filters": filters, "group": group,
             "measure": {"kind": measure[0], "field": measure[1]}, "display": display, "limit": 100,
             "columns": columns}

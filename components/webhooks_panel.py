@@ -10,6 +10,7 @@ import streamlit as st
 from components.flash import act, flash, show_flash
 from components.i18n import stamp, t
 from components.layout import PageContext, show_error
+from components.reruns import rerun
 from components.text import esc
 from db.core.errors import DomainError
 from db.crm import webhooks
@@ -59,7 +60,7 @@ def _endpoint(ctx: PageContext, endpoint: dict) -> None:
             try:
                 secret = webhooks.new_secret(ctx.conn, endpoint["id"], ctx.actor)
                 st.session_state[SECRET_KEY] = (endpoint["name"], secret)
-                st.rerun()
+                rerun()
             except DomainError as err:
                 show_error(err)
         if right.button(t("hooks.remove"), key=f"hook_remove_{endpoint['id']}", icon=":material/delete:"):
@@ -80,7 +81,7 @@ def _add(ctx: PageContext) -> None:
                 show_error(err)
                 return
             st.session_state[SECRET_KEY] = (name, secret)
-            st.rerun()
+            rerun()
 
 
 STATUSES = ("", "pending", "delivered", "failed")
@@ -118,4 +119,4 @@ def _log(ctx: PageContext) -> None:
             show_error(err)
             return
         flash("webhooks", t("hooks.queued", n=len(chosen)))
-        st.rerun()
+        rerun()

@@ -8,6 +8,7 @@ from components import api_keys
 from components.calendar_feed import render_calendar_feed
 from components.i18n import LANGUAGES, t
 from components.layout import current_session_token, page_setup, show_error, sign_out_everywhere
+from components.reruns import rerun
 from components.session import client_address
 from components.text import esc
 from db.core import users
@@ -47,7 +48,7 @@ with right.form("preferences", border=True):
             users.set_language(ctx.conn, ctx.user["id"], lang)
             users.set_timezone(ctx.conn, ctx.user["id"], tz)
             st.session_state["lang"] = lang
-            st.rerun()
+            rerun()
         except DomainError as err:
             show_error(err)
 

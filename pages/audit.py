@@ -7,6 +7,7 @@ from components.empty import empty_state
 from components.export import export_buttons
 from components.i18n import date_format, moment, t
 from components.layout import page_setup, show_error
+from components.reruns import rerun
 from db.core import audit, users
 from db.core.errors import DomainError
 
@@ -49,10 +50,10 @@ picked = st.dataframe(table, hide_index=True, width="stretch", on_select="rerun"
 nav = st.columns([1, 1, 6])
 if nav[0].button(t("audit.newer"), disabled=page_no == 0, icon=":material/chevron_left:"):
     st.session_state["audit_page"] = page_no - 1
-    st.rerun()
+    rerun()
 if nav[1].button(t("audit.older"), disabled=len(entries) < PAGE_SIZE, icon=":material/chevron_right:"):
     st.session_state["audit_page"] = page_no + 1
-    st.rerun()
+    rerun()
 nav[2].caption(t("audit.page", page=page_no + 1))  # text-safe: a number
 with st.expander(t("export.title"), icon=":material/download:"):
     export_buttons("audit", lambda conn: audit.export_rows(conn, **filters), key="audit_export")

@@ -8,6 +8,7 @@ from components import grid
 from components.flash import flash, saved_message, show_flash
 from components.i18n import channel_label, date_format, error_text, money_column_format, t
 from components.layout import page_setup
+from components.reruns import rerun
 from db.core import settings
 from db.core.errors import DomainError
 from db.crm import campaigns
@@ -47,7 +48,7 @@ if st.button(t("contacts.save", n=len(changes.edits) + len(changes.added)), type
         campaigns.save_grid(ctx.conn, [e for e in edits if e[1]], changes.added, channels, ctx.actor)
         grid.forget("campaigns_grid")
         flash("campaigns_grid", saved_message(len(edits), len(changes.added)))
-        st.rerun()
+        rerun()
     except DomainError as err:
         where = t("contacts.row", row_no=err.row) + ": " if getattr(err, "row", None) else ""
         st.error(where + error_text(err))  # text-safe: a row number

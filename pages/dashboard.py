@@ -7,6 +7,7 @@ import streamlit as st
 from components.dashboard import figures, filter_bar, render_cards, render_charts
 from components.i18n import day, t
 from components.layout import page_setup
+from components.reruns import rerun
 from db.analytics.kpi import change_token
 
 ctx = page_setup("dashboard")
@@ -31,7 +32,7 @@ def watch() -> None:
     """Live: every few seconds one tiny query; only when the data changed since the figures were drawn does
     the page run again (redrawing unchanged charts every tick cost ~40 ms of server time)."""
     if change_token(ctx.conn) != st.session_state.get("dash_drawn"):
-        st.rerun()
+        rerun()
 
 
 content()

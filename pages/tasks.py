@@ -8,6 +8,7 @@ import streamlit as st
 from components.calendar import local_to_utc, to_local
 from components.i18n import error_text, moment, t
 from components.layout import nav_link, page_setup
+from components.reruns import rerun
 from components.text import esc
 from db.core import users
 from db.core.errors import DomainError
@@ -38,7 +39,7 @@ for name, icon in (("overdue", ":material/warning:"), ("today", ":material/today
             if c2.button(t("tasks.done"), key=f"done_{task['id']}", icon=":material/check:"):
                 try:
                     activities.complete(ctx.conn, task["id"], task["version"], ctx.actor)
-                    st.rerun()
+                    rerun()
                 except DomainError as err:
                     st.error(error_text(err))
 nav_link(ctx, "calendar", icon=":material/calendar_month:")

@@ -6,6 +6,7 @@ from components.errors import query_id
 from components.export import export_buttons
 from components.i18n import error_text, t
 from components.layout import page_setup
+from components.reruns import rerun
 from components.text import esc
 from components.views_ui import builder, headers, run, show
 from db.core import records
@@ -48,7 +49,7 @@ with st.form("save_view", border=True):
             new_id = views.save(ctx.conn, name, "views", definition, ctx.actor, shared=shared, pinned=pinned,
                                 view_id=loaded["id"] if mine else None, version=loaded["version"] if mine else None)
             st.query_params["view"] = str(new_id)
-            st.rerun()
+            rerun()
         except DomainError as err:
             st.error(error_text(err))
 mine = [v for v in views.visible(ctx.conn, ctx.user["id"], "views")]
@@ -60,4 +61,4 @@ if mine:
                      icon=":material/bookmark:", query_params={"view": v["id"]})
         if v["owner_id"] == ctx.user["id"] and c2.button(t("views.delete"), key=f"del_view_{v['id']}"):
             records.soft_delete(ctx.conn, "saved_views", v["id"], ctx.actor)
-            st.rerun()
+            rerun()
