@@ -1,6 +1,6 @@
 """Page shell: ``page_setup`` is the first call of every page.
 
-It sets the page config, opens this run's database connection, signs the user in (or offers
+It sets the page config, opens (or reuses) this tab's database connection, signs the user in (or offers
 the first-admin form on an empty database), draws the role-aware sidebar and stops with a clear
 message when the role may not see the page. Hiding a link is not access control; this is.
 """
@@ -8,6 +8,7 @@ message when the role may not see the page. Hiding a link is not access control;
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import threading
 from dataclasses import dataclass
@@ -90,9 +91,36 @@ def migrated(path: str, conn: sqlite3.Connection | None = None) -> None:
             conn.close()
 
 
+HELD = "_db_connection"  # session state: (path, file identity, connection) kept between this tab's runs
+
+
+def _file_identity(path: str) -> tuple[int, int] | None:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_dev, stat.st_ino
+
+
 def open_db() -> sqlite3.Connection:
-    """This run's connection, with a readable stop if the database cannot be used."""
+    """This tab's connection, with a readable stop if the database cannot be used.
+
+    Kept in the session between runs: a new connection parses the whole schema on its first statement, which
+    was ~7 % of the server's CPU with 30 people working (docs/bench.md, "Concurrent sessions"). A tab's runs
+    never overlap, so the connection is never shared by two at once; one left inside a transaction (a run
+    stopped halfway) is rolled back, and a file replaced under the server (another inode) is opened afresh."""
     path = str(db_path())
+    identity = _file_identity(path)
+    held = st.session_state.get(HELD)
+    if held is not None and held[:2] == (path, identity):
+        conn = held[2]
+        try:
+            if conn.in_transaction:
+                conn.rollback()
+            migrated(path, conn)
+            return conn
+        except (sqlite3.Error, DomainError):  # closed or broken: open a new one below
+            st.session_state.pop(HELD, None)
     try:
         conn = connect(path)
     except DomainError as err:
@@ -100,11 +128,12 @@ def open_db() -> sqlite3.Connection:
         st.stop()
     try:
         migrated(path, conn)
-        return conn
     except DomainError as err:
         conn.close()
         st.error(error_text(err), icon=":material/error:")
         st.stop()
+    st.session_state[HELD] = (path, _file_identity(path), conn)
+    return conn
 
 
 def page_setup(key: str, *, layout: str = "wide") -> PageContext:

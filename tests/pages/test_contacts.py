@@ -129,3 +129,24 @@ def test_saved_grid_view_restores_its_filters_by_url(seeded):
     assert not at.exception
     assert f"of {customers}" in texts(at) and at.selectbox(key="c_lifecycle").value == "customer"
     assert "Customers only" in [link.label for link in at.get("page_link")]
+
+
+def test_the_duplicates_panel_scans_only_while_open(seeded):
+    """Closed (the default) it reads nothing; opened, it lists the likely pairs to merge."""
+    path = seeded[0]
+    conn = connect(path)
+    uid = user_id(path, "admin")
+    me = Actor(uid, "admin", "Admin")
+    a = records.create(conn, "contacts", {"first_name": "Twin", "last_name": "One", "email": "twin@dup.example"}, me)
+    b = records.create(conn, "contacts", {"first_name": "Twin", "last_name": "Two", "email": "TWIN@dup.example"}, me)
+    conn.close()
+    closed = page("pages/contacts.py", path)
+    closed.run()
+    assert not closed.exception
+    assert "Duplicates and merge" in [e.label for e in closed.expander]
+    assert not any(s.key == "merge_pair" for s in closed.selectbox)
+    opened = page("pages/contacts.py", path, state={"merge_panel": True})
+    opened.run()
+    assert not opened.exception
+    pick = next(s for s in opened.selectbox if s.key == "merge_pair")
+    assert any(f"#{a} ↔ #{b}" in option for option in pick.options)  # AppTest lists the shown labels

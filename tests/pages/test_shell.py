@@ -111,3 +111,32 @@ def test_company_currency_is_used_for_money(seeded):
     at = page("app.py", seeded[0], role="admin")
     at.run()
     assert at.metric[0].value.startswith("US$") or at.metric[0].value.startswith("$")
+
+
+def test_a_tab_keeps_its_connection_between_runs_and_starts_each_run_clean(seeded):
+    """open_db: one connection per tab (a new one parses the whole schema), never left in a transaction,
+    opened afresh when the file was replaced under the server."""
+    import os
+
+    from components.layout import HELD
+
+    path = seeded[0]
+    at = page("app.py", path)
+    at.run()
+    first = at.session_state[HELD][2]
+    at.run()
+    assert not at.exception and at.session_state[HELD][2] is first
+    first.execute("BEGIN IMMEDIATE")  # a run stopped halfway through a save
+    at.run()
+    assert not at.exception and not first.in_transaction
+    first.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    copy = path.with_name("replacement.db")
+    target = connect(copy)
+    first.backup(target)
+    target.execute("UPDATE users SET name = 'Replaced Admin' WHERE role = 'admin'")
+    target.close()
+    os.replace(copy, path)
+    at.run()
+    assert not at.exception
+    assert at.session_state[HELD][2] is not first
+    assert "Replaced" in texts(at)
