@@ -33,7 +33,9 @@ from components.new_record import (
 )
 from components.reruns import rerun
 from components.text import esc
+from db.analytics.kpi import change_token
 from db.core import settings
+from db.core.connection import db_path, pooled
 from db.core.errors import ConflictError, DomainError, ValidationError
 from db.core.permissions import may_write
 from db.crm import custom, deals
@@ -387,8 +389,16 @@ def new_deal_form(ctx: PageContext, pipeline_id: int | None) -> None:
     rerun()
 
 
+@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
+def _forecast(path: str, pipeline_id: int, token: tuple) -> list[dict]:
+    """The weighted forecast, read again only when the data changed (it groups every open deal of the
+    pipeline: with 30 people working it was ~7 % of the server's CPU, the costliest read of the deals page)."""
+    with pooled(path) as conn:
+        return [dict(point) for point in deals.forecast(conn, pipeline_id)]
+
+
 def render_forecast(ctx: PageContext, pipeline_id: int) -> None:
-    points = deals.forecast(ctx.conn, pipeline_id)
+    points = _forecast(str(db_path()), pipeline_id, change_token(ctx.conn))
     st.subheader(t("deals.forecast"), anchor=False)
     if not points:
         st.caption(t("deals.no_forecast"))

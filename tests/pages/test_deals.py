@@ -180,3 +180,30 @@ def test_a_reps_edit_form_is_read_only_on_someone_elses_deal_and_says_why(seeded
     own = page("pages/deals.py", path, "manager", query={"id": deal["id"]})
     own.run()
     assert not own.text_input(key=f"deal_{deal['id']}_title").disabled and "Read-only" not in texts(own)
+
+
+def _forecast_total(at) -> float:
+    import json
+
+    chart = next(c for c in at.get("plotly_chart") if "forecast" in c.proto.id)
+    return sum(sum(v or 0 for v in trace.get("y", [])) for trace in json.loads(chart.proto.spec)["data"])
+
+
+def test_the_forecast_follows_a_change_made_after_it_was_drawn(seeded):
+    """It is cached between runs; a change anywhere (here an amount) is in the next run's figure."""
+    path = seeded[0]
+    deal = _open_deal(path)
+    at = page("pages/deals.py", path, "admin")
+    at.run()
+    before = _forecast_total(at)
+    c = connect(path)
+    row = c.execute("SELECT d.amount, d.version, s.probability FROM deals d JOIN stages s ON s.id = d.stage_id "
+                    "WHERE d.id = ?", (deal["id"],)).fetchone()
+    admin = c.execute("SELECT id, role, name FROM users WHERE role = 'admin' ORDER BY id LIMIT 1").fetchone()
+    from db.core.permissions import Actor
+
+    records.update(c, "deals", deal["id"], row["version"], {"amount": (row["amount"] or 0) + 10_000},
+                   Actor(admin["id"], admin["role"], admin["name"]))
+    at.run()
+    assert not at.exception
+    assert abs(_forecast_total(at) - before - 10_000 * row["probability"]) < 0.01
