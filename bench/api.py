@@ -7,7 +7,10 @@ Copies the large benchmark database (``bench/.cache/large.db`` or ``BENCH_LARGE=
 - latency (p50/p95 in ms, ``--runs`` sequential requests each) of lists (first page, deep keyset page, sorted,
   filtered, searched) and gets of random records;
 - throughput: ``--clients`` threads, each with its own key and connection, for ``--seconds``: 80% reads (lists and
-  gets), 20% writes (a create, then a version-checked update of it); requests per second and errors.
+  gets), 20% writes (a create, then a version-checked update of it); requests per second and errors;
+- ``--browser``: a signed-in chromium session (at the lowest CPU priority, as on the visitor's own machine) opening
+  contacts, searching, opening the deals board and the dashboard, first on the idle server and then all the time
+  the clients run: is the app still responsive while other systems use the API?
 
 ``--server uvicorn`` serves ``server:app`` with plain ``uvicorn`` instead of ``streamlit run server.py`` (bin/start):
 Streamlit's own server holds every answer on a reused (keep-alive) connection for ~40 ms, its health check
@@ -32,6 +35,7 @@ from pathlib import Path
 import requests
 
 from bench.pages import database
+from bench.server import USER, bench_user
 from db.core import apikeys
 from db.core.connection import connect
 from db.core.permissions import Actor
@@ -169,6 +173,67 @@ def throughput(base: str, keys: list[str], info: dict, seconds: float, procs: in
     return {**total, "seconds": took, "rps": (total["reads"] + total["writes"]) / took, "sample_errors": samples[:5]}
 
 
+BROWSER_STEPS = ("open contacts", "search contacts", "open deals board", "open dashboard")
+
+
+def browser_rounds(url: str, email: str, password: str, until) -> dict[str, list[float]]:
+    """Rounds of BROWSER_STEPS until ``until(rounds timed)`` says stop: ms from the click until the script run
+    is over, less the harness's fixed 250 ms of settling waits. A first round warms the browser's cache and
+    the server's figures and is not timed."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.e2e.harness import CHROMIUM_ARGS, chromium_path, open_page, sign_in, wait_idle
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-api-browser-"))
+    niced = folder / "chromium"
+    niced.write_text(f'#!/bin/sh\nexec nice -n 19 "{chromium_path()}" "$@"\n')
+    niced.chmod(0o755)
+    took: dict[str, list[float]] = {name: [] for name in BROWSER_STEPS}
+    words = iter(["anna", "petrov", "smith", "ivan", "maria", "olga"] * 100)
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=str(niced), args=CHROMIUM_ARGS, headless=True)
+            page = browser.new_page(viewport={"width": 1440, "height": 900})
+            page.set_default_timeout(60_000)
+            sign_in(page, url, email, password)
+
+            def search() -> None:
+                box = page.locator("[data-testid=stMain]").get_by_label("Search", exact=True).first
+                box.fill(next(words))
+                box.press("Enter")
+                wait_idle(page, 60_000)
+
+            actions = {"open contacts": lambda: open_page(page, "Contacts"), "search contacts": search,
+                       "open deals board": lambda: open_page(page, "Deals"),
+                       "open dashboard": lambda: open_page(page, "Dashboard")}
+            rounds = -1
+            while True:
+                rounds += 1
+                for name in BROWSER_STEPS:
+                    started = time.perf_counter()
+                    try:
+                        actions[name]()
+                    except Exception:
+                        page.screenshot(path="/tmp/bench-api-failed.png")
+                        raise
+                    if rounds:
+                        took[name].append((time.perf_counter() - started) * 1000 - 250)
+                if rounds and until(rounds):
+                    break
+            browser.close()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return took
+
+
+def _print_browser(idle: dict, loaded: dict) -> None:
+    print(f"\n{'browser step (ms to idle)':<30} {'idle p50':>9} {'loaded p50':>11} {'loaded p95':>11} {'max':>7} {'n':>4}")
+    for name in BROWSER_STEPS:
+        p50, _ = _percentiles(idle[name])
+        lp50, lp95 = _percentiles(loaded[name])
+        print(f"{name:<30} {p50:9.0f} {lp50:11.0f} {lp95:11.0f} {max(loaded[name]):7.0f} {len(loaded[name]):4d}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=200)
@@ -176,12 +241,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--server", choices=("streamlit", "uvicorn"), default="streamlit")
     parser.add_argument("--procs", type=int, default=4, help="client processes the clients are spread over")
+    parser.add_argument("--browser", action="store_true", help="time a browser session, idle and under the load")
     args = parser.parse_args(argv)
     folder = Path(tempfile.mkdtemp(prefix="bench-api-"))
     try:
         path = folder / "large.db"
         shutil.copy(database("large"), path)
         keys, info = _keys(path, args.clients)
+        password = bench_user(path) if args.browser else None
         serve = Uvicorn if args.server == "uvicorn" else Server
         server = serve(path, folder / "server.log", env={"CRM_API_RATE": "1000000"})
         try:
@@ -190,11 +257,25 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{'request':<50} {'p50 ms':>8} {'p95 ms':>8}")
             for name, p50, p95 in latency(base, keys[0], info, args.runs):
                 print(f"{name:<50} {p50:8.1f} {p95:8.1f}")
-            got = throughput(base, keys, info, args.seconds, args.procs)
+            if args.browser:
+                idle = browser_rounds(server.url, USER, password, until=lambda rounds: rounds >= 4)
+                done = threading.Event()
+                result: dict = {}
+                worker = threading.Thread(target=lambda: (result.update(throughput(
+                    base, keys, info, args.seconds, args.procs)), done.set()))
+                worker.start()
+                time.sleep(3)  # the clients start two seconds after the pool
+                loaded = browser_rounds(server.url, USER, password, until=lambda _rounds: done.is_set())
+                worker.join()
+                got = result
+            else:
+                got = throughput(base, keys, info, args.seconds, args.procs)
             print(f"\n{args.clients} clients, {got['seconds']:.0f} s, 80% reads / 20% writes: {got['rps']:.0f} "
                   f"requests/s ({got['reads']} reads, {got['writes']} writes), {got['errors']} errors")
             for line in got["sample_errors"]:
                 print("  error:", line)
+            if args.browser:
+                _print_browser(idle, loaded)
         finally:
             server.stop()
     finally:
