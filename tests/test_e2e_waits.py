@@ -22,3 +22,16 @@ def test_the_rule_catches_a_one_shot_read():
     assert ONE_SHOT.search('    assert page.get_by_role("button", name="Import").is_enabled()')
     assert ONE_SHOT.search("    assert page.get_by_text('x').count() == 1")
     assert not ONE_SHOT.search("    assert page.locator('[data-testid=stException]').count() == 0")
+
+
+OPTION_CLICK = re.compile(r'get_by_role\("option".*\)\.(first\.)?click\(')
+
+
+def test_options_are_picked_through_the_harness():
+    """A rerun landing between opening a list and clicking its option redraws the list closed: every pick goes
+    through ``harness.pick``, which opens the list again."""
+    found = [f"{p.name}:{n}: {line.strip()}"
+             for p in sorted(E2E.glob("test_*.py"))
+             for n, line in enumerate(p.read_text().splitlines(), 1) if OPTION_CLICK.search(line)]
+    assert not found, "use harness.pick(page, opener, option):\n" + "\n".join(found)
+    assert OPTION_CLICK.search('    page.get_by_role("option", name="The team").click()')

@@ -119,3 +119,20 @@ def shot(page, name: str) -> Path:
     path = SHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def pick(page, opener, option, *, attempts: int = 4, timeout: float = 7_000) -> None:
+    """Open a Streamlit select or multiselect (``opener``: its label, combobox or input locator) and click
+    ``option`` (a name, exact, or a locator of the option). A rerun landing between the two redraws the list
+    closed, so the pair is tried again; on a loaded machine a single try timed out now and then."""
+    for attempt in range(attempts):
+        wait_idle(page)
+        opener.click()
+        target = page.get_by_role("option", name=option, exact=True) if isinstance(option, str) else option
+        try:
+            target.first.click(timeout=timeout)
+            return
+        except Exception:  # noqa: BLE001 - playwright's timeout; the last try raises it
+            if attempt == attempts - 1:
+                raise
+            page.keyboard.press("Escape")

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from db.core.permissions import Actor
 from db.crm import activities, calendar
-from tests.e2e.harness import open_page, shot, wait_idle
+from tests.e2e.harness import open_page, pick, shot, wait_idle
 
 FRAME = "iframe[title='streamlit_calendar.calendar']"
 PREFIX = "Crowded slot"
@@ -69,8 +69,7 @@ def _view(page, name: str) -> None:
 def test_month_and_day_views_draw_the_range_with_counts(sign_in_as, db):
     page = sign_in_as("manager")
     open_page(page, "Calendar")
-    page.get_by_label("Whose calendar").click()
-    page.get_by_role("option", name="The team").click()
+    pick(page, page.get_by_label("Whose calendar"), "The team")
     wait_idle(page)
     _view(page, "Month")
     wait_idle(page)

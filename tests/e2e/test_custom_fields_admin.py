@@ -2,26 +2,17 @@
 Admin → Fields; a rep sees the default in the New deal dialog and fills both on the deal form opened from the
 board. Screenshots of the Fields tab (en, ru), a record page with fields and the deal form, at 1440 and 390 px."""
 
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from db.core import fields
-from tests.e2e.harness import eventually, open_page, shot, sign_in, wait_idle
+from tests.e2e.harness import eventually, open_page, pick, shot, sign_in, wait_idle
 
 TIER, SEATS = "Tier QZ", "Seats QZ"
 
 
 def _pick(page, scope, label: str, option: str) -> None:
     """Open the list and pick; a rerun that lands meanwhile redraws the list closed, so open it again."""
-    for attempt in range(3):
-        wait_idle(page)
-        scope.get_by_label(label, exact=True).first.click()  # the Add panel comes before the Change panel
-        try:
-            page.get_by_role("option", name=option, exact=True).click(timeout=7_000)
-            break
-        except PlaywrightTimeout:
-            if attempt == 2:
-                raise
+    pick(page, scope.get_by_label(label, exact=True).first, option)  # the Add panel comes before the Change one
     wait_idle(page)
 
 

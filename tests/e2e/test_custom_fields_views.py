@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 from db.core import fields, records
 from db.core.connection import connect
 from db.core.permissions import Actor
-from tests.e2e.harness import Server, eventually, open_page, shot, sign_in, wait_idle
+from tests.e2e.harness import Server, eventually, open_page, pick, shot, sign_in, wait_idle
 
 TOTALS = {"Gold": 15, "Silver": 7}
 
@@ -58,8 +58,7 @@ def _email(creds, role):
 
 
 def _pick(page, label, option):
-    page.get_by_label(label).click()
-    page.get_by_role("option", name=option, exact=True).click()
+    pick(page, page.get_by_label(label), option)
     wait_idle(page)
 
 
@@ -90,8 +89,7 @@ def test_a_manager_groups_a_view_by_a_custom_choice_summing_a_custom_number(page
     shot(page, "view_builder_custom_fields")
     _pick(page, "Group by", "(no grouping)")  # a list of deals with the custom fields as columns
     for column in ("Deal tier", "Seats"):
-        page.get_by_role("combobox", name="Columns (a list of records)").click()
-        page.get_by_role("option", name=column, exact=True).click()
+        pick(page, page.get_by_role("combobox", name="Columns (a list of records)"), column)
         wait_idle(page)
     page.keyboard.press("Escape")
     page.get_by_role("button", name="Add filter").click()

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from db.core.permissions import Actor
 from db.crm import contacts, webhooks
-from tests.e2e.harness import eventually, open_page, shot, wait_idle
+from tests.e2e.harness import eventually, open_page, pick, shot, wait_idle
 from tests.integrations.receiver import Receiver
 
 
@@ -26,8 +26,7 @@ def test_admin_registers_a_webhook_and_reads_the_delivery_log(signed_in, db):
         form = page.locator("[data-testid=stForm]").filter(has_text="Add endpoint")
         form.get_by_role("textbox", name="Name").fill("Accounting sync")
         form.get_by_role("textbox", name="URL").fill(receiver.url)
-        form.get_by_label("Events").click()
-        page.get_by_role("option", name="Contact created").click()
+        pick(page, form.get_by_label("Events"), "Contact created")
         page.keyboard.press("Escape")
         form.get_by_role("button", name="Add endpoint").click()
         wait_idle(page)

@@ -1,6 +1,6 @@
 """Real browser: a language chosen on the Account page reaches the calendar's toolbar, day names and times."""
 
-from tests.e2e.harness import open_page, shot, wait_idle
+from tests.e2e.harness import open_page, pick, shot, wait_idle
 
 FRAME = "iframe[title='streamlit_calendar.calendar']"
 
@@ -11,8 +11,7 @@ def test_account_language_reaches_the_calendar(sign_in_as, db):
     try:
         open_page(page, "Account")
         form = page.locator("[data-testid=stForm]").filter(has_text="Time zone")
-        form.get_by_role("combobox").first.click()
-        page.get_by_role("option", name="Русский").click()
+        pick(page, form.get_by_role("combobox").first, "Русский")
         form.get_by_role("button", name="Save").click()
         wait_idle(page)
         page.get_by_role("heading", name="Профиль").wait_for()
