@@ -159,7 +159,8 @@ def measure(page, timings: Path, since: float, t0: float = 0.0) -> dict:
     page.wait_for_timeout(800)  # a run the load causes late (a component's first value) is counted too
     got = page.evaluate(READ)
     origin, f = got["origin"], got["F"]
-    runs = [{"start": r["at"] * 1000 - origin - t0, "ms": r["ms"]} for r in runs_since(timings, since)]
+    runs = [{"start": r["at"] * 1000 - origin - t0, "ms": r["ms"], "fragment": r["fragment"]}
+            for r in runs_since(timings, since)]
     for r in runs:
         r["end"] = r["start"] + r["ms"]
 
@@ -289,7 +290,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.detail:
         for key in keys:
             for r in fresh[key]:
-                runs = ", ".join(f"{x['start']:.0f}+{x['ms']:.0f}" for x in r["runs"])
+                runs = ", ".join(f"{x['start']:.0f}+{x['ms']:.0f}{' (fragment)' if x['fragment'] else ''}"
+                                 for x in r["runs"])
                 print(f"{key} new tab: ready {fmt(r['ready'])} done {fmt(r['done'])} runs [{runs}] "
                       f"static {r.get('static_n')} ({r.get('static_kb', 0):.0f} kB) last {fmt(r.get('static_last'))}")
             for r in sidebar[key]:
