@@ -181,7 +181,9 @@ def measure(page, timings: Path, since: float, t0: float = 0.0) -> dict:
                    static_n=len(static), static_kb=sum(r["size"] for r in static) / 1024,
                    static_cached=sum(1 for r in static if r["size"] == 0),
                    static_last=max((r["end"] for r in static), default=None),
-                   comp_n=len(comp), comp_last=max((r["end"] for r in comp), default=None))
+                   comp_n=len(comp), comp_last=max((r["end"] for r in comp), default=None),
+                   checks=max((r["end"] for r in got["res"] if "_stcore/health" in r["name"]
+                               or "_stcore/host-config" in r["name"]), default=None))
     return out
 
 
@@ -292,7 +294,8 @@ def main(argv: list[str] | None = None) -> int:
             for r in fresh[key]:
                 runs = ", ".join(f"{x['start']:.0f}+{x['ms']:.0f}{' (fragment)' if x['fragment'] else ''}"
                                  for x in r["runs"])
-                print(f"{key} new tab: ready {fmt(r['ready'])} done {fmt(r['done'])} runs [{runs}] "
+                print(f"{key} new tab: DCL {fmt(r.get('dcl'))} health/host-config {fmt(r.get('checks'))} "
+                      f"ws {fmt(r.get('ws_open'))} ready {fmt(r['ready'])} done {fmt(r['done'])} runs [{runs}] "
                       f"static {r.get('static_n')} ({r.get('static_kb', 0):.0f} kB) last {fmt(r.get('static_last'))}")
             for r in sidebar[key]:
                 runs = ", ".join(f"{x['start']:.0f}+{x['ms']:.0f}" for x in r["runs"])
