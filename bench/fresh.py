@@ -37,7 +37,9 @@ PAGES = {  # key: (path, sidebar label)
     "deals": ("/deals", "Deals"),
     "dashboard": ("/dashboard", "Dashboard"),
     "calendar": ("/calendar", "Calendar"),
-    "record": ("/contacts?id={id}", None),
+    "record": ("/contacts?id={id}", None),  # what the contacts grid's ↗ opens
+    "deal": ("/deals?id={deal}", None),  # the deals list's ↗
+    "company": ("/companies?id={company}", None),  # the companies grid's ↗
     "bare": ("/?fresh=bare", None),  # a one-line Streamlit app, no sign-in: Streamlit's own cost of a new tab
 }
 BARE = 'import streamlit as st\n\nst.title("Bare")\nst.write("A one-line page.")\n'
@@ -82,6 +84,8 @@ PROBE = """
     dashboard: () => document.querySelector("[data-testid=stMetricValue]") && document.querySelector(".js-plotly-plot .main-svg"),
     calendar: () => inFrame("iframe[title='streamlit_calendar.calendar']", ".fc-view"),
     record: () => document.querySelector("[data-testid=stMain] h1") && !document.querySelector("#glide-cell-3-0"),
+    deal: () => document.querySelector("[data-testid=stMain] h1") && !deep("[data-testid=kanban-card]", document),
+    company: () => document.querySelector("[data-testid=stMain] h1") && !document.querySelector("#glide-cell-3-0"),
     bare: () => {
       const sel = new URLSearchParams(location.search).get("sel");
       return document.querySelector("[data-testid=stMain] h1") && (!sel || document.querySelector(sel));
@@ -90,7 +94,8 @@ PROBE = """
   const fromUrl = () => {
     if (new URLSearchParams(location.search).get("fresh") === "bare") return "bare";
     const path = location.pathname.replace(/\\/$/, "").split("/").pop();
-    if (path === "contacts" && new URLSearchParams(location.search).has("id")) return "record";
+    const id = new URLSearchParams(location.search).has("id");
+    if (id) return {contacts: "record", deals: "deal", companies: "company"}[path] || null;
     return READY[path] ? path : null;
   };
   F.key = fromUrl();
@@ -116,10 +121,12 @@ READ = """
 """
 
 
-def contact_id(db: Path) -> int:
+def record_ids(db: Path) -> dict[str, int]:
+    """A contact, a deal and a company to open (the first live one of each)."""
     conn = connect(db)
     try:
-        return conn.execute("SELECT min(id) FROM contacts WHERE deleted_at IS NULL").fetchone()[0]
+        return {key: conn.execute(f"SELECT min(id) FROM {table} WHERE deleted_at IS NULL").fetchone()[0]
+                for key, table in (("id", "contacts"), ("deal", "deals"), ("company", "companies"))}
     finally:
         conn.close()
 
@@ -212,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     if db != source:
         shutil.copy(source, db)
     password = bench_user(db)
-    record = contact_id(db)
+    ids = record_ids(db)
     timings, log = folder / "runs.jsonl", folder / "server.log"
     browser_path = folder / "chromium"
     browser_path.write_text(f'#!/bin/sh\nexec nice -n {args.nice} "{chromium_path()}" "$@"\n')
@@ -241,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
                 home.wait_for_timeout(100)
             for key in keys:  # a first visit of each page warms the server's caches, as any earlier visitor would
                 tab = context.new_page()
-                tab.goto(base[key] + PAGES[key][0].format(id=record))
+                tab.goto(base[key] + PAGES[key][0].format(**ids))
                 wait_ready(tab)
                 wait_idle(tab, 60_000)
                 tab.close()
@@ -250,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
                     tab = context.new_page()
                     tab.set_default_timeout(60_000)
                     since = time.time()
-                    tab.goto(base[key] + PAGES[key][0].format(id=record), wait_until="commit")
+                    tab.goto(base[key] + PAGES[key][0].format(**ids), wait_until="commit")
                     fresh[key].append(measure(tab, timings, since))
                     tab.close()
                     label = PAGES[key][1]
