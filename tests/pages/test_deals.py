@@ -183,10 +183,12 @@ def test_a_reps_edit_form_is_read_only_on_someone_elses_deal_and_says_why(seeded
 
 
 def _forecast_total(at) -> float:
-    import json
+    """The sum of the forecast chart's weighted values, read from the Arrow data the page sent."""
+    import pyarrow as pa
 
-    chart = next(c for c in at.get("plotly_chart") if "forecast" in c.proto.id)
-    return sum(sum(v or 0 for v in trace.get("y", [])) for trace in json.loads(chart.proto.spec)["data"])
+    chart = at.get("vega_lite_chart")[0].proto
+    table = pa.ipc.open_stream(chart.data.data).read_all()
+    return sum(v or 0 for v in table.column("weighted").to_pylist())
 
 
 def test_the_forecast_follows_a_change_made_after_it_was_drawn(seeded):
