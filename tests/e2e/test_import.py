@@ -71,9 +71,15 @@ def test_hubspot_export_through_the_contacts_page(signed_in, db):
         ("Quincy", "+14155550199", "Qwerty Imports Ltd")}
     lifecycle = dict(db.execute("SELECT first_name, lifecycle FROM contacts WHERE last_name = 'Importova'"))
     assert lifecycle == {"Quilla": "prospect", "Quentin": "prospect", "Quincy": "customer"}
-    # the companies and phones are found by the same search the page runs
-    assert [r["first_name"] for r in contacts.page(db, contacts.Query(search="Qwerty"))[0]] == ["Quincy"]
-    assert [r["first_name"] for r in contacts.page(db, contacts.Query(search="442079460958"))[0]] == ["Quentin"]
+    # the linked company and the phone are found by typing them into the page's search, as a person would
+    for term, person in (("Qwerty", "Quincy"), ("442079460958", "Quentin")):
+        box = page.get_by_test_id("stMainBlockContainer").get_by_role("textbox", name="Search")
+        box.fill(term)
+        box.press("Enter")
+        wait_idle(page)
+        expect(page.get_by_text("Rows 1–1 of 1").first).to_be_visible()
+        expect(page.locator("[id^=glide-cell-]").filter(has_text=person).first).to_be_attached()
+        assert [r["first_name"] for r in contacts.page(db, contacts.Query(search=term))[0]] == [person]
 
 
 def test_salesforce_accounts_through_the_companies_page(signed_in, db):
