@@ -4,7 +4,8 @@ Usage: ``.venv/bin/python -m bench.side_by_side [--scale large] [--rounds 6] [--
 [--modes crm,naive,cached]``. Starts three servers over the same database (bench/pages.py: ``BENCH_LARGE``
 names a copy): the CRM (``streamlit run server.py`` through bench/serve_timed.py), the naive peer, and the
 naive peer with ``NAIVE_CACHE=1`` (its reads in ``st.cache_data``). Debian's chromium, at the lowest CPU
-priority as on a visitor's own machine, opens each page by URL (a new session each time), the modes and
+priority as on a visitor's own machine, opens each page in the app as its sidebar does (one session per
+server, back home between visits; ``--via url``: a new page load and session each visit), the modes and
 pages interleaved, one unmeasured warm-up round first. A visit's time runs from navigation start until the
 page's content is drawn (grid, board, calendar events, charts) and Streamlit is idle. Prints medians per page
 and mode, the ratios, the servers' script-run time per visit, and each server's memory (VmRSS, peak VmHWM)
@@ -31,7 +32,7 @@ from bench.server import start as start_crm
 from db.core.connection import connect
 from db.core.permissions import Actor
 from db.crm import views
-from tests.e2e.harness import CHROMIUM_ARGS, chromium_path, free_port, sign_in
+from tests.e2e.harness import CHROMIUM_ARGS, chromium_path, free_port, sign_in, wait_idle
 
 ROOT = Path(__file__).resolve().parent.parent
 NAIVE = ROOT / "bench" / "naive" / "app.py"
@@ -40,13 +41,13 @@ MODES = ("crm", "naive", "cached")
 CAL_FRAME = "iframe[title='streamlit_calendar.calendar']"
 
 # When a page is drawn: Streamlit has finished the run and the page's main content is on screen.
-READY = """([page, calFrame]) => {
+READY = """([page, crm, calFrame]) => {
   const app = document.querySelector('[data-testid=stApp]');
   if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
   const all = (sel, root = document) => root.querySelectorAll(sel).length
       + [...root.querySelectorAll('*')].filter((e) => e.shadowRoot).reduce((n, e) => n + all(sel, e.shadowRoot), 0);
   if (page === 'contacts') return all('[data-testid=stDataFrame] canvas') > 0;
-  if (page === 'deals') return all('[data-testid=stText]') > 0 || all('[data-testid=kanban-card]') > 0;
+  if (page === 'deals') return crm ? all('[data-testid=kanban-card]') > 0 : all('[data-testid=stText]') > 0;
   if (page === 'dashboard') return all('[data-testid=stMetric]') >= 10 && all('.js-plotly-plot .main-svg') >= 3;
   const frame = document.querySelector(calFrame);
   const doc = frame && frame.contentDocument;
@@ -90,18 +91,21 @@ def start_naive(db: Path, cache: bool, timings: Path, log: Path) -> tuple[subpro
     raise RuntimeError(f"the naive server did not start; see {log}")
 
 
-def team_calendar(db: Path) -> int:
-    """A saved calendar view of the whole team's calls, meetings and tasks for the bench user (the naive
-    calendar shows the team; the CRM's opens on the person's own calendar)."""
+def team_calendars(db: Path, count: int) -> list[int]:
+    """Saved calendar views of the whole team's calls, meetings and tasks for the bench user, one per round
+    (the naive calendar shows the team; the CRM's opens on the person's own calendar, and a session applies a
+    view once)."""
     conn = connect(db)
     try:
         user = conn.execute("SELECT id, role FROM users WHERE email = ?", (USER,)).fetchone()
-        found = conn.execute("SELECT id FROM saved_views WHERE owner_id = ? AND page = 'calendar' AND name = ? "
-                             "AND deleted_at IS NULL", (user[0], "Bench team week")).fetchone()
-        if found:
-            return found[0]
         definition = {"schema": 1, "filters": {"cal_person": "team", "cal_kinds": ["call", "meeting", "task"]}}
-        return views.save(conn, "Bench team week", "calendar", definition, Actor(user[0], user[1]))
+        out = []
+        for number in range(count):
+            name = f"Bench team week {number}"
+            found = conn.execute("SELECT id FROM saved_views WHERE owner_id = ? AND page = 'calendar' AND name = ? "
+                                 "AND deleted_at IS NULL", (user[0], name)).fetchone()
+            out.append(found[0] if found else views.save(conn, name, "calendar", definition, Actor(user[0], user[1])))
+        return out
     finally:
         conn.close()
 
@@ -118,16 +122,33 @@ def memory(pid: int) -> tuple[float, float]:
         return tuple(int(fields[k].split()[0]) / 1024 for k in ("VmRSS", "VmHWM"))
 
 
-def visit(page, url: str, path: str, name: str, timeout: float) -> float | None:
+# In-app navigation, as a sidebar link does (Streamlit's frontend turns the history change into a page change
+# in the same session), with the query string a sidebar link cannot carry.
+GO = """(path) => { history.pushState(null, '', path); window.dispatchEvent(new PopStateEvent('popstate')); }"""
+
+
+def visit(page, url: str, path: str, name: str, crm: bool, timeout: float, via: str) -> float | None:
     """Seconds from navigation start until the page is drawn and idle; None when it never was."""
     started = time.perf_counter()
-    page.goto(url + path, wait_until="commit")
+    if via == "url":
+        page.goto(url + path, wait_until="commit")
+    else:
+        page.evaluate(GO, path)
     try:
-        page.wait_for_function(READY, arg=[name, CAL_FRAME], polling=50, timeout=timeout * 1000)
+        page.wait_for_function(READY, arg=[name, crm, CAL_FRAME], polling=50, timeout=timeout * 1000)
     except Exception as err:  # noqa: BLE001 - a timeout is a figure to report, not a crash
         print(f"  {name} at {url}{path}: not drawn ({type(err).__name__})", file=sys.stderr)
         return None
     return time.perf_counter() - started
+
+
+def leave(page, url: str, via: str) -> None:
+    """Between visits: back home (app) or to a blank page, which closes the session (url)."""
+    if via == "url":
+        page.goto("about:blank")
+        return
+    page.evaluate(GO, "/")
+    wait_idle(page, 60_000)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -141,6 +162,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages", default=",".join(PAGES))
     parser.add_argument("--modes", default=",".join(MODES))
     parser.add_argument("--timeout", type=float, default=180, help="seconds a visit may take")
+    parser.add_argument("--via", choices=("app", "url"), default="app",
+                        help="app: in-app navigation in one session, as the sidebar; url: a new page load each visit")
     args = parser.parse_args(argv)
     pages = [p for p in args.pages.split(",") if p]
     modes = [m for m in args.modes.split(",") if m]
@@ -150,11 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     db = database(args.scale)
     CACHE.mkdir(parents=True, exist_ok=True)  # bench_user keeps the password there
     password = bench_user(db)
-    view_id = team_calendar(db)
-    paths = {"crm": {"contacts": "/contacts", "deals": "/deals", "calendar": f"/calendar?view={view_id}",
-                     "dashboard": "/dashboard"},
-             "naive": {p: f"/{p}" for p in PAGES}}
-    paths["cached"] = paths["naive"]
+    calendars = team_calendars(db, args.rounds + 1)
     folder = Path(tempfile.mkdtemp())
     browser_path = folder / "chromium"
     browser_path.write_text(f'#!/bin/sh\nexec nice -n 19 "{chromium_path()}" "$@"\n')
@@ -178,14 +197,20 @@ def main(argv: list[str] | None = None) -> int:
             for mode in modes:
                 tabs[mode] = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
                 tabs[mode].set_default_timeout(args.timeout * 1000)
-            if "crm" in modes:
-                sign_in(tabs["crm"], urls["crm"], USER, password)
+            for mode in modes:
+                if mode == "crm":
+                    sign_in(tabs[mode], urls[mode], USER, password)
+                else:
+                    tabs[mode].goto(urls[mode] + "/")
+                    wait_idle(tabs[mode], args.timeout * 1000)
             for number in range(args.rounds + 1):  # round 0: the first visits, not in the medians
                 for i, name in enumerate(pages):
                     shift = (number + i) % len(modes)  # each mode in turn goes first
                     for mode in modes[shift:] + modes[:shift]:
                         since = time.time()
-                        took = visit(tabs[mode], urls[mode], paths[mode][name], name, args.timeout)
+                        path = f"/calendar?view={calendars[number]}" if (mode, name) == ("crm", "calendar") \
+                            else f"/{name}"
+                        took = visit(tabs[mode], urls[mode], path, name, mode == "crm", args.timeout, args.via)
                         tabs[mode].wait_for_timeout(300)  # the run's timing line is written after it ends
                         ran = sum(r["ms"] for r in runs_since(timings[mode], since)) / 1000
                         if number == 0:
@@ -196,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
                         shown = "—" if took is None else f"{took:.2f}"
                         print(f"round {number} {name:<10}{mode:<8}{shown:>7} s  (script {ran:.2f} s)",
                               file=sys.stderr)
-                        tabs[mode].goto("about:blank")  # closes the session: servers idle between visits
+                        leave(tabs[mode], urls[mode], args.via)
             browser.close()
         held = {mode: memory(proc.pid) for mode, proc in servers.items()}
     finally:
@@ -222,7 +247,7 @@ def report(pages, modes, times, script, first, startup, held, args, db) -> None:
     def secs(value: float | None) -> str:
         return "—" if value is None else f"{value:.2f}"
 
-    print(f"\n{args.scale} scale ({db}), medians of {args.rounds} interleaved visits, seconds; "
+    print(f"\n{args.scale} scale ({db}), via {args.via}, medians of {args.rounds} interleaved visits, seconds; "
           "'script' = the server's script-run time per visit")
     head = "".join(f"{m:>10}{m + ' script':>15}" for m in modes)
     print(f"{'page':<12}{head}")
