@@ -142,12 +142,24 @@ def visit(page, url: str, path: str, name: str, crm: bool, timeout: float, via: 
     return time.perf_counter() - started
 
 
+# Home is drawn: the run has ended and none of the visited pages' content is left on screen (a busy browser can
+# show the status widget too late for wait_idle, and a next visit would then find the last page's content).
+HOME = """() => {
+  const app = document.querySelector('[data-testid=stApp]');
+  if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+  const all = (sel, root = document) => root.querySelectorAll(sel).length
+      + [...root.querySelectorAll('*')].filter((e) => e.shadowRoot).reduce((n, e) => n + all(sel, e.shadowRoot), 0);
+  return all('[data-testid=stDataFrame], [data-testid=stText], .js-plotly-plot, iframe, [data-testid=kanban-card]') === 0;
+}"""
+
+
 def leave(page, url: str, via: str) -> None:
     """Between visits: back home (app) or to a blank page, which closes the session (url)."""
     if via == "url":
         page.goto("about:blank")
         return
     page.evaluate(GO, "/")
+    page.wait_for_function(HOME, polling=100, timeout=120_000)
     wait_idle(page, 60_000)
 
 
