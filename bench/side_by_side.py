@@ -124,22 +124,37 @@ def memory(pid: int) -> tuple[float, float]:
 
 # In-app navigation, as a sidebar link does (Streamlit's frontend turns the history change into a page change
 # in the same session), with the query string a sidebar link cannot carry.
-GO = """(path) => { history.pushState(null, '', path); window.dispatchEvent(new PopStateEvent('popstate')); }"""
+GO = """(path) => { window.__navAt = performance.now();
+  history.pushState(null, '', path); window.dispatchEvent(new PopStateEvent('popstate')); }"""
+# In every document: when Streamlit last became idle (a component can ask for more runs after the first draw:
+# streamlit-calendar's default callbacks report the events it was given, which runs the script again).
+WATCH = """window.__navAt = 0; window.__idleAt = 0;
+new MutationObserver(() => {
+  const app = document.querySelector('[data-testid=stApp]');
+  if (app && app.getAttribute('data-test-script-state') === 'notRunning') window.__idleAt = performance.now();
+}).observe(document, {subtree: true, attributes: true, attributeFilter: ['data-test-script-state']});"""
+PROBE = """([page, crm, calFrame]) => [(""" + READY + """)([page, crm, calFrame]), window.__idleAt, window.__navAt,
+  performance.now()]"""
+QUIET = {"calendar": 5.0}  # seconds without a new run before a visit counts as over (others: 1.5)
 
 
 def visit(page, url: str, path: str, name: str, crm: bool, timeout: float, via: str) -> float | None:
-    """Seconds from navigation start until the page is drawn and idle; None when it never was."""
-    started = time.perf_counter()
+    """Seconds from navigation start until the page is drawn and Streamlit idle for good (the last run's end or
+    the content's drawing, whichever is later); None when it never was."""
     if via == "url":
         page.goto(url + path, wait_until="commit")
     else:
         page.evaluate(GO, path)
-    try:
-        page.wait_for_function(READY, arg=[name, crm, CAL_FRAME], polling=50, timeout=timeout * 1000)
-    except Exception as err:  # noqa: BLE001 - a timeout is a figure to report, not a crash
-        print(f"  {name} at {url}{path}: not drawn ({type(err).__name__})", file=sys.stderr)
-        return None
-    return time.perf_counter() - started
+    quiet, ready_since = QUIET.get(name, 1.5) * 1000, None
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, idle_at, nav_at, now = page.evaluate(PROBE, [name, crm, CAL_FRAME])
+        ready_since = (ready_since or now) if ready else None
+        if ready and idle_at > nav_at and now - idle_at >= quiet:
+            return (max(idle_at, ready_since) - nav_at) / 1000
+        page.wait_for_timeout(50)
+    print(f"  {name} at {url}{path}: not drawn in {timeout:.0f} s", file=sys.stderr)
+    return None
 
 
 # Home is drawn: the run has ended and none of the visited pages' content is left on screen (a busy browser can
@@ -208,6 +223,7 @@ def main(argv: list[str] | None = None) -> int:
             tabs = {}
             for mode in modes:
                 tabs[mode] = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
+                tabs[mode].add_init_script(WATCH)
                 tabs[mode].set_default_timeout(args.timeout * 1000)
             for mode in modes:
                 if mode == "crm":
