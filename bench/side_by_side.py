@@ -173,8 +173,13 @@ def leave(page, url: str, via: str) -> None:
     if via == "url":
         page.goto("about:blank")
         return
-    page.evaluate(GO, "/")
-    page.wait_for_function(HOME, polling=100, timeout=120_000)
+    for _ in range(6):  # a navigation sent while a component's late report re-runs the page is lost: send again
+        page.evaluate(GO, "/")
+        try:
+            page.wait_for_function(HOME, polling=100, timeout=30_000)
+            break
+        except Exception:  # noqa: BLE001, S112 - playwright's TimeoutError: try once more
+            continue
     wait_idle(page, 60_000)
 
 
