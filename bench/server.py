@@ -25,7 +25,7 @@ from pathlib import Path
 
 from bench.pages import CACHE, database, touch, untouch
 from db.core.connection import connect
-from db.core.users import create_user
+from db.core.users import create_user, hash_password
 from tests.e2e.harness import CHROMIUM_ARGS, chromium_path, free_port, open_page, sign_in, wait_idle
 
 USER = "bench@bench.example"
@@ -39,9 +39,13 @@ def bench_user(db: Path) -> str:
     try:
         if stored.exists() and conn.execute("SELECT 1 FROM users WHERE email = ?", (USER,)).fetchone():
             return stored.read_text().strip()
-        conn.execute("DELETE FROM users WHERE email = ?", (USER,))
         password = secrets.token_urlsafe(12)
-        create_user(conn, email=USER, name="Bench Admin", role="admin", password=password)
+        if conn.execute("SELECT 1 FROM users WHERE email = ?", (USER,)).fetchone():
+            # made by another checkout's bench (its password kept beside that copy): a new password, the
+            # user and what it owns kept (deleting it would break the sessions and records that name it)
+            conn.execute("UPDATE users SET password_hash = ? WHERE email = ?", (hash_password(password), USER))
+        else:
+            create_user(conn, email=USER, name="Bench Admin", role="admin", password=password)
         stored.write_text(password)
         return password
     finally:
