@@ -24,13 +24,12 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 from bench.pages import database
-from bench.server import USER, bench_user, runs_since, start
+from bench.server import USER, bench_user, launch, runs_since, start
 from db.core.connection import connect
-from tests.e2e.harness import CHROMIUM_ARGS, chromium_path, free_port, wait_idle
+from tests.e2e.harness import CHROMIUM_ARGS, chromium_path, wait_idle
 
 PAGES = {  # key: (path, sidebar label)
     "contacts": ("/contacts", "Contacts"),
@@ -135,20 +134,7 @@ def start_bare(folder: Path) -> tuple[subprocess.Popen, str]:
     """The floor: a bare Streamlit app (no sign-in, no sidebar) served the same way."""
     script = folder / "bare.py"
     script.write_text(BARE)
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
-                             "--server.address", "127.0.0.1", "--server.headless", "true",
-                             "--browser.gatherUsageStats", "false"],
-                            stdout=(folder / "bare.log").open("w"), stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2):
-                return proc, url
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("the bare app did not start")
+    return launch([sys.executable, "-m", "streamlit", "run", str(script)], folder / "bare.log", what="the bare app")
 
 
 def wait_ready(page, timeout: float = 60.0) -> None:

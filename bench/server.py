@@ -52,13 +52,14 @@ def bench_user(db: Path) -> str:
         conn.close()
 
 
-def start(db: Path, timings: Path, log: Path) -> tuple[subprocess.Popen, str]:
+def launch(argv: list[str], log: Path, *, env: dict | None = None, what: str = "the server"
+           ) -> tuple[subprocess.Popen, str]:
+    """``argv`` (a Streamlit command line) on a free local port, once it answers its health check."""
     port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bench.serve_timed", str(timings), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=Path(__file__).resolve().parent.parent, env={**os.environ, "CRM_DB": str(db)},
-        stdout=log.open("w"), stderr=subprocess.STDOUT)
+    proc = subprocess.Popen([*argv, "--server.port", str(port), "--server.address", "127.0.0.1",
+                             "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+                            cwd=Path(__file__).resolve().parent.parent, env=env or dict(os.environ),
+                            stdout=log.open("w"), stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     for _ in range(300):
         try:
@@ -67,7 +68,13 @@ def start(db: Path, timings: Path, log: Path) -> tuple[subprocess.Popen, str]:
         except OSError:
             time.sleep(0.2)
     proc.kill()
-    raise RuntimeError(f"the server did not start; see {log}")
+    raise RuntimeError(f"{what} did not start; see {log}")
+
+
+def start(db: Path, timings: Path, log: Path) -> tuple[subprocess.Popen, str]:
+    """The CRM (``streamlit run server.py`` through bench/serve_timed.py) over ``db``."""
+    return launch([sys.executable, "-m", "bench.serve_timed", str(timings)], log,
+                  env={**os.environ, "CRM_DB": str(db)})
 
 
 def runs_since(timings: Path, since: float) -> list[dict]:

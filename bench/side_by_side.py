@@ -23,16 +23,15 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 from bench.pages import CACHE, database
-from bench.server import USER, bench_user, runs_since
+from bench.server import USER, bench_user, launch, runs_since
 from bench.server import start as start_crm
 from db.core.connection import connect
 from db.core.permissions import Actor
 from db.crm import views
-from tests.e2e.harness import CHROMIUM_ARGS, chromium_path, free_port, sign_in, wait_idle
+from tests.e2e.harness import CHROMIUM_ARGS, chromium_path, sign_in, wait_idle
 
 ROOT = Path(__file__).resolve().parent.parent
 NAIVE = ROOT / "bench" / "naive" / "app.py"
@@ -74,21 +73,9 @@ def serve(argv: list[str]) -> None:
 
 
 def start_naive(db: Path, cache: bool, timings: Path, log: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
     env = {**os.environ, "NAIVE_DB": str(db), "NAIVE_CACHE": "1" if cache else "0"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bench.side_by_side", "--serve", str(timings), str(NAIVE), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2):
-                return proc, url
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError(f"the naive server did not start; see {log}")
+    return launch([sys.executable, "-m", "bench.side_by_side", "--serve", str(timings), str(NAIVE)], log, env=env,
+                  what="the naive server")
 
 
 def team_calendars(db: Path, count: int) -> list[int]:
