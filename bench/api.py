@@ -35,7 +35,7 @@ from pathlib import Path
 import requests
 
 from bench.pages import database
-from bench.server import USER, bench_user
+from bench.server import USER, bench_user, niced_chromium
 from db.core import apikeys
 from db.core.connection import connect
 from db.core.permissions import Actor
@@ -182,12 +182,10 @@ def browser_rounds(url: str, email: str, password: str, until) -> dict[str, list
     the server's figures and is not timed."""
     from playwright.sync_api import sync_playwright
 
-    from tests.e2e.harness import CHROMIUM_ARGS, chromium_path, open_page, sign_in, wait_idle
+    from tests.e2e.harness import CHROMIUM_ARGS, open_page, sign_in, wait_idle
 
     folder = Path(tempfile.mkdtemp(prefix="bench-api-browser-"))
-    niced = folder / "chromium"
-    niced.write_text(f'#!/bin/sh\nexec nice -n 19 "{chromium_path()}" "$@"\n')
-    niced.chmod(0o755)
+    niced = niced_chromium(folder)
     took: dict[str, list[float]] = {name: [] for name in BROWSER_STEPS}
     words = iter(["anna", "petrov", "smith", "ivan", "maria", "olga"] * 100)
     try:

@@ -22,8 +22,8 @@ from datetime import date
 from pathlib import Path
 
 from bench.pages import database
-from bench.server import USER, bench_user, runs_since, start
-from tests.e2e.harness import CHROMIUM_ARGS, chromium_path, open_page, sign_in, wait_idle
+from bench.server import USER, bench_user, niced_chromium, runs_since, start
+from tests.e2e.harness import CHROMIUM_ARGS, open_page, sign_in, wait_idle
 
 FRAME = "iframe[title='streamlit_calendar.calendar']"
 
@@ -161,9 +161,7 @@ def main(argv: list[str] | None = None) -> int:
             "team month": expected_more(db, *month, PER_DAY["dayGridMonth"], None)}
     folder = Path(tempfile.mkdtemp())
     timings, log = folder / "runs.jsonl", folder / "server.log"
-    browser_path = folder / "chromium"
-    browser_path.write_text(f'#!/bin/sh\nexec nice -n {args.nice} "{chromium_path()}" "$@"\n')
-    browser_path.chmod(0o755)
+    browser_path = niced_chromium(folder, args.nice)
     proc, url = start(db, timings, log)
     results: dict[str, list[tuple[float, int, float, float]]] = {}
 

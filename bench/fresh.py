@@ -27,9 +27,9 @@ import time
 from pathlib import Path
 
 from bench.pages import database
-from bench.server import USER, bench_user, launch, runs_since, start
+from bench.server import USER, bench_user, launch, niced_chromium, runs_since, start
 from db.core.connection import connect
-from tests.e2e.harness import CHROMIUM_ARGS, chromium_path, wait_idle
+from tests.e2e.harness import CHROMIUM_ARGS, wait_idle
 
 PAGES = {  # key: (path, sidebar label)
     "contacts": ("/contacts", "Contacts"),
@@ -208,9 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     password = bench_user(db)
     ids = record_ids(db)
     timings, log = folder / "runs.jsonl", folder / "server.log"
-    browser_path = folder / "chromium"
-    browser_path.write_text(f'#!/bin/sh\nexec nice -n {args.nice} "{chromium_path()}" "$@"\n')
-    browser_path.chmod(0o755)
+    browser_path = niced_chromium(folder, args.nice)
     proc, url = start(db, timings, log)
     keys = [k for k in args.pages.split(",") if k]
     bare = start_bare(folder) if "bare" in keys else None

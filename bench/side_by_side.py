@@ -26,12 +26,12 @@ import time
 from pathlib import Path
 
 from bench.pages import CACHE, database
-from bench.server import USER, bench_user, launch, runs_since
+from bench.server import USER, bench_user, launch, niced_chromium, runs_since
 from bench.server import start as start_crm
 from db.core.connection import connect
 from db.core.permissions import Actor
 from db.crm import views
-from tests.e2e.harness import CHROMIUM_ARGS, chromium_path, sign_in, wait_idle
+from tests.e2e.harness import CHROMIUM_ARGS, sign_in, wait_idle
 
 ROOT = Path(__file__).resolve().parent.parent
 NAIVE = ROOT / "bench" / "naive" / "app.py"
@@ -194,9 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     password = bench_user(db)
     calendars = team_calendars(db, args.rounds + 1)
     folder = Path(tempfile.mkdtemp())
-    browser_path = folder / "chromium"
-    browser_path.write_text(f'#!/bin/sh\nexec nice -n 19 "{chromium_path()}" "$@"\n')
-    browser_path.chmod(0o755)
+    browser_path = niced_chromium(folder)
     servers, urls, timings, startup = {}, {}, {}, {}
     times: dict[tuple[str, str], list[float | None]] = {}
     script: dict[tuple[str, str], list[float]] = {}
