@@ -18,12 +18,18 @@ from streamlit.runtime.scriptrunner_utils.script_requests import ScriptRequestTy
 
 
 def person_waiting(requests) -> bool:
-    """Whether ``requests`` (a session's ScriptRequests) holds a full run that came from the browser."""
+    """Whether ``requests`` (a session's ScriptRequests) holds a full run that came from the browser.
+
+    It reads Streamlit's private request state (pinned version; tests/components/test_reruns.py checks it): if a
+    later Streamlit moves it, the answer is "no" and the page simply reruns as before."""
     if requests is None:
         return False
-    with requests._lock:
-        data = requests._rerun_data
-        return requests._state == ScriptRequestType.RERUN and _is_full_app_rerun(data) and not data.is_auto_rerun
+    try:
+        with requests._lock:
+            data = requests._rerun_data
+            return requests._state == ScriptRequestType.RERUN and _is_full_app_rerun(data) and not data.is_auto_rerun
+    except AttributeError:
+        return False
 
 
 def rerun(scope: Literal["app", "fragment"] = "app") -> NoReturn:
