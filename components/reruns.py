@@ -14,7 +14,7 @@ from typing import Literal, NoReturn
 
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
-from streamlit.runtime.scriptrunner_utils.script_requests import ScriptRequestType, _is_full_app_rerun
+from streamlit.runtime.scriptrunner_utils import script_requests as _requests
 
 
 def person_waiting(requests) -> bool:
@@ -25,9 +25,11 @@ def person_waiting(requests) -> bool:
     if requests is None:
         return False
     try:
+        full_run = _requests._is_full_app_rerun
         with requests._lock:
             data = requests._rerun_data
-            return requests._state == ScriptRequestType.RERUN and _is_full_app_rerun(data) and not data.is_auto_rerun
+            return (requests._state == _requests.ScriptRequestType.RERUN and full_run(data)
+                    and not data.is_auto_rerun)
     except AttributeError:
         return False
 
