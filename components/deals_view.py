@@ -398,13 +398,20 @@ def _forecast(path: str, pipeline_id: int, token: tuple) -> list[dict]:
 
 
 def render_forecast(ctx: PageContext, pipeline_id: int) -> None:
-    points = _forecast(str(db_path()), pipeline_id, change_token(ctx.conn))
-    st.subheader(t("deals.forecast"), anchor=False)
-    if not points:
-        st.caption(t("deals.no_forecast"))
+    """Folded under the board, it costs nothing; open, it stays open for the tab. Its cache rarely holds on a
+    busy day (every move changes the figures), so reading it on each board run was ~10 % of the server's
+    script time with 30 people working, and drawing its chart ~0.3 s of each new tab (docs/bench.md)."""
+    panel = st.expander(t("deals.forecast"), icon=":material/query_stats:", key="forecast_panel",
+                        on_change="rerun")
+    if not panel.open:
         return
-    st.altair_chart(forecast_chart(points), key="forecast", width="stretch")
-    st.caption(t("deals.forecast_help"))
+    with panel:
+        points = _forecast(str(db_path()), pipeline_id, change_token(ctx.conn))
+        if not points:
+            st.caption(t("deals.no_forecast"))
+            return
+        st.altair_chart(forecast_chart(points), key="forecast", width="stretch")
+        st.caption(t("deals.forecast_help"))
 
 
 def forecast_chart(points: list[dict]) -> alt.Chart:

@@ -239,14 +239,17 @@ def test_new_deal_dialog(signed_in, db):
 
 
 def test_deals_opened_by_url_in_a_new_tab_shows_the_board_and_the_forecast(signed_in, server):
-    """A link opened in a new tab (a fresh session, signed in by the cookie) draws the board and the forecast;
-    the forecast is a Vega-Lite chart, so the tab does not load plotly's library (docs/bench.md)."""
+    """A link opened in a new tab (a fresh session, signed in by the cookie) draws the board with the forecast
+    folded under it; opened, the forecast is a Vega-Lite chart, so the tab never loads plotly's library
+    (docs/bench.md)."""
     tab = signed_in.context.new_page()
     try:
         tab.goto(server.url + "/deals")
         tab.locator("[data-testid=kanban-card]").first.wait_for()
         wait_idle(tab)
         chart = tab.locator("[data-testid=stVegaLiteChart]")
+        expect(chart).to_have_count(0)  # folded: not read, not drawn
+        tab.locator("[data-testid=stExpander] summary", has_text="Weighted forecast").click()
         expect(chart).to_have_count(1)
         chart.locator("canvas, svg").first.wait_for()
         expect(tab.locator(".js-plotly-plot")).to_have_count(0)

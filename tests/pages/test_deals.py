@@ -191,11 +191,25 @@ def _forecast_total(at) -> float:
     return sum(v or 0 for v in table.column("weighted").to_pylist())
 
 
+def test_the_forecast_is_folded_and_read_only_while_open(seeded):
+    """Closed (the default), the board's run neither reads nor draws it; opened, it shows the chart."""
+    path = seeded[0]
+    closed = page("pages/deals.py", path, "admin")
+    closed.run()
+    assert not closed.exception
+    assert "Weighted forecast by expected-close month" in [e.label for e in closed.expander]
+    assert not closed.get("vega_lite_chart")
+    opened = page("pages/deals.py", path, "admin", state={"forecast_panel": True})
+    opened.run()
+    assert not opened.exception
+    assert _forecast_total(opened) > 0
+
+
 def test_the_forecast_follows_a_change_made_after_it_was_drawn(seeded):
     """It is cached between runs; a change anywhere (here an amount) is in the next run's figure."""
     path = seeded[0]
     deal = _open_deal(path)
-    at = page("pages/deals.py", path, "admin")
+    at = page("pages/deals.py", path, "admin", state={"forecast_panel": True})
     at.run()
     before = _forecast_total(at)
     c = connect(path)
