@@ -866,6 +866,16 @@ def m0310_deals_board_index(db: sqlite_utils.Database) -> None:
                "WHERE deleted_at IS NULL")
 
 
+@migrations(name="0320_grid_sort_indexes")
+def m0320_grid_sort_indexes(db: sqlite_utils.Database) -> None:
+    """The contacts and companies grids open sorted by name, case-insensitively; without an index in that
+    collation every run sorted the whole table for its first page (100k contacts: ~15-25 ms of each contacts
+    run, the costliest part of the page). With it, a page is an index walk."""
+    db.execute("CREATE INDEX ix_contacts_sort_name ON contacts(last_name COLLATE NOCASE, first_name COLLATE NOCASE, "
+               "id) WHERE deleted_at IS NULL")
+    db.execute("CREATE INDEX ix_companies_sort_name ON companies(name COLLATE NOCASE, id) WHERE deleted_at IS NULL")
+
+
 def known_names() -> set[str]:
     return {m.name for m in migrations._migrations}
 
