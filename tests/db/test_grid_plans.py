@@ -30,3 +30,4 @@ def test_a_grids_default_page_walks_the_name_index(seeded_conn, name, call, inde
     first = next(plan for sql, plan in reads.items() if "ORDER BY" in sql and " WHERE " in sql)
     assert index in first, f"{name}: {first}"
     assert "TEMP B-TREE" not in first, f"{name}: the whole table is sorted for one page: {first}"
+
