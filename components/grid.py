@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import pandas as pd
 import streamlit as st
 
 from components.edits import row_changes
@@ -86,7 +87,9 @@ def editable(key: str, rows: list[dict], column_config: dict, column_order: list
                for name, c in column_config.items()}
     config = {"id": None, "version": None, "selected": st.column_config.CheckboxColumn("✓", width="small"),
               **columns}
-    st.data_editor(shown, key=key, hide_index=True, width="stretch", num_rows="dynamic" if allow_add else "delete",
+    # a DataFrame, as Streamlit would build from the rows: given the list, it also converted its copy back into
+    # a list of dicts each run for a return value this grid never reads (~15 % of the editor's server time)
+    st.data_editor(pd.DataFrame(shown), key=key, hide_index=True, width="stretch", num_rows="dynamic" if allow_add else "delete",
                    placeholder="",
                    column_config=config, column_order=["selected", *column_order],
                    height=min(38 + 35 * max(len(rows) + (2 if allow_add else 0), 3), 600))  # no empty screen of blank rows
