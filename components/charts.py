@@ -23,7 +23,7 @@ from components.text import clean
 
 PALETTE = ["#2563eb", "#16a34a", "#f59e0b", "#dc2626", "#7c3aed", "#0891b2", "#db2777", "#65a30d"]
 GREY = "#9ca3af"
-HEIGHT = 250  # the plotting area: with its title, axes and legend a chart is ~320 px tall
+HEIGHT = 320  # the whole chart, title, axes and legend included (Streamlit fits the spec to its size)
 PICK = "pick"  # the point selection of every chart with drill-down; it picks the field "key"
 SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
 # SVG, not canvas: titles and labels are text in the page (found by search, screen readers and the browser
@@ -31,13 +31,18 @@ SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
 EMBED = {"embedOptions": {"renderer": "svg"}}
 CONFIG = {"axis": {"gridColor": "#eef0f4"}, "axisX": {"grid": False}, "view": {"stroke": None},
           "legend": {"orient": "bottom", "title": None}}
+# Fit the container, and lay out again when the data comes: Streamlit sends the rows apart from the spec, and
+# a layout made once without them leaves no room for axis labels that only the data brings (a right axis
+# drawn past the chart's edge).
+AUTOSIZE = {"type": "fit", "contains": "padding", "resize": True}
 TIP = {"field": "tip", "type": "nominal"}  # one preformatted line per mark: no key column, no duplicate titles
 
 
 def spec(title: str, rows: list[dict], body: dict, height: int = HEIGHT) -> dict:
     """A whole chart: its title, height and data, and ``body`` (``mark`` and ``encoding``, or ``layer``)."""
     return {"$schema": SCHEMA, "title": {"text": clean(title), "anchor": "start", "fontSize": 15},
-            "height": height, "data": {"values": rows}, "usermeta": EMBED, "config": CONFIG, **body}
+            "height": height, "autosize": AUTOSIZE, "data": {"values": rows}, "usermeta": EMBED, "config": CONFIG,
+            **body}
 
 
 def legend(field: str, names: list[str], colours: list[str]) -> dict:
@@ -90,30 +95,34 @@ def category(field: str, sort: list | None = None, limit: int = 160) -> dict:
 
 
 def months(field: str = "month") -> dict:
-    return {"field": field, "type": "ordinal", "title": None, "axis": {"labelAngle": 0, "labelOverlap": True}}
+    """A month axis; its labels centred under their month (a line's point scale would put them after it)."""
+    return {"field": field, "type": "ordinal", "title": None,
+            "axis": {"labelAngle": 0, "labelOverlap": True, "labelAlign": "center"}}
 
 
 def satisfaction_over_time(series: list[dict], title: str, csat_label: str, nps_label: str) -> dict:
-    """CSAT bars (left axis, 0-100 %) and the NPS line (right axis, -100..100) per month; a month's bar or
-    point picks it (key: the month) for its answers."""
+    """CSAT bars (left axis, 0-100 %) and the NPS line (right axis, -100..100) per month. A click anywhere in
+    a month's column picks it (key: the month) for its answers: an invisible full-height band per month on
+    top carries the selection and the tooltip (Vega-Lite allows one selection per layer, and a month may have
+    a bar, a point or both)."""
     csat_label, nps_label = label(csat_label), label(nps_label)
-    rows = [{"key": r["month"], "month": r["month"], "csat": r["csat"], "nps": r["nps"],
-             "csat_tip": f"{r['month']} · {csat_label} {amount(r['csat'], '.1%')}",
-             "nps_tip": f"{r['month']} · {nps_label} {amount(r['nps'], '.1f')}", "csat_name": csat_label,
-             "nps_name": nps_label} for r in series]
+    rows = [{"key": r["month"], "month": r["month"], "csat": r["csat"], "nps": r["nps"], "csat_name": csat_label,
+             "nps_name": nps_label, "tip": f"{r['month']} · {csat_label} {amount(r['csat'], '.1%')} · "
+                                           f"{nps_label} {amount(r['nps'], '.1f')}"} for r in series]
     names, colours = [csat_label, nps_label], [PALETTE[0], PALETTE[2]]
-    bars = {"name": "csat", "mark": {"type": "bar", "opacity": 0.8, "cursor": "pointer"}, "encoding": {
+    bars = {"mark": {"type": "bar", "opacity": 0.8}, "encoding": {
         "x": months(), "y": {"field": "csat", "type": "quantitative", "title": None, "scale": {"domain": [0, 1]},
                              "axis": {"format": ".0%"}},
-        "color": legend("csat_name", names, colours), "fillOpacity": lit(),
-        "tooltip": {"field": "csat_tip", "type": "nominal"}}}
-    line = {"name": "nps", "mark": {"type": "line", "strokeWidth": 3, "cursor": "pointer", "invalid": "break-paths-show-domains",
-                                    "point": {"size": 70, "filled": True}}, "encoding": {
+        "color": legend("csat_name", names, colours), "fillOpacity": lit()}}
+    line = {"mark": {"type": "line", "strokeWidth": 3, "invalid": "break-paths-show-domains",
+                     "point": {"size": 70, "filled": True}}, "encoding": {
         "x": months(), "y": {"field": "nps", "type": "quantitative", "title": None, "scale": {"domain": [-100, 100]},
                              "axis": {"orient": "right", "grid": False}},
-        "color": legend("nps_name", names, colours), "tooltip": {"field": "nps_tip", "type": "nominal"}}}
-    return spec(title, rows, {"layer": [bars, line], "resolve": {"scale": {"y": "independent"}},
-                              "params": [pick(["csat", "nps"])]})
+        "color": legend("nps_name", names, colours)}}
+    band = {"name": "months", "mark": {"type": "rect", "opacity": 0, "cursor": "pointer"},
+            "encoding": {"x": months(), "tooltip": TIP}}
+    return spec(title, rows, {"layer": [bars, line, band], "resolve": {"scale": {"y": "independent"}},
+                              "params": [pick(["months"])]})
 
 
 def distribution(scores: list[dict], title: str, kind: str) -> dict:
@@ -146,7 +155,7 @@ def profit_bars(groups: list[dict], title: str, horizontal: bool = False) -> dic
     rows = [{"key": g["key"], "label": text, "profit": g["profit"], "tip": f"{text}: {amount(g['profit'])}",
              "colour": PALETTE[1] if (g["profit"] or 0) >= 0 else PALETTE[3]}
             for g, text in zip(groups, labels, strict=True)]
-    value = {"field": "profit", "type": "quantitative", "title": None, "axis": {"format": "~s" if horizontal else ",.0f"}}
+    value = {"field": "profit", "type": "quantitative", "title": None, "axis": {"format": ",.0f", "tickCount": 5}}
     encoding = {"color": {"field": "colour", "type": "nominal", "scale": None}, "fillOpacity": lit(),
                 "tooltip": TIP}
     if horizontal:  # the first group on top
@@ -154,7 +163,7 @@ def profit_bars(groups: list[dict], title: str, horizontal: bool = False) -> dic
     else:
         encoding |= {"x": category("label"), "y": value}
     return spec(title, rows, {"mark": {"type": "bar", "cursor": "pointer"}, "encoding": encoding,
-                              "params": [pick()]}, height=max(HEIGHT, 24 * len(rows)) if horizontal else HEIGHT)
+                              "params": [pick()]}, height=max(HEIGHT, 24 * len(rows) + 80) if horizontal else HEIGHT)
 
 
 def cac_over_time(points: list[dict], title: str, series: str = "channel") -> dict:
@@ -208,7 +217,8 @@ def funnel(stages: list[dict], title: str) -> dict:
         rows.append({"key": s["stage_id"], "stage": text, "left": -s["deals"] / 2, "right": s["deals"] / 2,
                      "value": f"{s['deals']:,}{share}", "tip": f"{text}: {s['deals']:,}{share}"})
     stage = category("stage", limit=140)
-    hidden = {"axis": None, "title": None}
+    widest = max([s["deals"] for s in stages] + [1])  # room on the right of the widest bar for its figures
+    hidden = {"axis": None, "title": None, "scale": {"domain": [-widest / 2, widest], "nice": False}}
     return spec(title, rows, {"layer": [
         {"name": "bars", "mark": {"type": "bar", "color": PALETTE[0], "cursor": "pointer", "cornerRadius": 2},
          "encoding": {"y": stage, "x": {"field": "left", "type": "quantitative", **hidden}, "x2": {"field": "right"},
@@ -216,27 +226,29 @@ def funnel(stages: list[dict], title: str) -> dict:
         {"mark": {"type": "text", "align": "left", "dx": 6, "fontSize": 12},
          "encoding": {"y": stage, "x": {"field": "right", "type": "quantitative", **hidden},
                       "text": {"field": "value", "type": "nominal"}}},
-    ], "params": [pick(["bars"])]}, height=max(HEIGHT, 34 * len(rows)))
+    ], "params": [pick(["bars"])]}, height=max(HEIGHT, 34 * len(rows) + 80))
 
 
 def rates_over_time(series: list[dict], title: str, win_label: str, cycle_label: str) -> dict:
-    """Win rate per month (line, left axis 0-100 %) over the sales cycle in days (bars, right axis)."""
+    """Win rate per month (line, left axis 0-100 %) over the sales cycle in days (bars, right axis). The
+    line is drawn twice: invisibly first, which puts its axis and grid on the left, and again over the bars."""
     win_label, cycle_label = label(win_label), label(cycle_label)
-    rows = [{"month": r["month"], "win_rate": r["win_rate"], "cycle_days": r["cycle_days"],
-             "win_tip": f"{r['month']} · {win_label} {amount(r['win_rate'], '.1%')}",
-             "cycle_tip": f"{r['month']} · {cycle_label} {amount(r['cycle_days'], '.1f')}", "win_name": win_label,
-             "cycle_name": cycle_label} for r in series]
+    rows = [{"month": r["month"], "win_rate": r["win_rate"], "cycle_days": r["cycle_days"], "win_name": win_label,
+             "cycle_name": cycle_label, "win_tip": f"{r['month']} · {win_label} {amount(r['win_rate'], '.1%')}",
+             "cycle_tip": f"{r['month']} · {cycle_label} {amount(r['cycle_days'], '.1f')}"} for r in series]
     names, colours = [win_label, cycle_label], [PALETTE[1], "#c7d2fe"]
+    rate = {"field": "win_rate", "type": "quantitative", "title": None, "scale": {"domain": [0, 1]},
+            "axis": {"format": ".0%"}}
+    line = {"mark": {"type": "line", "strokeWidth": 3, "point": {"size": 50, "filled": True},
+                     "invalid": "break-paths-show-domains"},
+            "encoding": {"x": months(), "y": {**rate, "axis": None}, "color": legend("win_name", names, colours),
+                         "tooltip": {"field": "win_tip", "type": "nominal"}}}
     return spec(title, rows, {"layer": [
+        {"mark": {"type": "line", "opacity": 0}, "encoding": {"x": months(), "y": rate}},
         {"mark": {"type": "bar", "opacity": 0.7}, "encoding": {
-            "x": months(), "y": {"field": "cycle_days", "type": "quantitative", "title": None,
-                                 "axis": {"orient": "right", "grid": False}},
+            "x": months(), "y": {"field": "cycle_days", "type": "quantitative", "title": None, "axis": {"grid": False}},
             "color": legend("cycle_name", names, colours), "tooltip": {"field": "cycle_tip", "type": "nominal"}}},
-        {"mark": {"type": "line", "strokeWidth": 3, "point": {"size": 50, "filled": True},
-                  "invalid": "break-paths-show-domains"}, "encoding": {
-            "x": months(), "y": {"field": "win_rate", "type": "quantitative", "title": None, "scale": {"domain": [0, 1]},
-                                 "axis": {"orient": "left", "format": ".0%"}},
-            "color": legend("win_name", names, colours), "tooltip": {"field": "win_tip", "type": "nominal"}}},
+        line,
     ], "resolve": {"scale": {"y": "independent"}}})
 
 
@@ -258,7 +270,7 @@ def cohort_heatmap(cells: list[dict], title: str, age_label: str) -> dict:
         {"mark": {"type": "text", "fontSize": 11}, "encoding": {
             "x": x, "y": y, "text": {"field": "retention", "type": "quantitative", "format": ".0%"},
             "color": {"condition": {"test": "datum.retention > 0.55", "value": "white"}, "value": "#1f2937"}}},
-    ]}, height=max(HEIGHT, 26 * len(cohorts)))
+    ]}, height=max(HEIGHT, 26 * len(cohorts) + 100))
 
 
 def _labelled(rows: list[dict]) -> list[dict]:

@@ -57,10 +57,11 @@ def test_satisfaction_keeps_gaps_and_picks_months():
     rows = _rows(spec)
     assert [(r["csat"], r["nps"]) for r in rows] == [(0.5, 10.0), (None, None)]
     assert [r["key"] for r in rows] == ["2026-09", "2026-10"]  # the drill-down key: the month
-    bars, line = spec["layer"]
+    bars, line, band = spec["layer"]
     assert bars["encoding"]["y"]["axis"]["format"] == ".0%" and bars["encoding"]["y"]["scale"]["domain"] == [0, 1]
     assert line["encoding"]["y"]["axis"]["orient"] == "right" and line["mark"]["invalid"].startswith("break-paths")
-    assert spec["params"] == [charts.pick(["csat", "nps"])]
+    # a click anywhere in a month's column picks it: the band on top carries the one selection
+    assert spec["params"] == [charts.pick(["months"])] and band["name"] == "months" and "y" not in band["encoding"]
     assert bars["encoding"]["color"]["scale"] == {"domain": ["CSAT", "NPS"], "range": [charts.PALETTE[0],
                                                                                        charts.PALETTE[2]]}
 
