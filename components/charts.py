@@ -29,8 +29,9 @@ SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
 # SVG, not canvas: titles and labels are text in the page (found by search, screen readers and the browser
 # tests); these charts have at most a few hundred marks.
 EMBED = {"embedOptions": {"renderer": "svg"}}
+# A bottom legend wraps into two columns on a phone-wide chart instead of running off its edge.
 CONFIG = {"axis": {"gridColor": "#eef0f4"}, "axisX": {"grid": False}, "view": {"stroke": None},
-          "legend": {"orient": "bottom", "title": None}}
+          "legend": {"orient": "bottom", "title": None, "columns": {"expr": "width < 480 ? 2 : 8"}}}
 # Fit the container, and lay out again when the data comes: Streamlit sends the rows apart from the spec, and
 # a layout made once without them leaves no room for axis labels that only the data brings (a right axis
 # drawn past the chart's edge).
@@ -40,8 +41,7 @@ TIP = {"field": "tip", "type": "nominal"}  # one preformatted line per mark: no 
 
 def spec(title: str, rows: list[dict], body: dict, height: int = HEIGHT) -> dict:
     """A whole chart: its title, height and data, and ``body`` (``mark`` and ``encoding``, or ``layer``)."""
-    return {"$schema": SCHEMA, "title": {"text": clean(title), "anchor": "start", "fontSize": 15},
-            "height": height, "autosize": AUTOSIZE, "data": {"values": rows}, "usermeta": EMBED, "config": CONFIG,
+    return {"$schema": SCHEMA, "title": heading(title), "height": height, "autosize": AUTOSIZE, "data": {"values": rows}, "usermeta": EMBED, "config": CONFIG,
             **body}
 
 
@@ -49,6 +49,16 @@ def legend(field: str, names: list[str], colours: list[str]) -> dict:
     """Colour by a column naming the series (a layer's rows all carry its name), one legend entry each, in
     this order and these colours (a constant ``datum`` would take no scale)."""
     return {"field": field, "type": "nominal", "scale": {"domain": names, "range": colours}}
+
+
+def heading(title: str) -> dict:
+    """The chart's title; a closing "(...)" hint ("click a bar for its customers") goes on a smaller second
+    line, so a phone-wide chart cuts neither (a Vega title does not wrap)."""
+    text = clean(title)
+    main, cut, hint = text.rpartition(" (")
+    if cut and main and hint.endswith(")"):
+        return {"text": main, "subtitle": hint[:-1], "anchor": "start", "fontSize": 15, "subtitleFontSize": 12}
+    return {"text": text, "anchor": "start", "fontSize": 15}
 
 
 def label(value) -> str:
@@ -92,6 +102,17 @@ def category(field: str, sort: list | None = None, limit: int = 160) -> dict:
     """A nominal axis in data order (or ``sort``), untitled, its labels upright."""
     return {"field": field, "type": "nominal", "sort": sort, "title": None,
             "axis": {"labelAngle": 0, "labelLimit": limit, "labelOverlap": True}}
+
+
+def columns(field: str, labels: list[str]) -> dict:
+    """A category x axis whose labels turn aslant when the bars are narrower than the longest label (a phone,
+    many groups) instead of dropping every other one. The test is on the drawn band's width (Vega's
+    ``bandwidth('x')``), against a figure computed here: no label text goes into the expression."""
+    longest = 7 * max([len(text) for text in labels] + [1])
+    narrow = f"bandwidth('x') < {longest}"
+    return {**category(field), "axis": {"labelAngle": {"expr": f"{narrow} ? -40 : 0"}, "labelLimit": 120,
+                                        "labelAlign": {"expr": f"{narrow} ? 'right' : 'center'"},
+                                        "labelOverlap": False}}  # aslant they fit; Streamlit's theme drops some
 
 
 def months(field: str = "month") -> dict:
@@ -145,7 +166,7 @@ def bars(rows: list[dict], title: str, colour: str | None = None) -> dict:
     rows = _labelled(rows)
     fill = {"value": colour} if colour else {"field": "colour", "type": "nominal", "scale": None}
     return spec(title, rows, {"mark": {"type": "bar"}, "encoding": {
-        "x": category("label"), "y": {"field": "value", "type": "quantitative", "title": None}, "color": fill,
+        "x": columns("label", [r["label"] for r in rows]), "y": {"field": "value", "type": "quantitative", "title": None}, "color": fill,
         "tooltip": TIP}})
 
 
@@ -161,7 +182,7 @@ def profit_bars(groups: list[dict], title: str, horizontal: bool = False) -> dic
     if horizontal:  # the first group on top
         encoding |= {"y": category("label", limit=140), "x": value}
     else:
-        encoding |= {"x": category("label"), "y": value}
+        encoding |= {"x": columns("label", labels), "y": value}
     return spec(title, rows, {"mark": {"type": "bar", "cursor": "pointer"}, "encoding": encoding,
                               "params": [pick()]}, height=max(HEIGHT, 24 * len(rows) + 80) if horizontal else HEIGHT)
 
@@ -267,7 +288,8 @@ def cohort_heatmap(cells: list[dict], title: str, age_label: str) -> dict:
             "x": x, "y": y, "tooltip": TIP,
             "color": {"field": "retention", "type": "quantitative", "title": None,
                       "scale": {"scheme": "blues", "domain": [0, 1]}, "legend": {"format": ".0%", "orient": "right"}}}},
-        {"mark": {"type": "text", "fontSize": 11}, "encoding": {
+        # the figures only where a cell is wide enough for "100%" (the tooltip has them on a phone)
+        {"mark": {"type": "text", "fontSize": 11, "opacity": {"expr": "bandwidth('x') < 32 ? 0 : 1"}}, "encoding": {
             "x": x, "y": y, "text": {"field": "retention", "type": "quantitative", "format": ".0%"},
             "color": {"condition": {"test": "datum.retention > 0.55", "value": "white"}, "value": "#1f2937"}}},
     ]}, height=max(HEIGHT, 26 * len(cohorts) + 100))

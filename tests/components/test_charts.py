@@ -126,3 +126,11 @@ def test_a_view_draws_bars_lines_or_a_ring_and_a_table_draws_none():
     pie = views_ui.figure(result, "pie", "t")
     assert pie["mark"]["type"] == "arc" and [r["tip"] for r in _rows(pie)] == ["Won: 3", "Lost: 1.25"]
     assert views_ui.figure(result, "table", "t") is None
+
+
+def test_a_title_hint_goes_on_a_second_line_and_bars_turn_their_labels_when_narrow():
+    spec = charts.profit_bars([{"key": 1, "label": "Paid search", "profit": 1}], "Profit by channel (click a bar)")
+    assert (spec["title"]["text"], spec["title"]["subtitle"]) == ("Profit by channel", "click a bar")
+    assert "subtitle" not in charts.profit_bars([], "Profit (A)B")["title"]
+    angle = spec["encoding"]["x"]["axis"]["labelAngle"]["expr"]
+    assert angle == "bandwidth('x') < 77 ? -40 : 0"  # 11 characters, ~7 px each

@@ -58,7 +58,13 @@ def test_empty_period_shows_dashes_not_zeros(seeded):
 
 
 def _chart_titles(at) -> list[str]:
-    return [json.loads(c.proto.spec)["title"]["text"] for c in at.get("vega_lite_chart")]
+    return [title(json.loads(c.proto.spec)) for c in at.get("vega_lite_chart")]
+
+
+def title(spec: dict) -> str:
+    """A chart's title as written (its "(...)" hint is drawn as a subtitle)."""
+    head = spec["title"]
+    return head["text"] + (f" ({head['subtitle']})" if head.get("subtitle") else "")
 
 
 def test_only_the_open_tab_is_drawn(seeded):

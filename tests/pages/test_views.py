@@ -103,8 +103,10 @@ def test_a_view_and_segments_draw_their_charts_from_the_figures_they_show(seeded
 
     import pyarrow as pa
 
+    from tests.pages.test_dashboard import title
+
     def drawn(at) -> list[tuple[str, list[dict]]]:
-        return [(json.loads(c.proto.spec)["title"]["text"], pa.ipc.open_stream(c.proto.data.data).read_all().to_pylist())
+        return [(title(json.loads(c.proto.spec)), pa.ipc.open_stream(c.proto.data.data).read_all().to_pylist())
                 for c in at.get("vega_lite_chart")]
 
     path = seeded[0]
