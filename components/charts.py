@@ -314,9 +314,10 @@ def donut(rows: list[dict], title: str) -> dict:
     """Each ``label``'s share of ``value`` as a ring, in data order, its legend on the right."""
     rows = [{**r, "order": i} for i, r in enumerate(_labelled(rows))]
     names = [r["label"] for r in rows]
-    colours = [PALETTE[i % len(PALETTE)] for i in range(len(names))]
+    # the palette, or for more slices than it has colours a scheme of twenty (no two slices alike)
+    colours = {"range": PALETTE} if len(names) <= len(PALETTE) else {"scheme": "tableau20"}
     return spec(title, rows, {"mark": {"type": "arc", "innerRadius": 60, "stroke": "white"}, "encoding": {
         "theta": {"field": "value", "type": "quantitative", "stack": True},
-        "color": {"field": "label", "type": "nominal", "sort": None, "scale": {"domain": names, "range": colours},
-                  "legend": {"orient": "right", "labelLimit": 200}},
+        "color": {"field": "label", "type": "nominal", "sort": None, "scale": {"domain": names, **colours},
+                  "legend": {"orient": "right", "labelLimit": 200, "columns": 1}},
         "order": {"field": "order", "type": "quantitative"}, "tooltip": TIP}})
