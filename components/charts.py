@@ -9,7 +9,7 @@ fails there, not in a browser.
 
 User text (company, campaign, owner, channel, stage and view names) goes only into data values and titles,
 which Vega draws as text (its tooltip escapes ``&`` and ``<``); it never becomes a field name, an expression
-or a link (tests/components/test_chart_text.py walks every builder's spec for that). Labels pass through
+or a link (tests/components/test_markdown_sinks.py walks every builder's spec for that). Labels pass through
 ``components.text.clean``: one line, capped, without control or direction-override characters.
 
 A chart with drill-down has the point selection ``PICK`` over the field ``"key"``: drawn with
@@ -41,8 +41,8 @@ TIP = {"field": "tip", "type": "nominal"}  # one preformatted line per mark: no 
 
 def spec(title: str, rows: list[dict], body: dict, height: int = HEIGHT) -> dict:
     """A whole chart: its title, height and data, and ``body`` (``mark`` and ``encoding``, or ``layer``)."""
-    return {"$schema": SCHEMA, "title": heading(title), "height": height, "autosize": AUTOSIZE, "data": {"values": rows}, "usermeta": EMBED, "config": CONFIG,
-            **body}
+    return {"$schema": SCHEMA, "title": heading(title), "height": height, "autosize": AUTOSIZE,
+            "data": {"values": rows}, "usermeta": EMBED, "config": CONFIG, **body}
 
 
 def legend(field: str, names: list[str], colours: list[str]) -> dict:
@@ -88,7 +88,7 @@ def amount(value, fmt: str = ",.0f") -> str:
 
 
 def pick(views: list[str] | None = None) -> dict:
-    """The drill-down selection: a click picks one mark's ``key`` (a click beside the marks clears it)."""
+    """The drill-down selection: a click picks one mark's ``key`` (a double click clears it)."""
     param = {"name": PICK, "select": {"type": "point", "fields": ["key"], "toggle": False}}
     return {**param, "views": views} if views else param
 
@@ -166,8 +166,8 @@ def bars(rows: list[dict], title: str, colour: str | None = None) -> dict:
     rows = _labelled(rows)
     fill = {"value": colour} if colour else {"field": "colour", "type": "nominal", "scale": None}
     return spec(title, rows, {"mark": {"type": "bar"}, "encoding": {
-        "x": columns("label", [r["label"] for r in rows]), "y": {"field": "value", "type": "quantitative", "title": None}, "color": fill,
-        "tooltip": TIP}})
+        "x": columns("label", [r["label"] for r in rows]),
+        "y": {"field": "value", "type": "quantitative", "title": None}, "color": fill, "tooltip": TIP}})
 
 
 def profit_bars(groups: list[dict], title: str, horizontal: bool = False) -> dict:

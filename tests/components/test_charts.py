@@ -115,7 +115,8 @@ def test_cac_over_time_draws_only_series_with_a_value():
               {"month": "2026-10", "campaign": "B", "cac": None, "spend": 300, "new_customers": 0}]
     spec = charts.cac_over_time(points, "t", series="campaign")
     assert spec["encoding"]["color"]["scale"]["domain"] == ["A"]
-    assert [(r["series"], r["cac"]) for r in _rows(spec)] == [("A", None), ("A", 50.0)]  # the month without a win: a gap
+    # the month without a win stays a gap
+    assert [(r["series"], r["cac"]) for r in _rows(spec)] == [("A", None), ("A", 50.0)]
     assert _rows(spec)[1]["tip"] == "A · 2026-10: 50 (spend 100 / 2 won)"
 
 

@@ -151,12 +151,13 @@ def test_picking_a_month_lists_its_answers_and_a_stage_its_deals(seeded):
     assert f"Answers in {month}" in texts(at)
     answers = kpi_series.respondents(conn, f, "csat", month) + kpi_series.respondents(conn, f, "nps", month)
     assert len(at.dataframe[0].value) == len(answers)
-    at = page("pages/dashboard.py", seeded[0], "admin", state={"dash_period": "year", "dash_tab": "Funnel and win rate"})
+    funnel_tab = {"dash_period": "year", "dash_tab": "Funnel and win rate"}
+    at = page("pages/dashboard.py", seeded[0], "admin", state=funnel_tab)
     at.run()
     stage = _chart_rows(at, "chart_funnel")[0]["key"]
     pipeline = conn.execute("SELECT pipeline_id FROM stages WHERE id = ?", (stage,)).fetchone()[0]
-    at = page("pages/dashboard.py", seeded[0], "admin", state={
-        "dash_period": "year", "dash_tab": "Funnel and win rate", "chart_funnel": {"selection": {"pick": [{"key": stage}]}}})
+    at = page("pages/dashboard.py", seeded[0], "admin",
+              state={**funnel_tab, "chart_funnel": {"selection": {"pick": [{"key": stage}]}}})
     at.run()
     assert not at.exception
     deals = kpi_series.deals_behind(conn, f, pipeline, stage)
