@@ -136,7 +136,7 @@ def nodelay_connections() -> None:
 
 @asynccontextmanager
 async def lifespan(_app):
-    """Warm the process before it serves: imports, plotly's validators, locale data, the migration check
+    """Warm the process before it serves: imports, locale data, the migration check
     (off the event loop; the server answers once it is done, ~1-1.5 s)."""
     nodelay_connections()  # before uvicorn accepts anything: it starts serving after the lifespan's start
     took = await asyncio.to_thread(warmup.warm)

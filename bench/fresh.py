@@ -7,7 +7,7 @@ admin to it), signs in once with chromium, then opens each page ``--runs`` times
 browser context (the session cookie signs it in) and once per run from the sidebar of a signed-in tab.
 
 Each load is timed from navigation start (the click, for the sidebar) until the page's main content is
-there (the contacts grid's first cell, a board card, the dashboard's figures and first chart, the
+there (the contacts grid's first cell, a board card, the dashboard's figures and first chart's marks, the
 calendar's grid in its frame, a record's title) and its last script run has ended. The breakdown puts
 every step on the browser's clock: the HTML, the JS bundle (downloaded, then parsed and run until
 DOMContentLoaded), the websocket opened, each script run (the server's log, same machine, same wall clock),
@@ -80,7 +80,7 @@ PROBE = """
   const READY = {
     contacts: () => document.querySelector("#glide-cell-3-0"),
     deals: () => deep("[data-testid=kanban-card]", document),
-    dashboard: () => document.querySelector("[data-testid=stMetricValue]") && document.querySelector(".js-plotly-plot .main-svg"),
+    dashboard: () => document.querySelector("[data-testid=stMetricValue]") && document.querySelector("[data-testid=stVegaLiteChart] .role-mark path"),
     calendar: () => inFrame("iframe[title='streamlit_calendar.calendar']", ".fc-view"),
     record: () => document.querySelector("[data-testid=stMain] h1") && !document.querySelector("#glide-cell-3-0"),
     deal: () => document.querySelector("[data-testid=stMain] h1") && !deep("[data-testid=kanban-card]", document),

@@ -47,7 +47,9 @@ READY = """([page, crm, calFrame]) => {
       + [...root.querySelectorAll('*')].filter((e) => e.shadowRoot).reduce((n, e) => n + all(sel, e.shadowRoot), 0);
   if (page === 'contacts') return all('[data-testid=stDataFrame] canvas') > 0;
   if (page === 'deals') return crm ? all('[data-testid=kanban-card]') > 0 : all('[data-testid=stText]') > 0;
-  if (page === 'dashboard') return all('[data-testid=stMetric]') >= 10 && all('.js-plotly-plot .main-svg') >= 3;
+  if (page === 'dashboard') return all('[data-testid=stMetric]') >= 10  // the CRM's charts are Vega-Lite, the peer's plotly
+      && all('.js-plotly-plot .main-svg') + [...document.querySelectorAll('[data-testid=stVegaLiteChart]')]
+        .filter((c) => c.querySelector('.role-mark path')).length >= 3;
   const frame = document.querySelector(calFrame);
   const doc = frame && frame.contentDocument;
   return !!doc && doc.querySelectorAll('.fc-timegrid .fc-event').length > 0;
@@ -151,7 +153,8 @@ HOME = """() => {
   if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
   const all = (sel, root = document) => root.querySelectorAll(sel).length
       + [...root.querySelectorAll('*')].filter((e) => e.shadowRoot).reduce((n, e) => n + all(sel, e.shadowRoot), 0);
-  return all('[data-testid=stDataFrame], [data-testid=stText], .js-plotly-plot, iframe, [data-testid=kanban-card]') === 0;
+  return all('[data-testid=stDataFrame], [data-testid=stText], .js-plotly-plot, [data-testid=stVegaLiteChart], iframe, '
+             + '[data-testid=kanban-card]') === 0;
 }"""
 
 

@@ -183,14 +183,20 @@ def _cell(value, kind: str):
 
 
 def picked(key: str):
-    """customdata of the first selected point of a chart, or None."""
+    """The drill-down key of the mark picked in chart ``key`` (its ``charts.PICK`` selection), or None."""
     state = st.session_state.get(key)
-    points = (state or {}).get("selection", {}).get("points", []) if isinstance(state, dict) else \
-        getattr(getattr(state, "selection", None), "points", []) if state is not None else []
-    if not points:
-        return None
-    point = points[0]
-    return point.get("customdata") if isinstance(point, dict) else None
+    selection = state.get("selection") if isinstance(state, dict) else getattr(state, "selection", None)
+    points = (selection or {}).get(charts.PICK) or []
+    point = points[0] if isinstance(points, list) and points else None
+    return point.get("key") if isinstance(point, dict) else None
+
+
+def chart(where, spec: dict, key: str, drill: bool = False) -> None:
+    """Draw a Vega-Lite spec of components.charts; ``drill``: a click re-runs with the picked mark's key."""
+    if drill:
+        where.vega_lite_chart(spec, key=key, on_select="rerun", selection_mode=charts.PICK, width="stretch")
+    else:
+        where.vega_lite_chart(spec, key=key, width="stretch")
 
 
 def render_charts(ctx: PageContext, token: tuple, f: Filters, funnel_pipeline: int | None) -> None:
@@ -203,9 +209,8 @@ def render_charts(ctx: PageContext, token: tuple, f: Filters, funnel_pipeline: i
 
 
 def _satisfaction(ctx, data, f, _pipeline_id):
-    st.plotly_chart(charts.satisfaction_over_time(data["monthly"], t("dashboard.satisfaction_over_time"),
-                                                  t("kpi.csat"), t("kpi.nps")),
-                    key="chart_satisfaction", on_select="rerun", selection_mode="points")
+    chart(st, charts.satisfaction_over_time(data["monthly"], t("dashboard.satisfaction_over_time"), t("kpi.csat"),
+                                            t("kpi.nps")), "chart_satisfaction", drill=True)
     st.caption(t("kpi.csat_help") + " " + t("kpi.nps_help"))
     month = picked("chart_satisfaction")
     if month:
@@ -214,10 +219,8 @@ def _satisfaction(ctx, data, f, _pipeline_id):
         drill_table(ctx, answers, {"customer": t("dashboard.customer"), "score": t("dashboard.score"),
                                    "comment": t("dashboard.comment"), "responded_at": t("dashboard.when")}, key="drill_answers")
     left, right = st.columns(2)
-    left.plotly_chart(charts.distribution(data["csat_dist"], t("dashboard.csat_distribution"), "csat"),
-                      key="chart_csat_dist")
-    right.plotly_chart(charts.distribution(data["nps_dist"], t("dashboard.nps_distribution"), "nps"),
-                       key="chart_nps_dist")
+    chart(left, charts.distribution(data["csat_dist"], t("dashboard.csat_distribution"), "csat"), "chart_csat_dist")
+    chart(right, charts.distribution(data["nps_dist"], t("dashboard.nps_distribution"), "nps"), "chart_nps_dist")
 
 
 def _profit(ctx, data, f, _pipeline_id):
@@ -227,8 +230,7 @@ def _profit(ctx, data, f, _pipeline_id):
     groups = data[f"profit_{dim}"]
     if dim == "channel":  # the key stays the stored channel (drill-down); the label is in the user's language
         groups = [{**g, "label": channel_label(g["label"])} for g in groups]
-    st.plotly_chart(charts.profit_bars(groups, t(f"dashboard.profit_by_{dim}")),
-                    key=f"chart_profit_{dim}", on_select="rerun", selection_mode="points")
+    chart(st, charts.profit_bars(groups, t(f"dashboard.profit_by_{dim}")), f"chart_profit_{dim}", drill=True)
     st.caption(t("kpi.profit_help"))
     chosen = picked(f"chart_profit_{dim}")
     if chosen is not None:
@@ -237,10 +239,10 @@ def _profit(ctx, data, f, _pipeline_id):
         drill_table(ctx, [{**r, "contact_id": r["key"]} for r in behind], _profit_columns(), key="drill_profit")
     best, worst = data["top_customers"], data["loss_customers"]
     left, right = st.columns(2)
-    left.plotly_chart(charts.profit_bars(best, t("dashboard.top_customers"), horizontal=True),
-                      key="chart_top_customers", on_select="rerun", selection_mode="points")
-    right.plotly_chart(charts.profit_bars(worst, t("dashboard.loss_customers"), horizontal=True),
-                       key="chart_loss_customers", on_select="rerun", selection_mode="points")
+    chart(left, charts.profit_bars(best, t("dashboard.top_customers"), horizontal=True), "chart_top_customers",
+          drill=True)
+    chart(right, charts.profit_bars(worst, t("dashboard.loss_customers"), horizontal=True), "chart_loss_customers",
+          drill=True)
     for key, shown in (("chart_top_customers", best), ("chart_loss_customers", worst)):
         cid = picked(key)
         if cid is not None:
@@ -260,11 +262,10 @@ def _acquisition(_ctx, data, _f, _pipeline_id):
                                       t("dashboard.cac_over_time"))
     else:
         figure = charts.cac_over_time(data["cac_campaign"], t("dashboard.cac_over_time_campaign"), series="campaign")
-    st.plotly_chart(figure, key=f"chart_cac_{by}")
+    chart(st, figure, f"chart_cac_{by}")
     st.caption(t("kpi.cac_help"))
     clv = [{**p, "channel": channel_label(p["channel"])} for p in data["clv_channel"]]
-    st.plotly_chart(charts.cac_vs_clv(clv, t("dashboard.cac_vs_clv"), t("kpi.cac"), t("kpi.clv")),
-                    key="chart_clv")
+    chart(st, charts.cac_vs_clv(clv, t("dashboard.cac_vs_clv"), t("kpi.cac"), t("kpi.clv")), "chart_clv")
     st.caption(t("kpi.clv_help"))
 
 
@@ -273,11 +274,10 @@ def _funnel(ctx, data, f, pipeline_id):
     if nothing(data.get("funnel"), "deals"):
         empty_state(t("dashboard.funnel_empty"), left)
     else:
-        left.plotly_chart(charts.funnel(data["funnel"], t("dashboard.funnel")), key="chart_funnel",
-                          on_select="rerun", selection_mode="points")
+        chart(left, charts.funnel(data["funnel"], t("dashboard.funnel")), "chart_funnel", drill=True)
         left.caption(t("dashboard.funnel_help"))
-    right.plotly_chart(charts.rates_over_time(data["monthly"], t("dashboard.win_rate_over_time"),
-                                              t("kpi.win_rate"), t("kpi.cycle_days")), key="chart_rates")
+    chart(right, charts.rates_over_time(data["monthly"], t("dashboard.win_rate_over_time"), t("kpi.win_rate"),
+                                        t("kpi.cycle_days")), "chart_rates")
     right.caption(t("kpi.win_rate_help") + " " + t("kpi.cycle_days_help"))
     stage = picked("chart_funnel")
     if stage is not None and pipeline_id:
@@ -289,8 +289,8 @@ def _funnel(ctx, data, f, pipeline_id):
 
 
 def _cohorts(_ctx, data, _f, _pipeline_id):
-    st.plotly_chart(charts.cohort_heatmap(data["cohorts"], t("dashboard.cohorts"), t("dashboard.months_after")),
-                    key="chart_cohorts")
+    chart(st, charts.cohort_heatmap(data["cohorts"], t("dashboard.cohorts"), t("dashboard.months_after")),
+          "chart_cohorts")
     st.caption(t("dashboard.cohorts_help"))
 
 

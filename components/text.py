@@ -1,4 +1,4 @@
-"""User text is text: the one place that makes database text safe for Streamlit markdown and plotly.
+"""User text is text: the one place that makes database text safe for Streamlit markdown (and charts).
 
 Streamlit renders markdown in ``st.markdown``/``caption``/``title``/``toast``/alerts, in every widget
 label, ``help=`` tooltip, tab, expander and ``page_link`` label, and in the options of ``st.radio``,
@@ -17,9 +17,9 @@ resolved*: ``:material_x:`` icons, ``:streamlit:``, emoji shortcodes, GFM autoli
    password) go into a code span or ``st.code`` instead.
 
 It also drops control and bidi-override characters (a U+202E can make a name read backwards), folds
-whitespace to single spaces and caps the length. ``plain_label`` is the plotly counterpart: plotly
-renders ``<b>``, ``<a href>`` and friends in every label, so ``&``, ``<`` and ``>`` become entities
-(components/charts.py ``figure`` applies it to every trace and title).
+whitespace to single spaces and caps the length. Charts (components/charts.py, Vega-Lite) need no escape:
+Vega draws labels and titles as text and its tooltip escapes ``&`` and ``<``, so chart labels only go
+through ``clean``.
 """
 
 from __future__ import annotations
@@ -49,12 +49,3 @@ def esc(value: object, limit: int = 200) -> str:
     text = _DIGRAPH.sub(lambda m: JOINER.join(m.group(0)), clean(value, limit))
     text = _WWW.sub(JOINER, _JOIN_AFTER.sub(JOINER, text))
     return _PUNCT.sub(r"\\\g<0>", text)
-
-
-def plain_label(value: object) -> object:
-    """Text for plotly (titles, tick labels, legend names, hover text): its pseudo-HTML shown as text.
-
-    Non-strings (numbers, dates, None) pass through unchanged so numeric axes stay numeric."""
-    if not isinstance(value, str):
-        return value
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,12 +1,10 @@
-"""The view builder's widgets, its preview (table or plotly), and links to saved views."""
+"""The view builder's widgets, its preview (a table or a Vega-Lite chart), and links to saved views."""
 
 from __future__ import annotations
 
-import plotly.graph_objects as go
 import streamlit as st
 
 from components import charts
-from components.charts import PALETTE
 from components.empty import empty_state
 from components.i18n import current_language, t
 from components.layout import PageContext
@@ -16,17 +14,12 @@ from db.core import fields as custom
 from db.crm import views
 
 
-def figure(result: list[dict], display: str, title: str) -> go.Figure | None:
-    """A plotly figure for a view's result (pure); None for a table."""
-    labels, values = [r["label"] for r in result], [r["value"] for r in result]
-    traces = {"bar": {"type": "bar", "x": labels, "y": values, "marker": {"color": PALETTE[0]}},
-              "line": {"type": "scatter", "x": labels, "y": values, "mode": "lines+markers",
-                       "line": {"color": PALETTE[0], "width": 3}},
-              "pie": {"type": "pie", "labels": labels, "values": values, "hole": 0.4, "textposition": "inside"}}
-    if display not in traces:
-        return None
-    beside = {"legend": {"orientation": "v", "x": 1.02, "y": 0.5}} if display == "pie" else {}
-    return charts.figure(title, [traces[display]], **beside)
+def figure(result: list[dict], display: str, title: str) -> dict | None:
+    """A Vega-Lite spec for a view's result (pure); None for a table."""
+    rows = [{"label": r["label"], "value": r["value"]} for r in result]
+    build = {"bar": lambda: charts.bars(rows, title, charts.PALETTE[0]), "line": lambda: charts.line(rows, title),
+             "pie": lambda: charts.donut(rows, title)}.get(display)
+    return build() if build else None
 
 
 def choices(ctx: PageContext, record: str) -> dict:
@@ -148,7 +141,7 @@ def show(result: list[dict], display: str, title: str, key: str, names: dict[str
         st.dataframe(result, hide_index=True, width="stretch", key=key, column_config={"id": None, **config},
                      column_order=[k for k in result[0] if k != "id"])
     else:
-        st.plotly_chart(fig, key=key)
+        st.vega_lite_chart(fig, key=key, width="stretch")
 
 
 def render_view_links(ctx: PageContext) -> None:

@@ -1,9 +1,9 @@
 """One-time loading done when the server starts (server.py's lifespan), not in the first visitor's page run.
 
-A fresh process pays, once, for importing the app's modules (~80 ms for plotly alone), for plotly building
-the validators of each kind of figure on first use (~150-200 ms for the dashboard's eleven charts), for
-babel reading each language's locale data (~25 ms a language) and for the migration check. Without this
-the first page run after a restart carries all of it; with it the first run costs what later ones do.
+A fresh process pays, once, for importing the app's modules, for babel reading each language's locale data
+(~25 ms a language) and for the migration check. Without this the first page run after a restart carries
+all of it; with it the first run costs what later ones do. (The charts need no warming: they are plain
+Vega-Lite dicts, components/charts.py.)
 
 Last, what was loaded is frozen out of the garbage collector (``gc.freeze``): Streamlit runs a full
 collection after every script run (``runner.postScriptGC``), which otherwise walks the ~130k objects of
@@ -36,12 +36,6 @@ def _modules() -> None:
                 importlib.import_module(info.name)
 
 
-def _charts() -> None:
-    from components import charts
-
-    charts.warm()
-
-
 def _languages() -> None:
     from components import i18n
 
@@ -66,7 +60,7 @@ def _freeze() -> None:
     gc.freeze()
 
 
-STEPS = {"modules": _modules, "charts": _charts, "languages": _languages, "database": _database, "freeze": _freeze}
+STEPS = {"modules": _modules, "languages": _languages, "database": _database, "freeze": _freeze}
 
 
 def warm(steps: tuple[str, ...] = tuple(STEPS)) -> dict[str, float]:

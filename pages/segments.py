@@ -4,7 +4,7 @@ from datetime import date
 
 import streamlit as st
 
-from components.charts import PALETTE, figure
+from components.charts import PALETTE, bars
 from components.empty import empty_state, nothing
 from components.export import export_buttons
 from components.i18n import money, number, percent, t
@@ -48,10 +48,8 @@ st.dataframe([{t("dashboard.segment"): r["segment"], t("segments.customers"): r[
 with st.expander(t("export.title"), icon=":material/download:"):
     export_buttons("segments", table, key="seg_export")
 left, right = st.columns(2)
-left.plotly_chart(figure(t("segments.customers_by_abc"), [
-    {"type": "bar", "x": [r["segment"] for r in table], "y": [r["customers"] for r in table],
-     "marker": {"color": PALETTE[:3]}}]), key="seg_abc")
+left.vega_lite_chart(bars([{"label": r["segment"], "value": r["customers"], "colour": PALETTE[i % 3]}
+                          for i, r in enumerate(table)], t("segments.customers_by_abc")), key="seg_abc")
 rfm = segments.recency_counts(ctx.conn)
-right.plotly_chart(figure(t("segments.recency"), [
-    {"type": "bar", "x": [str(score) for score in rfm], "y": list(rfm.values()), "marker": {"color": PALETTE[4]}}]),
-    key="seg_rfm")
+right.vega_lite_chart(bars([{"label": str(score), "value": n} for score, n in rfm.items()], t("segments.recency"),
+                           PALETTE[4]), key="seg_rfm")

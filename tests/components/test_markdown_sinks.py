@@ -73,11 +73,58 @@ def test_custom_components_set_text_not_html():
     assert "textContent" in (ROOT / "components" / "kanban" / "board.js").read_text(encoding="utf-8")
 
 
-def test_every_plotly_figure_is_built_by_charts_figure():
-    """charts.figure escapes every label; a figure built or changed elsewhere would skip that."""
+CHART_CALLS = re.compile(r"\.(plotly_chart|altair_chart|vega_lite_chart|pyplot|bokeh_chart|graphviz_chart)\(")
+
+
+def test_every_chart_comes_from_a_builder_that_the_walk_below_checks():
+    """No page or component imports a chart library or builds a spec of its own: every chart call draws a
+    spec of components/charts.py (the dashboard, segments, views) or the deals forecast."""
+    builders = {"charts.py", "deals_view.py"}
     for path in ui_files():
-        if path.name == "charts.py":
-            continue
         source = path.read_text(encoding="utf-8")
-        assert not re.search(r"go\.Figure\(|plotly\.express|\.add_trace\(|\.add_annotation\(|\.update_layout\(|"
-                             r"\.update_traces\(|\.update_xaxes\(|\.update_yaxes\(", source), path.name
+        assert not re.search(r"^\s*(import|from) (plotly|bokeh|matplotlib)", source, re.M), path.name
+        for call in re.finditer(r"\.(?:vega_lite_chart|altair_chart)\((.*)", source):
+            argument = call.group(1)
+            assert re.match(r"(charts\.\w+\(|bars\(|fig\b|spec\b|forecast_chart\()", argument), \
+                f"{path.name}: {call.group(0)}"
+        others = [m.group(0) for m in CHART_CALLS.finditer(source) if m.group(1) not in ("vega_lite_chart",
+                                                                                          "altair_chart")]
+        assert not others, (path.name, others)
+        if path.name not in builders:
+            assert not re.search(r"[\"']mark[\"']\s*:|alt\.Chart\(", source), path.name
+
+
+MARKUP_OR_CODE = {"href", "url", "expr", "labelExpr", "calculate", "filter", "test", "field", "signal", "usermeta",
+                  "name", "param", "as", "format"}
+
+
+def _sinks(value, path=()):
+    """Every (path, string) in a spec."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _sinks(item, (*path, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _sinks(item, (*path, i))
+    elif isinstance(value, str):
+        yield path, value
+
+
+@pytest.mark.parametrize("raw", ['<a href="https://evil.example">A&B</a>', "<img src=x onerror=alert(1)>",
+                                 "datum.x || alert(1)", "a.b[0]", "{{7*7}}", "\u202eevil"])
+def test_user_text_in_a_chart_is_only_data_or_a_title(raw):
+    """Vega draws data values and titles as text (its tooltip escapes & and <). User text anywhere else in a
+    spec could be code or markup: a field name (a dot or bracket is a path), an expression, a link, a
+    format. Every builder gets ``raw`` in every label it takes; it may only land in data, titles and legend
+    domains, cleaned (no direction overrides)."""
+    from tests.components.test_charts import every_chart
+
+    for name, spec in every_chart(raw).items():
+        hits = [(path, text) for path, text in _sinks(spec) if raw.strip("\u202e") in text]
+        assert hits, name  # the text really is in the chart
+        for path, text in hits:
+            assert "\u202e" not in text, (name, path)
+            assert not MARKUP_OR_CODE & {k for k in path if isinstance(k, str)}, (name, path)
+            titled = path[-1] == "title" or path[-2:] in (("title", "text"), ("title", "subtitle"))
+            assert "values" in path or titled or \
+                path[-3:-1] == ("scale", "domain"), (name, path)

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from components.text import JOINER, clean, esc, plain_label
+from components.text import JOINER, clean, esc
 
 HOSTILE = [
     "![x](http://127.0.0.1:9/pixel.png)",
@@ -94,13 +94,6 @@ def test_the_text_reads_as_it_was_written(raw):
     assert shown(esc(raw)).replace(JOINER, "") == clean(raw)
 
 
-@pytest.mark.parametrize("raw", HOSTILE, ids=lambda s: repr(s[:30]))
-def test_the_same_corpus_is_plain_for_plotly(raw):
-    label = plain_label(raw)
-    assert "<" not in label and ">" not in label
-    assert label.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&") == raw
-
-
 def test_concrete_outputs():
     assert esc("Ana Lima") == "Ana Lima"
     assert esc("**bold**") == r"\*\*bold\*\*"
@@ -108,8 +101,6 @@ def test_concrete_outputs():
     assert esc("a@b.example") == "a\\@\u2060b\\.example"
     assert esc("x -> y") == "x \\-\u2060\\> y"
     assert esc(None) == "" and esc(42) == "42"
-    assert plain_label("AT&T <b>") == "AT&amp;T &lt;b&gt;"
-    assert plain_label(3.5) == 3.5 and plain_label(None) is None
 
 
 def test_control_and_direction_characters_are_dropped_and_whitespace_folded():

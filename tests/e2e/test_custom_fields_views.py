@@ -157,9 +157,11 @@ def test_a_drill_down_shows_the_customers_custom_fields(page, custom):
     page.get_by_role("tab", name="Profitability").click()
     page.get_by_text("Customer profit by channel").first.wait_for()
     wait_idle(page)
-    page.locator(".js-plotly-plot .bars .point path").first.scroll_into_view_if_needed()
+    # the chart's bars: Vega draws them as SVG paths of its rect marks (charts.EMBED asks for the SVG renderer)
+    bars = page.locator("[data-testid=stVegaLiteChart]").first.locator(".mark-rect.role-mark path")
+    bars.first.scroll_into_view_if_needed()
     page.wait_for_timeout(500)
-    bar = page.locator(".js-plotly-plot .bars .point path").first.bounding_box()  # under plotly's drag layer
+    bar = bars.first.bounding_box()
     page.mouse.click(bar["x"] + bar["width"] / 2, bar["y"] + bar["height"] / 2)
     wait_idle(page)
     page.get_by_text("behind this bar").first.wait_for()

@@ -1,9 +1,12 @@
-"""Real browser: the dashboard shows the KPIs and updates by itself when someone else changes data."""
+"""Real browser: the dashboard shows the KPIs, updates by itself when someone else changes data, and draws its
+charts with Vega-Lite (no plotly in a new tab)."""
 
 import time
 from datetime import date
 
-from tests.e2e.harness import open_page, shot, sign_in
+from playwright.sync_api import expect
+
+from tests.e2e.harness import open_page, shot, sign_in, wait_idle
 
 
 def _card(page, label: str) -> str:
@@ -58,3 +61,28 @@ def test_a_second_session_changes_the_dashboard_without_a_reload(signed_in, brow
     page.get_by_text("CAC by campaign and month").first.scroll_into_view_if_needed()
     page.wait_for_timeout(1000)
     shot(page, "dashboard_cac_campaign")
+
+
+PLOTLY_LOADED = "() => performance.getEntriesByType('resource').map((r) => r.name).filter((n) => /plotly/i.test(n))"
+
+
+def test_the_dashboard_opened_by_url_in_a_new_tab_draws_vega_lite_charts_without_plotly(signed_in, server):
+    """A link opened in a new tab (a fresh session, signed in by the cookie) draws the cards and the open tab's
+    charts as Vega-Lite SVG; plotly's library (~1.3 s of a new tab, docs/bench.md) is neither drawn nor loaded."""
+    tab = signed_in.context.new_page()
+    try:
+        tab.goto(server.url + "/dashboard")
+        tab.locator("[data-testid=stMetric]").first.wait_for()
+        charts = tab.locator("[data-testid=stVegaLiteChart]")
+        charts.first.locator("svg .role-mark path").first.wait_for()
+        wait_idle(tab)
+        expect(charts).to_have_count(3)  # satisfaction by month, the CSAT and the NPS scores
+        expect(tab.get_by_text("Satisfaction by month", exact=True)).to_be_visible()  # SVG text
+        for name in ("Profitability", "Acquisition cost", "Funnel and win rate", "Cohorts"):
+            tab.get_by_role("tab", name=name).click()
+            wait_idle(tab)
+            charts.first.locator("svg .role-mark path").first.wait_for()
+        expect(tab.locator(".js-plotly-plot")).to_have_count(0)
+        assert tab.evaluate(PLOTLY_LOADED) == []
+    finally:
+        tab.close()

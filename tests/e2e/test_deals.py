@@ -253,5 +253,7 @@ def test_deals_opened_by_url_in_a_new_tab_shows_the_board_and_the_forecast(signe
         expect(chart).to_have_count(1)
         chart.locator("canvas, svg").first.wait_for()
         expect(tab.locator(".js-plotly-plot")).to_have_count(0)
+        assert tab.evaluate("() => performance.getEntriesByType('resource').map((r) => r.name)"
+                            ".filter((n) => /plotly/i.test(n))") == []  # the library is not even fetched
     finally:
         tab.close()

@@ -141,8 +141,29 @@ def problems(page) -> list[str]:
 
 
 def main_text(page) -> str:
-    return page.locator("[data-testid=stMain]").evaluate("el => el.textContent") + "".join(
+    """The page's text, its frames' and the chart tooltip's (chart labels are cut to fit; the tooltip is whole)."""
+    return page.locator("[data-testid=stMain]").evaluate("el => el.textContent") + tooltip(page) + "".join(
         f.evaluate("() => document.body ? document.body.textContent : ''") for f in page.frames[1:])
+
+
+def tooltip(page) -> str:
+    return page.evaluate("() => (document.querySelector('#vg-tooltip-element.visible') || {}).textContent || ''")
+
+
+def hover_a_planted_mark(page) -> bool:
+    """Point at a bar or point of the first chart that names planted text: Vega's tooltip, HTML put into the
+    page on hover, then shows the whole label, and the probe sees whatever it made of it."""
+    charts = page.locator("[data-testid=stVegaLiteChart]")
+    for i in range(charts.count()):
+        chart = charts.nth(i)
+        if "HXI" in chart.evaluate("c => c.textContent"):
+            mark = chart.locator(".mark-rect.role-mark path, .mark-symbol.role-mark path").first
+            mark.scroll_into_view_if_needed()
+            box = mark.bounding_box()
+            page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+            page.wait_for_timeout(500)
+            return True
+    return False
 
 
 def settle(page) -> None:
@@ -158,10 +179,14 @@ def test_hostile_names_stay_text_on_every_page(page, hostile):
     assert planted["activities"] > 0
     report: dict[str, list[str]] = {}
     shown_in_main: dict[str, bool] = {}
+    tips: dict[str, str] = {}
 
-    def look(name: str, expect_text: bool, screenshot: bool = False) -> None:
+    def look(name: str, expect_text: bool, screenshot: bool = False, chart: bool = False) -> None:
         settle(page)
         assert page.locator("[data-testid=stException]").count() == 0, name
+        if chart:
+            assert hover_a_planted_mark(page), name
+            tips[name] = tooltip(page)
         report[name] = problems(page)
         shown_in_main[name] = "HXB" in main_text(page) if expect_text else True
         if screenshot:
@@ -185,12 +210,13 @@ def test_hostile_names_stay_text_on_every_page(page, hostile):
     for tab, name in [("Profitability", "dashboard_profit"), ("Funnel and win rate", "dashboard_funnel"),
                       ("Acquisition cost", "dashboard_acquisition")]:
         page.get_by_role("tab", name=tab).click()
-        look(name, name != "dashboard_acquisition", screenshot=name == "dashboard_funnel")  # by channel: no names
+        named = name != "dashboard_acquisition"  # by channel: no names
+        look(name, named, screenshot=name == "dashboard_funnel", chart=named)
     page.locator("[data-testid=stMain]").get_by_text("campaign", exact=True).click()
-    look("dashboard_cac_campaign", True)
+    look("dashboard_cac_campaign", True, chart=True)
     # the view builder through its sidebar link: a hostile name in the sidebar, the heading and the chart title
     page.locator("[data-testid=stSidebar]").get_by_role("link").filter(has_text="HXB").first.click()
-    look("views", True, screenshot=True)
+    look("views", True, screenshot=True, chart=True)
     for path, name in [(f"/contacts?id={planted['contact']}", "contact_record"),
                        (f"/companies?id={planted['company']}", "company_record"),
                        (f"/deals?id={planted['deal']}", "deal")]:
@@ -209,3 +235,6 @@ def test_hostile_names_stay_text_on_every_page(page, hostile):
     assert {k: v for k, v in report.items() if v} == {}
     assert [k for k, ok in shown_in_main.items() if not ok] == []  # the hostile text really was on those pages
     assert [u for u in requests if PIXEL in u or "evil.example" in u] == []
+    # the tooltips showed the planted names as written: the HTML in them is text (vega-tooltip escapes it)
+    assert sorted(tips) == ["dashboard_cac_campaign", "dashboard_funnel", "dashboard_profit", "views"]
+    assert {k: v for k, v in tips.items() if "<b>HXH</b>" not in v} == {}

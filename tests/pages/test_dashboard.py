@@ -39,9 +39,7 @@ def test_selecting_a_channel_bar_lists_its_customers(seeded):
     assert groups, "the tiny seed has customers this year"
     channel = groups[0]["key"]
     at = page("pages/dashboard.py", seeded[0], "admin",
-              state={"dash_period": "year", "dash_tab": "Profitability", "chart_profit_channel": {"selection": {"points": [{"customdata": channel}],
-                                                                                 "point_indices": [0], "box": [],
-                                                                                 "lasso": []}}})
+              state={"dash_period": "year", "dash_tab": "Profitability", "chart_profit_channel": {"selection": {"pick": [{"key": channel}]}}})
     at.run()
     assert not at.exception
     behind = kpi_profit.customers_behind(conn, f, "channel", channel)
@@ -60,7 +58,13 @@ def test_empty_period_shows_dashes_not_zeros(seeded):
 
 
 def _chart_titles(at) -> list[str]:
-    return [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+    return [title(json.loads(c.proto.spec)) for c in at.get("vega_lite_chart")]
+
+
+def title(spec: dict) -> str:
+    """A chart's title as written (its "(...)" hint is drawn as a subtitle)."""
+    head = spec["title"]
+    return head["text"] + (f" ({head['subtitle']})" if head.get("subtitle") else "")
 
 
 def test_only_the_open_tab_is_drawn(seeded):
@@ -97,10 +101,65 @@ def test_drill_down_shows_the_customers_custom_fields_the_person_may_see(seeded)
     assert [x.key for x in drill.contact_fields(conn, manager)] == ["tier"]
     assert drill.contact_values(conn, [first], drill.contact_fields(conn, manager)) == {first: {"tier": "Gold"}}
     at = page("pages/dashboard.py", seeded[0], "manager",
-              state={"dash_period": "year", "dash_tab": "Profitability", "chart_profit_channel": {"selection": {
-                  "points": [{"customdata": channel}], "point_indices": [0], "box": [], "lasso": []}}})
+              state={"dash_period": "year", "dash_tab": "Profitability", "chart_profit_channel": {"selection": {"pick": [{"key": channel}]}}})
     at.run()
     assert not at.exception
     table = at.dataframe[0].value
     assert "Tier" in table.columns and "Budget cap" not in table.columns
     assert list(table["Tier"]).count("Gold") == 1
+
+
+def _chart(at, key: str):
+    """The drill-down chart ``key`` (a chart with a selection carries its key in its element id)."""
+    return next(c.proto for c in at.get("vega_lite_chart") if key in c.proto.id)
+
+
+def _chart_rows(at, key: str) -> list[dict]:
+    """The rows a chart was drawn from, read from the Arrow data the page sent."""
+    import pyarrow as pa
+
+    return pa.ipc.open_stream(_chart(at, key).data.data).read_all().to_pylist()
+
+
+def test_the_profit_chart_draws_each_group_with_its_key_and_picks_by_it(seeded):
+    conn = connect(seeded[0])
+    f = Filters(*period("year", date.today()))
+    groups = kpi_profit.profit_by(conn, f, "channel")
+    at = page("pages/dashboard.py", seeded[0], "admin", state={"dash_period": "year", "dash_tab": "Profitability"})
+    at.run()
+    assert not at.exception
+    rows = _chart_rows(at, "chart_profit_channel")
+    assert [(r["key"], r["profit"]) for r in rows] == [(g["key"], g["profit"]) for g in groups]
+    chart = _chart(at, "chart_profit_channel")
+    assert json.loads(chart.spec)["params"][0]["name"] == "pick" and list(chart.selection_mode) == ["pick"]
+    assert not at.get("plotly_chart")
+
+
+def test_picking_a_month_lists_its_answers_and_a_stage_its_deals(seeded):
+    from db.analytics import kpi_series
+
+    conn = connect(seeded[0])
+    f = Filters(*period("year", date.today()))
+    at = page("pages/dashboard.py", seeded[0], "admin", state={"dash_period": "year"})
+    at.run()
+    months = [r["key"] for r in _chart_rows(at, "chart_satisfaction")]
+    month = next(m for m in reversed(months) if kpi_series.respondents(conn, f, "csat", m))
+    at = page("pages/dashboard.py", seeded[0], "admin",
+              state={"dash_period": "year", "chart_satisfaction": {"selection": {"pick": [{"key": month}]}}})
+    at.run()
+    assert not at.exception
+    assert f"Answers in {month}" in texts(at)
+    answers = kpi_series.respondents(conn, f, "csat", month) + kpi_series.respondents(conn, f, "nps", month)
+    assert len(at.dataframe[0].value) == len(answers)
+    funnel_tab = {"dash_period": "year", "dash_tab": "Funnel and win rate"}
+    at = page("pages/dashboard.py", seeded[0], "admin", state=funnel_tab)
+    at.run()
+    stage = _chart_rows(at, "chart_funnel")[0]["key"]
+    pipeline = conn.execute("SELECT pipeline_id FROM stages WHERE id = ?", (stage,)).fetchone()[0]
+    at = page("pages/dashboard.py", seeded[0], "admin",
+              state={**funnel_tab, "chart_funnel": {"selection": {"pick": [{"key": stage}]}}})
+    at.run()
+    assert not at.exception
+    deals = kpi_series.deals_behind(conn, f, pipeline, stage)
+    assert f"{len(deals)} deal" in texts(at) and "reached this stage" in texts(at)
+    assert len(at.dataframe[0].value) == len(deals)

@@ -95,3 +95,38 @@ def test_builder_lists_records_with_custom_columns(seeded):
     table = at.dataframe[0].value
     assert {"label", "cf:tier", "cf:seats"} <= set(table.columns)
     assert sorted(v for v in table["cf:seats"] if v == v and v is not None) == [5, 7, 10]
+
+
+def test_a_view_and_segments_draw_their_charts_from_the_figures_they_show(seeded):
+    """The builder's bar preview and the segments page's two charts are Vega-Lite charts of the same rows."""
+    import json
+
+    import pyarrow as pa
+
+    from tests.pages.test_dashboard import title
+
+    def drawn(at) -> list[tuple[str, list[dict]]]:
+        return [(title(json.loads(c.proto.spec)), pa.ipc.open_stream(c.proto.data.data).read_all().to_pylist())
+                for c in at.get("vega_lite_chart")]
+
+    path = seeded[0]
+    at = page("pages/views.py", path, "manager")
+    at.run()
+    at.selectbox(key="vb_group").select("stage").run()
+    at.segmented_control(key="vb_display").set_value("bar").run()
+    assert not at.exception and not at.get("plotly_chart")
+    (_, rows), = drawn(at)
+    from db.core.permissions import Actor
+
+    manager = Actor(user_id(path, "manager"), "manager", "M")
+    result = views.run(connect(path), {"schema": 1, "record": "deals", "filters": [], "group": "stage",
+                                       "measure": {"kind": "count"}, "display": "bar", "limit": 100}, manager)
+    assert [(r["label"], r["value"]) for r in rows] == [(r["label"], r["value"]) for r in result] and rows
+    at = page("pages/segments.py", path, "manager")
+    at.run()
+    assert not at.exception
+    charts = dict(drawn(at))
+    table = at.dataframe[0].value
+    abc = charts["Customers per ABC segment"]
+    assert [(r["label"], r["value"]) for r in abc] == list(zip(table["Segment"], table["Customers"], strict=True))
+    assert "RFM recency scores (5 = bought most recently)" in charts
