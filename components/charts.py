@@ -321,3 +321,22 @@ def donut(rows: list[dict], title: str) -> dict:
         "color": {"field": "label", "type": "nominal", "sort": None, "scale": {"domain": names, **colours},
                   "legend": {"orient": "right", "labelLimit": 200, "columns": 1}},
         "order": {"field": "order", "type": "quantitative"}, "tooltip": TIP}})
+
+
+def forecast(points: list[dict], month_label: str, owner_label: str, weighted_label: str) -> dict:
+    """Weighted open pipeline per expected-close month, stacked by owner in name order, one palette colour
+    each (the Deals page; its folded section names it, so the chart has no title of its own)."""
+    owners = sorted({p["owner"] for p in points})
+    shown = dict(zip(owners, distinct([label(o) for o in owners]), strict=True))
+    month_label, owner_label, weighted_label = label(month_label), label(owner_label), label(weighted_label)
+    rows = [{"month": p["month"], "owner": shown[p["owner"]], "weighted": p["weighted"],
+             "tip": f"{month_label} {p['month']} · {owner_label} {shown[p['owner']]} · {weighted_label} "
+                    f"{amount(p['weighted'])}"} for p in points]
+    colours = [PALETTE[i % len(PALETTE)] for i in range(len(owners))]
+    chart = spec("", rows, {"mark": {"type": "bar"}, "encoding": {
+        "x": {"field": "month", "type": "ordinal", "title": None, "axis": {"labelAngle": 0}},
+        "y": {"field": "weighted", "type": "quantitative", "aggregate": "sum", "title": None,
+              "axis": {"format": ",.0f"}},
+        "color": legend("owner", list(shown.values()), colours), "order": {"field": "owner"}, "tooltip": TIP}})
+    chart.pop("title")
+    return chart

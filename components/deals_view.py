@@ -5,12 +5,10 @@ from __future__ import annotations
 import time
 from datetime import UTC, date, datetime
 
-import altair as alt
 import streamlit as st
 
-from components import custom_columns, grid
+from components import charts, custom_columns, grid
 from components.board import board_data, render_board
-from components.charts import PALETTE
 from components.custom_fields import record_form
 from components.empty import empty_state
 from components.errors import parse_id
@@ -410,27 +408,9 @@ def render_forecast(ctx: PageContext, pipeline_id: int) -> None:
         if not points:
             st.caption(t("deals.no_forecast"))
             return
-        st.altair_chart(forecast_chart(points), key="forecast", width="stretch")
+        st.vega_lite_chart(charts.forecast(points, t("fields.expected_close"), t("fields.owner"), t("kpi.weighted")),
+                           key="forecast", width="stretch")
         st.caption(t("deals.forecast_help"))
-
-
-def forecast_chart(points: list[dict]) -> alt.Chart:
-    """Stacked bars of weighted pipeline per expected-close month, one colour per owner (pure).
-
-    A Vega-Lite chart, not plotly: the board is what a new tab opened on Deals comes for, and plotly's
-    4.7 MB library runs ~1.3 s in each new tab before anything under it is drawn (docs/bench.md, "A page
-    opened by URL"); Vega-Lite costs that tab ~0.3 s. Owner names are chart text, never HTML."""
-    owners = sorted({p["owner"] for p in points})
-    rows = [{"month": p["month"], "owner": p["owner"], "weighted": p["weighted"]} for p in points]
-    colours = alt.Scale(domain=owners, range=[PALETTE[i % len(PALETTE)] for i in range(len(owners))])
-    return alt.Chart(alt.Data(values=rows), height=320).mark_bar().encode(
-        x=alt.X("month:O", title=None, axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("sum(weighted):Q", title=None),
-        color=alt.Color("owner:N", title=None, scale=colours, legend=alt.Legend(orient="bottom")),
-        order=alt.Order("owner:N"),
-        tooltip=[alt.Tooltip("month:O", title=t("fields.expected_close")), alt.Tooltip("owner:N", title=t("fields.owner")),
-                 alt.Tooltip("sum(weighted):Q", title=t("kpi.weighted"), format=",.0f")],
-    )
 
 
 def render_deal(ctx: PageContext, deal_id: int) -> None:

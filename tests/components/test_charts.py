@@ -26,6 +26,7 @@ def every_chart(text: str = "t") -> dict[str, dict]:
         "rates": charts.rates_over_time([MONTH, gap], text, text, text),
         "cohorts": charts.cohort_heatmap([{"cohort": "2026-01", "age": 0, "retention": 1.0, "size": 3},
                                           {"cohort": "2026-01", "age": 1, "retention": None, "size": 3}], text, text),
+        "forecast": charts.forecast([{"month": "2026-01", "owner": text, "weighted": 2.0}], text, text, text),
         "view_bar": views_ui.figure([{"label": text, "value": 2}], "bar", text),
         "view_line": views_ui.figure([{"label": text, "value": 2}, {"label": "b", "value": 1.5}], "line", text),
         "view_pie": views_ui.figure([{"label": text, "value": 2}, {"label": text, "value": 1}], "pie", text),
