@@ -15,6 +15,17 @@ from db.io.seed import seed
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = date(2026, 11, 23)
+# Longest work first. ``--dist loadfile`` hands each file, as one unit, to the next free worker, in collection
+# order (pyproject turns off xdist's own reorder, which puts the files with most tests first and so left a
+# one-test, one-minute browser file for the very end while the other worker sat idle): the browser and server
+# files start first and the many short database files fill the end evenly.
+FIRST = ("tests/e2e/", "tests/integrations/", "tests/api/", "tests/pages/", "tests/components/")
+
+
+def pytest_collection_modifyitems(items):
+    def rank(item) -> int:
+        return next((i for i, prefix in enumerate(FIRST) if item.nodeid.startswith(prefix)), len(FIRST))
+    items.sort(key=rank)  # stable: each file keeps its own order
 
 
 @pytest.fixture
