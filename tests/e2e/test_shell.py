@@ -51,7 +51,6 @@ def test_every_page_opens_from_the_sidebar(walker, key):
 
 def test_rep_cannot_open_admin_pages_by_url(sign_in_as, server, db):
     page = sign_in_as("rep")
-    page.wait_for_timeout(500)  # let the browser pick up its session cookie
     for path in ("/admin", "/audit"):
         page.goto(server.url + path)
         page.get_by_text("not available to the sales rep role").first.wait_for()
