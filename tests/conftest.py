@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
@@ -19,13 +20,18 @@ TODAY = date(2026, 11, 23)
 # order (pyproject turns off xdist's own reorder, which puts the files with most tests first and so left a
 # one-test, one-minute browser file for the very end while the other worker sat idle): the browser and server
 # files start first and the many short database files fill the end evenly.
+# Within a group the files keep xdist's old order (most tests first): browser files that share the session's
+# database on a worker still meet in the order they always did.
 FIRST = ("tests/e2e/", "tests/integrations/", "tests/api/", "tests/pages/", "tests/components/")
 
 
 def pytest_collection_modifyitems(items):
-    def rank(item) -> int:
-        return next((i for i, prefix in enumerate(FIRST) if item.nodeid.startswith(prefix)), len(FIRST))
-    items.sort(key=rank)  # stable: each file keeps its own order
+    per_file = Counter(item.nodeid.split("::", 1)[0] for item in items)
+
+    def rank(item) -> tuple[int, int]:
+        group = next((i for i, prefix in enumerate(FIRST) if item.nodeid.startswith(prefix)), len(FIRST))
+        return group, -per_file[item.nodeid.split("::", 1)[0]]
+    items.sort(key=rank)  # stable: each file keeps its own order, and equal files their collection order
 
 
 @pytest.fixture
