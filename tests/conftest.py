@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
@@ -15,6 +16,22 @@ from db.io.seed import seed
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = date(2026, 11, 23)
+# Longest work first. ``--dist loadfile`` hands each file, as one unit, to the next free worker, in collection
+# order (pyproject turns off xdist's own reorder, which puts the files with most tests first and so left a
+# one-test, one-minute browser file for the very end while the other worker sat idle): the browser and server
+# files start first and the many short database files fill the end evenly.
+# Within a group the files keep xdist's old order (most tests first): browser files that share the session's
+# database on a worker still meet in the order they always did.
+FIRST = ("tests/e2e/", "tests/integrations/", "tests/api/", "tests/pages/", "tests/components/")
+
+
+def pytest_collection_modifyitems(items):
+    per_file = Counter(item.nodeid.split("::", 1)[0] for item in items)
+
+    def rank(item) -> tuple[int, int]:
+        group = next((i for i, prefix in enumerate(FIRST) if item.nodeid.startswith(prefix)), len(FIRST))
+        return group, -per_file[item.nodeid.split("::", 1)[0]]
+    items.sort(key=rank)  # stable: each file keeps its own order, and equal files their collection order
 
 
 @pytest.fixture
@@ -22,11 +39,23 @@ def db_file(tmp_path) -> Path:
     return tmp_path / "crm.db"
 
 
-@pytest.fixture
-def conn(db_file):
-    """A migrated, empty database."""
-    c = connect(db_file)
+@pytest.fixture(scope="session")
+def _migrated_template(tmp_path_factory) -> Path:
+    """One migrated, empty database per test session: hundreds of tests copy it rather than migrate anew."""
+    path = tmp_path_factory.mktemp("migrated") / "template.db"
+    c = connect(path)
     migrate(c)
+    c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    c.close()
+    return path
+
+
+@pytest.fixture
+def conn(db_file, _migrated_template):
+    """A migrated, empty database (a copy of the session's template; ``migrate`` then finds nothing to do)."""
+    shutil.copy(_migrated_template, db_file)
+    c = connect(db_file)
+    assert migrate(c) == []
     yield c
     c.close()
 

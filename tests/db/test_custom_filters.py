@@ -4,13 +4,17 @@ in the plan."""
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from db.core import fields, records
+from db.core.connection import connect
 from db.core.errors import ValidationError
 from db.crm import companies, contacts, custom, deals
 from db.crm import search as global_search
 from db.io import export
+from tests.conftest import _person
 
 C = custom.Condition
 
@@ -20,8 +24,7 @@ def _contact(conn, actor, first="Ana", **extra) -> int:
                           actor)
 
 
-@pytest.fixture
-def setup(conn, admin):
+def _world(conn, admin):
     """Six contacts and one field of each filterable type."""
     f = {kind: fields.define(conn, "contacts", {"type": kind, "label": kind.title(), **extra}, admin)
          for kind, extra in [("choice", {"options": ["Gold", "Silver", "Bronze"]}),
@@ -43,6 +46,22 @@ def setup(conn, admin):
     ]
     ids = [_contact(conn, admin, f"P{i}", **{f[k].column: v for k, v in row.items()}) for i, row in enumerate(values)]
     return f, ids
+
+
+@pytest.fixture
+def setup(conn, admin):
+    return _world(conn, admin)
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory, _migrated_template, _password_hash):
+    """The same world built once for the read-only filter cases (defining fourteen fields takes seconds)."""
+    path = tmp_path_factory.mktemp("filters") / "crm.db"
+    shutil.copy(_migrated_template, path)
+    c = connect(path)
+    admin = _person(c, _password_hash, "admin@test.example", "Ada Admin", "admin")
+    yield c, _world(c, admin)
+    c.close()
 
 
 def _pipeline(conn) -> int:
@@ -86,8 +105,8 @@ CASES = [
 
 
 @pytest.mark.parametrize(("kind", "op", "value", "expected"), CASES)
-def test_each_type_filters(conn, setup, kind, op, value, expected):
-    f, ids = setup
+def test_each_type_filters(shared, kind, op, value, expected):
+    conn, (f, ids) = shared
     assert _ids(conn, C(f[kind].key, op, value)) == [ids[i] for i in expected]
 
 

@@ -7,9 +7,11 @@ from datetime import date
 import pytest
 from playwright.sync_api import expect
 
+from components.session import COOKIE
+from db.core import users
 from db.core.connection import connect
 from db.io.seed import seed
-from tests.e2e.harness import CHROMIUM_ARGS, Server, chromium_path, sign_in
+from tests.e2e.harness import CHROMIUM_ARGS, Server, chromium_path, wait_idle
 
 # A loaded two-core machine (CI runs two workers, each with a server and a browser) can take longer than
 # Playwright's 5 s default for an expect; the page's own default is 20 s (the ``page`` fixture).
@@ -61,18 +63,34 @@ def page(page):
     return page
 
 
+def enter_signed_in(page, server, db_path, email: str) -> None:
+    """Open the app as a returning user: a fresh session made through the data layer, its token in the
+    HttpOnly cookie the server would have set, then the home page. The sign-in form itself (argon2, the
+    cookie route, the server's cookie attributes) is walked by test_shell, test_session and the tests that
+    call ``harness.sign_in``; the other tests only need someone signed in, and this costs a page load."""
+    conn = connect(db_path)
+    try:
+        uid = conn.execute("SELECT id FROM users WHERE email = ?", (email,)).fetchone()[0]
+        token = users.create_session(conn, uid)
+    finally:
+        conn.close()
+    page.context.add_cookies([{"name": COOKIE, "value": token, "url": server.url, "httpOnly": True,
+                               "sameSite": "Lax"}])
+    page.goto(server.url + "/")
+    page.get_by_text("Welcome back").first.wait_for(timeout=20_000)
+    wait_idle(page)
+
+
 @pytest.fixture
 def signed_in(page, server, e2e_db):
     """A page signed in as the admin; use ``sign_in_as`` for other roles."""
-    email = "admin@demo.example"
-    sign_in(page, server.url, email, e2e_db[1][email])
+    enter_signed_in(page, server, e2e_db[0], "admin@demo.example")
     return page
 
 
 @pytest.fixture
 def sign_in_as(page, server, e2e_db):
     def _sign_in(role: str):
-        email = next(e for e in e2e_db[1] if e.startswith(role))
-        sign_in(page, server.url, email, e2e_db[1][email])
+        enter_signed_in(page, server, e2e_db[0], next(e for e in e2e_db[1] if e.startswith(role)))
         return page
     return _sign_in

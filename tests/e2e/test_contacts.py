@@ -39,7 +39,6 @@ def test_edit_a_cell_in_the_grid(signed_in, db):
 
 def test_record_deep_link_and_log_a_note(signed_in, server, db):
     page = signed_in
-    page.wait_for_timeout(500)
     cid = db.execute("SELECT id FROM contacts WHERE lifecycle = 'customer' ORDER BY id LIMIT 1").fetchone()[0]
     page.goto(f"{server.url}/contacts?id={cid}")
     page.get_by_text("Log something").first.wait_for()

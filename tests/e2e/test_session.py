@@ -1,10 +1,18 @@
 """Real browser: a sign-in survives a reload; sign-out revokes it; forged cookies get the sign-in page."""
 
+import pytest
 from playwright.sync_api import expect
 
 from db.core import users
 from db.core.connection import connect
 from tests.e2e.harness import Server, open_page, shot, sign_in, wait_idle
+
+
+@pytest.fixture
+def signed_in(page, server, e2e_db):
+    """Through the sign-in form here: these tests check the cookie the server itself sets."""
+    sign_in(page, server.url, "admin@demo.example", e2e_db[1]["admin@demo.example"])
+    return page
 
 
 def _cookie(page):
