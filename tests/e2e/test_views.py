@@ -23,5 +23,8 @@ def test_build_save_reload_and_open_from_the_sidebar(sign_in_as, server, db):
     page.get_by_role("heading", name="Browser view: deals by stage").first.wait_for()
     page.wait_for_timeout(800)
     shot(page, "view_builder")
-    labels = page.locator(".xtick text").evaluate_all("els => els.map(e => e.textContent)")
+    # the Vega-Lite chart's category axis (drawn as SVG text), once it is drawn
+    axis = page.locator("[data-testid=stVegaLiteChart] [aria-label^='X-axis'] .role-axis-label text")
+    axis.first.wait_for()
+    labels = axis.evaluate_all("els => els.map(e => e.textContent)")
     assert labels and set(labels) <= {r["label"] for r in expected}
