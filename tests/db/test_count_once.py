@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 from db.crm import companies, contacts, deals
+from tests.db.traced import statements
 
 
 def _counts(conn, call) -> int:
-    seen: list[str] = []
-    conn.set_trace_callback(seen.append)
-    try:
-        call()
-    finally:
-        conn.set_trace_callback(None)
-    return sum(sql.lstrip().startswith("SELECT COUNT(*)") for sql in seen)  # the total; not per-row figures
+    return sum(sql.lstrip().startswith("SELECT COUNT(*)") for sql in statements(conn, call))  # not per-row figures
 
 
 def test_each_grid_page_counts_once(seeded_conn):

@@ -5,18 +5,13 @@ from __future__ import annotations
 import pytest
 
 from db.crm import companies, contacts
+from tests.db.traced import plan, statements
 
 
 def _reads(conn, call) -> dict[str, str]:
-    """Each paged SELECT ``call`` ran (as SQLite saw it, values bound) with its query plan."""
-    seen: list[str] = []
-    conn.set_trace_callback(seen.append)
-    try:
-        call()
-    finally:
-        conn.set_trace_callback(None)
-    paged = [sql for sql in seen if sql.lstrip().upper().startswith("SELECT") and "LIMIT" in sql.upper()]
-    return {sql: " | ".join(r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + sql)) for sql in paged}
+    """Each paged SELECT ``call`` ran, with its query plan."""
+    paged = [sql for sql in statements(conn, call) if sql.lstrip().upper().startswith("SELECT") and "LIMIT" in sql.upper()]
+    return {sql: plan(conn, sql) for sql in paged}
 
 
 @pytest.mark.parametrize("name,call,index", [

@@ -14,6 +14,8 @@ from db.crm import deals, notifications, timeline
 from db.crm.notifications import counts, inbox, mark_all_read, mark_read, window
 from db.io.bulk import create_many
 from tests.conftest import ROOT
+from tests.db.traced import plan as query_plan
+from tests.db.traced import statements
 
 NOON = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 WIN = window("UTC", NOON)
@@ -241,13 +243,10 @@ def test_a_fresh_process_computes_the_same_list(conn, db_file, rep, manager):
 def test_the_sidebar_count_is_one_statement_on_indexes_only(conn, rep, manager):
     _contact(conn, manager, owner=rep)
     _task(conn, rep, "2026-11-20 09:00:00")
-    seen: list[str] = []
-    conn.set_trace_callback(seen.append)
-    counts(conn, rep.id, WIN)
-    conn.set_trace_callback(None)
+    seen = statements(conn, lambda: counts(conn, rep.id, WIN))
     assert len(seen) == 1
     sql = seen[0]
-    plan = " | ".join(r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + sql).fetchall())
+    plan = query_plan(conn, sql)
     assert "ix_notifications_unread" in plan
     assert "ix_activities_open_tasks" in plan
     assert "PRIMARY KEY" in plan  # the read marks: one key lookup per open task
@@ -268,10 +267,6 @@ def test_the_list_reads_a_bounded_page_by_index(conn, rep, manager):
     for i in range(5):
         _contact(conn, manager, owner=rep, name=f"P{i}")
     assert len(inbox(conn, rep.id, WIN, limit=3)) == 3
-    seen: list[str] = []
-    conn.set_trace_callback(seen.append)
-    inbox(conn, rep.id, WIN, limit=3)
-    conn.set_trace_callback(None)
-    for sql in seen:
-        plan = " | ".join(r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + sql).fetchall())
+    for sql in statements(conn, lambda: inbox(conn, rep.id, WIN, limit=3)):
+        plan = query_plan(conn, sql)
         assert "SCAN n" not in plan and "SCAN a" not in plan and "SCAN audit_log" not in plan, plan
