@@ -168,7 +168,8 @@ def render_pipeline_board(ctx: PageContext, query: deals.BoardQuery) -> None:
     if moved and moved.get("at") != st.session_state.get("d_last_move"):
         st.session_state["d_last_move"] = moved.get("at")
         st.session_state["deal_move"] = moved
-        rerun()
+        _move_now(ctx, moved)  # a plain move is saved in this run (and re-runs to redraw); anything else:
+        rerun()  # handle_move, on the next run, asks its question or says why not above the board
     if opened:
         st.query_params["id"] = str(opened["deal_id"])
         rerun()
@@ -237,6 +238,29 @@ def handle_move(ctx: PageContext, event: dict) -> None:
                 rerun()
 
 
+def _move_now(ctx: PageContext, event: dict) -> None:
+    """Save a plain move (to an open stage of the deal's pipeline, a deal this person may change, at the
+    version that was dragged) in the run the drag caused: a move took three script runs (the drag's, the
+    move's, the redraw), now two. Anything else returns untouched for ``handle_move`` on the next run."""
+    ids = {k: parse_id(str(event.get(k, ""))) for k in ("deal_id", "to_stage_id", "version")}
+    if None in ids.values():
+        return
+    stage = deals.stage(ctx.conn, ids["to_stage_id"])
+    try:
+        deal = deals.detail(ctx.conn, ids["deal_id"])
+    except DomainError:
+        return
+    if (stage is None or stage["kind"] != "open" or stage["pipeline_id"] != deal["pipeline_id"]
+            or stage["id"] == deal["stage_id"] or deal["version"] != ids["version"]
+            or not may_write(ctx.actor, "deals", deal)):
+        return
+    try:
+        saved = deals.move(ctx.conn, ids["deal_id"], ids["to_stage_id"], ids["version"], ctx.actor)
+    except DomainError:  # changed in between: the next run's handle_move meets it again and says so
+        return
+    _moved(saved, stage)
+
+
 def _do_move(ctx: PageContext, event: dict, deal: dict, stage: dict, **kwargs) -> None:
     try:
         saved = deals.move(ctx.conn, int(event["deal_id"]), int(event["to_stage_id"]), int(event["version"]),
@@ -249,6 +273,11 @@ def _do_move(ctx: PageContext, event: dict, deal: dict, stage: dict, **kwargs) -
     except DomainError as err:
         st.error(error_text(err), icon=":material/error:")
         return
+    _moved(saved, stage)
+
+
+def _moved(saved: dict, stage: dict) -> None:
+    """A saved move: the notice with Undo, the board redrawn from the database."""
     st.session_state.pop("deal_move", None)
     st.session_state[MOVED] = {"kind": "moved", "deal_id": saved["id"], "title": saved["title"],
                                "stage": stage["name"], "audit_id": saved.get("audit_id"), "at": time.time()}
