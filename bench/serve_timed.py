@@ -31,6 +31,26 @@ def record_script_runs(record) -> None:
     script_runner.ScriptRunner._run_script = timed
 
 
+def record_gc_pauses(path: Path, floor_ms: float = 50.0) -> None:
+    """Append each garbage-collector pass of at least ``floor_ms`` (its generation, when, ms) to ``path``: with
+    Streamlit's per-run collection off, Python's own full passes are the process-wide pauses to look for."""
+    import gc
+
+    started: dict[str, float] = {}
+
+    def callback(phase: str, info: dict) -> None:
+        if phase == "start":
+            started["at"], started["clock"] = time.time(), time.perf_counter()
+        elif "clock" in started:
+            ms = (time.perf_counter() - started["clock"]) * 1000
+            if ms >= floor_ms:
+                with path.open("a") as f:
+                    f.write(json.dumps({"at": started["at"], "ms": ms, "generation": info.get("generation"),
+                                        "collected": info.get("collected")}) + "\n")
+
+    gc.callbacks.append(callback)
+
+
 def main() -> None:
     out = Path(sys.argv[1])
     from streamlit.web import cli
@@ -42,6 +62,7 @@ def main() -> None:
             f.write(json.dumps(line) + "\n")
 
     record_script_runs(write)
+    record_gc_pauses(out.with_suffix(".gc.jsonl"))
     sys.argv = ["streamlit", "run", str(ROOT / "server.py"), *sys.argv[2:]]
     cli.main(prog_name="streamlit")
 
