@@ -35,7 +35,7 @@ from pathlib import Path
 import requests
 
 from bench.pages import database
-from bench.server import USER, bench_user, niced_chromium
+from bench.server import USER, bench_user, chromium, desktop_page, niced_chromium
 from db.core import apikeys
 from db.core.connection import connect
 from db.core.permissions import Actor
@@ -182,7 +182,7 @@ def browser_rounds(url: str, email: str, password: str, until) -> dict[str, list
     the server's figures and is not timed."""
     from playwright.sync_api import sync_playwright
 
-    from tests.e2e.harness import CHROMIUM_ARGS, open_page, sign_in, wait_idle
+    from tests.e2e.harness import open_page, sign_in, wait_idle
 
     folder = Path(tempfile.mkdtemp(prefix="bench-api-browser-"))
     niced = niced_chromium(folder)
@@ -190,9 +190,8 @@ def browser_rounds(url: str, email: str, password: str, until) -> dict[str, list
     words = iter(["anna", "petrov", "smith", "ivan", "maria", "olga"] * 100)
     try:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=str(niced), args=CHROMIUM_ARGS, headless=True)
-            page = browser.new_page(viewport={"width": 1440, "height": 900})
-            page.set_default_timeout(60_000)
+            browser = chromium(pw, niced)
+            page = desktop_page(browser)
             sign_in(page, url, email, password)
 
             def search() -> None:

@@ -22,8 +22,8 @@ from datetime import date
 from pathlib import Path
 
 from bench.pages import database
-from bench.server import USER, bench_user, niced_chromium, runs_since, start
-from tests.e2e.harness import CHROMIUM_ARGS, open_page, sign_in, wait_idle
+from bench.server import USER, bench_user, chromium, desktop_page, niced_chromium, runs_since, start
+from tests.e2e.harness import open_page, sign_in, wait_idle
 
 FRAME = "iframe[title='streamlit_calendar.calendar']"
 
@@ -170,9 +170,8 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=str(browser_path), args=CHROMIUM_ARGS, headless=True)
-            page = browser.new_page(viewport={"width": 1440, "height": 900})
-            page.set_default_timeout(60_000)
+            browser = chromium(pw, browser_path)
+            page = desktop_page(browser)
             sign_in(page, url, USER, password)
             for _ in range(args.rounds):
                 open_page(page, "Home")

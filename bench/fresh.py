@@ -27,9 +27,9 @@ import time
 from pathlib import Path
 
 from bench.pages import database
-from bench.server import USER, bench_user, launch, niced_chromium, runs_since, start
+from bench.server import USER, bench_user, chromium, launch, niced_chromium, runs_since, start
 from db.core.connection import connect
-from tests.e2e.harness import CHROMIUM_ARGS, wait_idle
+from tests.e2e.harness import wait_idle
 
 PAGES = {  # key: (path, sidebar label)
     "contacts": ("/contacts", "Contacts"),
@@ -217,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     sidebar: dict[str, list[dict]] = {k: [] for k in keys}
     try:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=str(browser_path), args=CHROMIUM_ARGS, headless=True)
+            browser = chromium(pw, browser_path)
             context = browser.new_context(viewport={"width": 1440, "height": 900})
             context.add_init_script(PROBE)
             home = context.new_page()

@@ -61,6 +61,18 @@ def niced_chromium(folder: Path, nice: int = 19) -> Path:
     return path
 
 
+def chromium(pw, browser_path: Path):
+    """Debian's chromium through ``browser_path`` (niced_chromium's launcher), as every browser bench starts it."""
+    return pw.chromium.launch(executable_path=str(browser_path), args=CHROMIUM_ARGS, headless=True)
+
+
+def desktop_page(browser):
+    """A desktop-sized page, patient with a loaded server at the large scale."""
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    page.set_default_timeout(60_000)
+    return page
+
+
 def launch(argv: list[str], log: Path, *, env: dict | None = None, what: str = "the server"
            ) -> tuple[subprocess.Popen, str]:
     """``argv`` (a Streamlit command line) on a free local port, once it answers its health check."""
@@ -122,9 +134,8 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=str(browser_path), args=CHROMIUM_ARGS, headless=True)
-            page = browser.new_page(viewport={"width": 1440, "height": 900})
-            page.set_default_timeout(60_000)
+            browser = chromium(pw, browser_path)
+            page = desktop_page(browser)
             step("sign in, home", lambda: sign_in(page, url, USER, password))
             step("dashboard, first run after start", lambda: open_page(page, "Dashboard"))
             for tab in TABS:

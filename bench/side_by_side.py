@@ -26,12 +26,12 @@ import time
 from pathlib import Path
 
 from bench.pages import CACHE, database
-from bench.server import USER, bench_user, launch, niced_chromium, runs_since
+from bench.server import USER, bench_user, chromium, launch, niced_chromium, runs_since
 from bench.server import start as start_crm
 from db.core.connection import connect
 from db.core.permissions import Actor
 from db.crm import views
-from tests.e2e.harness import CHROMIUM_ARGS, sign_in, wait_idle
+from tests.e2e.harness import sign_in, wait_idle
 
 ROOT = Path(__file__).resolve().parent.parent
 NAIVE = ROOT / "bench" / "naive" / "app.py"
@@ -212,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
                 servers[mode], urls[mode] = start_naive(db, mode == "cached", timings[mode], folder / f"{mode}.log")
             startup[mode] = time.perf_counter() - clock
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=str(browser_path), args=CHROMIUM_ARGS, headless=True)
+            browser = chromium(pw, browser_path)
             tabs = {}
             for mode in modes:
                 tabs[mode] = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
