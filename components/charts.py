@@ -39,10 +39,11 @@ AUTOSIZE = {"type": "fit", "contains": "padding", "resize": True}
 TIP = {"field": "tip", "type": "nominal"}  # one preformatted line per mark: no key column, no duplicate titles
 
 
-def spec(title: str, rows: list[dict], body: dict, height: int = HEIGHT) -> dict:
-    """A whole chart: its title, height and data, and ``body`` (``mark`` and ``encoding``, or ``layer``)."""
-    return {"$schema": SCHEMA, "title": heading(title), "height": height, "autosize": AUTOSIZE,
-            "data": {"values": rows}, "usermeta": EMBED, "config": CONFIG, **body}
+def spec(title: str | None, rows: list[dict], body: dict, height: int = HEIGHT) -> dict:
+    """A whole chart: its title (None: none, the page names it), height and data, and ``body`` (``mark`` and
+    ``encoding``, or ``layer``)."""
+    return {"$schema": SCHEMA, **({"title": heading(title)} if title is not None else {}), "height": height,
+            "autosize": AUTOSIZE, "data": {"values": rows}, "usermeta": EMBED, "config": CONFIG, **body}
 
 
 def legend(field: str, names: list[str], colours: list[str]) -> dict:
@@ -333,10 +334,8 @@ def forecast(points: list[dict], month_label: str, owner_label: str, weighted_la
              "tip": f"{month_label} {p['month']} · {owner_label} {shown[p['owner']]} · {weighted_label} "
                     f"{amount(p['weighted'])}"} for p in points]
     colours = [PALETTE[i % len(PALETTE)] for i in range(len(owners))]
-    chart = spec("", rows, {"mark": {"type": "bar"}, "encoding": {
+    return spec(None, rows, {"mark": {"type": "bar"}, "encoding": {
         "x": {"field": "month", "type": "ordinal", "title": None, "axis": {"labelAngle": 0}},
         "y": {"field": "weighted", "type": "quantitative", "aggregate": "sum", "title": None,
               "axis": {"format": ",.0f"}},
         "color": legend("owner", list(shown.values()), colours), "order": {"field": "owner"}, "tooltip": TIP}})
-    chart.pop("title")
-    return chart

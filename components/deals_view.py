@@ -189,21 +189,16 @@ def handle_move(ctx: PageContext, event: dict) -> None:
     for the amount/date or the reason. The ids come from the browser: read like link ids
     (components/errors.parse_id), a bad one drops the move; a deal the person may not change is refused
     before any confirmation is asked for."""
-    ids = {k: parse_id(str(event.get(k, ""))) for k in ("deal_id", "to_stage_id", "version")}
-    if None in ids.values():
-        st.session_state.pop("deal_move", None)
-        return
-    event = {**event, **ids}
-    stage = deals.stage(ctx.conn, event["to_stage_id"])
     try:
-        deal = deals.detail(ctx.conn, event["deal_id"])
+        read = _read_move(ctx, event)
     except DomainError as err:
         st.session_state.pop("deal_move", None)
         show_error(err)
         return
-    if stage is None or stage["pipeline_id"] != deal["pipeline_id"] or stage["id"] == deal["stage_id"]:
+    if read is None:
         st.session_state.pop("deal_move", None)
         return
+    event, deal, stage = read
     if not may_write(ctx.actor, "deals", deal):
         st.session_state.pop("deal_move", None)
         _refresh_board()
@@ -238,24 +233,36 @@ def handle_move(ctx: PageContext, event: dict) -> None:
                 rerun()
 
 
+def _read_move(ctx: PageContext, event: dict) -> tuple[dict, dict, dict] | None:
+    """The move with its ids read like link ids (components/errors.parse_id), its deal and its target stage;
+    None when it is no move (a bad id, another pipeline's stage, the stage the deal is in). A deal that is
+    gone raises DomainError."""
+    ids = {k: parse_id(str(event.get(k, ""))) for k in ("deal_id", "to_stage_id", "version")}
+    if None in ids.values():
+        return None
+    event = {**event, **ids}
+    stage = deals.stage(ctx.conn, event["to_stage_id"])
+    deal = deals.detail(ctx.conn, event["deal_id"])
+    if stage is None or stage["pipeline_id"] != deal["pipeline_id"] or stage["id"] == deal["stage_id"]:
+        return None
+    return event, deal, stage
+
+
 def _move_now(ctx: PageContext, event: dict) -> None:
     """Save a plain move (to an open stage of the deal's pipeline, a deal this person may change, at the
     version that was dragged) in the run the drag caused: a move took three script runs (the drag's, the
     move's, the redraw), now two. Anything else returns untouched for ``handle_move`` on the next run."""
-    ids = {k: parse_id(str(event.get(k, ""))) for k in ("deal_id", "to_stage_id", "version")}
-    if None in ids.values():
-        return
-    stage = deals.stage(ctx.conn, ids["to_stage_id"])
     try:
-        deal = deals.detail(ctx.conn, ids["deal_id"])
+        read = _read_move(ctx, event)
     except DomainError:
         return
-    if (stage is None or stage["kind"] != "open" or stage["pipeline_id"] != deal["pipeline_id"]
-            or stage["id"] == deal["stage_id"] or deal["version"] != ids["version"]
-            or not may_write(ctx.actor, "deals", deal)):
+    if read is None:
+        return
+    event, deal, stage = read
+    if stage["kind"] != "open" or deal["version"] != event["version"] or not may_write(ctx.actor, "deals", deal):
         return
     try:
-        saved = deals.move(ctx.conn, ids["deal_id"], ids["to_stage_id"], ids["version"], ctx.actor)
+        saved = deals.move(ctx.conn, event["deal_id"], event["to_stage_id"], event["version"], ctx.actor)
     except DomainError:  # changed in between: the next run's handle_move meets it again and says so
         return
     _moved(saved, stage)
