@@ -19,6 +19,7 @@ import asyncio
 import os
 import socket
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import streamlit as st
 from starlette.middleware import Middleware
@@ -102,6 +103,59 @@ def logout_route(request: Request) -> Response:
     return response
 
 
+# A page's own address (/contacts) is where Streamlit's frontend first looks for the server: its health check
+# there answers 404, and it tries the parent ~100 ms later. On a page's address the HTML says where the
+# server is (the parent, with any prefix a proxy added), so a tab opened by URL connects at once.
+BASE_HINT = (b"<script>(()=>{const p=location.pathname.replace(/\\/+$/,'');"
+             b"window.__streamlit=Object.assign({},window.__streamlit,"
+             b"{BACKEND_BASE_URL:location.origin+p.slice(0,p.lastIndexOf('/')+1)})})()</script>")
+
+
+class BaseHint:
+    """ASGI middleware: put ``BASE_HINT`` into the HTML that Streamlit serves at a page's address.
+
+    Only the addresses of the app's own pages (``/contacts``, ``/prefix/contacts`` behind a proxy) get it;
+    every other answer passes untouched."""
+
+    def __init__(self, app, pages: frozenset[str] | None = None) -> None:
+        self.app = app
+        self.pages = pages if pages is not None else page_names()
+
+    async def __call__(self, scope, receive, send) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" and scope.get("method") == "GET" else ""
+        if path.rstrip("/").rsplit("/", 1)[-1] not in self.pages:
+            await self.app(scope, receive, send)
+            return
+        start: dict | None = None
+        body = bytearray()
+        # Plain HTML from the inner app (8 kB; compressed it could not be edited), same for every client.
+        scope = {**scope, "headers": [(k, v) for k, v in scope["headers"] if k.lower() != b"accept-encoding"]}
+
+        async def hold(message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                headers = dict(message.get("headers", []))
+                if message["status"] == 200 and headers.get(b"content-type", b"").startswith(b"text/html"):
+                    start = message
+                    return
+            elif start is not None and message["type"] == "http.response.body":
+                body.extend(message.get("body", b""))
+                if message.get("more_body"):
+                    return
+                html = bytes(body).replace(b"<head>", b"<head>" + BASE_HINT, 1)
+                headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+                await send({**start, "headers": [*headers, (b"content-length", str(len(html)).encode())]})
+                message = {"type": "http.response.body", "body": html}
+            await send(message)
+
+        await self.app(scope, receive, hold)
+
+
+def page_names() -> frozenset[str]:
+    """The last part of each page's address: Streamlit names a page in pages/ after its file."""
+    return frozenset(p.stem for p in (Path(__file__).resolve().parent / "pages").glob("*.py"))
+
+
 def nodelay_connections() -> None:
     """Set TCP_NODELAY on every connection uvicorn accepts.
 
@@ -153,7 +207,8 @@ session.ROUTES_ENABLED = True
 # Our own copy of uvicorn's proxy-headers middleware, trusting CRM_TRUSTED_PROXIES only (a bad value stops the
 # start). uvicorn's outer one is configured before this module is imported (FORWARDED_ALLOW_IPS, set by bin/start).
 app = st.App("app.py", lifespan=lifespan, on_script_error=errors.on_script_error,
-             middleware=[Middleware(ProxyHeadersMiddleware, trusted_hosts=session.trusted_proxies())],
+             middleware=[Middleware(ProxyHeadersMiddleware, trusted_hosts=session.trusted_proxies()),
+                         Middleware(BaseHint)],
              routes=[Route("/auth/session", session_route, methods=["POST"]),  # fetch only: no link can sign in
                      Route("/auth/logout", logout_route, methods=["GET", "POST"]),
                      api.mount(),  # the REST API at /api/v1 (api/, docs/api.md)

@@ -7,8 +7,9 @@ admin to it), signs in once with chromium, then opens each page ``--runs`` times
 browser context (the session cookie signs it in) and once per run from the sidebar of a signed-in tab.
 
 Each load is timed from navigation start (the click, for the sidebar) until the page's main content is
-there (the contacts grid's first cell, a board card, the dashboard's figures and first chart's marks, the
-calendar's grid in its frame, a record's title) and its last script run has ended. The breakdown puts
+there (the contacts grid's first rows drawn on its canvas, a board card, the dashboard's figures and first
+chart's marks, the calendar's grid in its frame, a record's title), no element is still a grey skeleton
+(Streamlit's placeholder while an element's code loads), and its last script run has ended. The breakdown puts
 every step on the browser's clock: the HTML, the JS bundle (downloaded, then parsed and run until
 DOMContentLoaded), the websocket opened, each script run (the server's log, same machine, same wall clock),
 the browser's long tasks (main thread busy > 50 ms). Prints milliseconds; asserts nothing.
@@ -27,7 +28,7 @@ import time
 from pathlib import Path
 
 from bench.pages import database
-from bench.server import USER, bench_user, chromium, launch, niced_chromium, runs_since, start
+from bench.server import CHROMIUM_ARGS, USER, bench_user, chromium, launch, niced_chromium, runs_since, start
 from db.core.connection import connect
 from tests.e2e.harness import wait_idle
 
@@ -77,8 +78,18 @@ PROBE = """
     }
     return false;
   };
+  const inked = (sel) => {  // the grid's canvas shows its first rows (dark text below the header)
+    const c = document.querySelector(sel);
+    if (!c || c.height < 120) return false;
+    try {
+      const d = c.getContext("2d").getImageData(0, 40, Math.min(c.width, 800), 80).data;
+      let n = 0;
+      for (let i = 0; i < d.length; i += 16) if (d[i] < 120 && d[i + 3] > 200) n++;
+      return n > 50;
+    } catch (e) { return false; }
+  };
   const READY = {
-    contacts: () => document.querySelector("#glide-cell-3-0"),
+    contacts: () => inked("canvas[data-testid=data-grid-canvas]"),
     deals: () => deep("[data-testid=kanban-card]", document),
     dashboard: () => document.querySelector("[data-testid=stMetricValue]") && document.querySelector("[data-testid=stVegaLiteChart] .role-mark path"),
     calendar: () => inFrame("iframe[title='streamlit_calendar.calendar']", ".fc-view"),
@@ -100,7 +111,10 @@ PROBE = """
   F.key = fromUrl();
   F.watch = (key) => { F.key = key; F.ready = null; F.idleAt = null; F.t0 = performance.now(); };
   const tick = () => {
-    if (F.key && F.ready === null && READY[F.key]()) F.ready = performance.now();
+    // Ready: the page's main content is drawn and no element still waits for its code (Streamlit draws a
+    // grey skeleton in its place until then).
+    if (F.key && F.ready === null && READY[F.key]() && !document.querySelector("[data-testid=stSkeleton]"))
+      F.ready = performance.now();
     const busy = !!document.querySelector("[data-testid=stStatusWidget]");
     if (F.busy && !busy) F.idleAt = performance.now();
     F.busy = busy;
@@ -197,6 +211,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages", default=",".join(PAGES))
     parser.add_argument("--nice", type=int, default=0, help="the browser's niceness (0: as the server)")
     parser.add_argument("--detail", action="store_true", help="print every load, not only medians")
+    parser.add_argument("--profile", action="store_true",
+                        help="a browser profile on disk (HTTP and code cache kept, as a visitor's own browser)"
+                             " instead of playwright's in-memory context")
     args = parser.parse_args(argv)
     from playwright.sync_api import sync_playwright
 
@@ -217,8 +234,13 @@ def main(argv: list[str] | None = None) -> int:
     sidebar: dict[str, list[dict]] = {k: [] for k in keys}
     try:
         with sync_playwright() as pw:
-            browser = chromium(pw, browser_path)
-            context = browser.new_context(viewport={"width": 1440, "height": 900})
+            if args.profile:
+                browser = context = pw.chromium.launch_persistent_context(
+                    folder / "profile", executable_path=str(browser_path), args=CHROMIUM_ARGS, headless=True,
+                    viewport={"width": 1440, "height": 900})
+            else:
+                browser = chromium(pw, browser_path)
+                context = browser.new_context(viewport={"width": 1440, "height": 900})
             context.add_init_script(PROBE)
             home = context.new_page()
             home.set_default_timeout(60_000)

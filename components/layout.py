@@ -139,7 +139,7 @@ def open_db() -> sqlite3.Connection:
 def page_setup(key: str, *, layout: str = "wide") -> PageContext:
     """Config, connection, sign-in, sidebar and access check for page ``key`` (see ``PAGES``)."""
     errors.install()  # from here on an unexpected error shows an error id, never a traceback
-    st.set_page_config(page_title=f"{t('nav.' + key)} · CRM", page_icon=":material/handshake:", layout=layout)
+    st.set_page_config(page_title=f"{t('nav.' + key)} · CRM", page_icon="🤝", layout=layout)
     conn = open_db()
     on_wait(_waiting_notice)  # a save that must wait for another writer (an import) says so, not an error
     pending = st.session_state.pop("pending_cookie_call", None)

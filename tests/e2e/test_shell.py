@@ -1,5 +1,8 @@
 """Real browser: sign in, every page opens with its main content, roles enforced by URL."""
 
+import gzip
+import urllib.request
+
 import pytest
 from playwright.sync_api import expect
 
@@ -82,3 +85,54 @@ def test_the_server_warms_up_and_migrates_before_it_answers(tmp_path):
         assert "warm-up: modules" in log.read_text()
     finally:
         srv.stop()
+
+
+def _get(url: str) -> tuple[int, object, bytes]:
+    """A GET as a browser sends it (gzip accepted), body decoded."""
+    request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
+    with urllib.request.urlopen(request, timeout=20) as response:
+        body = response.read()
+        if response.headers.get("Content-Encoding") == "gzip":
+            body = gzip.decompress(body)
+        return response.status, response.headers, body
+
+
+def test_a_page_address_tells_the_frontend_where_the_server_is(server):
+    """Every page's address carries server.BASE_HINT (once, before Streamlit's bundle); the root, the static
+    files and the API's answers are Streamlit's own bytes."""
+    from server import BASE_HINT, page_names
+
+    names = page_names()
+    assert {"contacts", "deals", "calendar", "dashboard"} <= names
+    for name in sorted(names):
+        status, headers, body = _get(f"{server.url}/{name}?id=1")
+        assert status == 200 and body.count(BASE_HINT) == 1, name
+        assert body.index(BASE_HINT) < body.index(b'type="module"'), name
+        assert int(headers["Content-Length"]) == len(body), name
+    for path in ("/", "/_stcore/health", "/_stcore/host-config", "/no-such-page"):
+        assert BASE_HINT not in _get(server.url + path)[2], path
+
+
+def test_a_new_tab_connects_at_once_and_never_leaves_the_server(browser, server, e2e_db):
+    """A record opened by URL (the grid's ↗) finds the server on its first try: no health check at the
+    page's own address (a 404, then a retry ~100 ms later). And no page asks another host for anything
+    (the favicon was a Google-hosted icon): an internal CRM works offline and tells no one who uses it."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    try:
+        page = context.new_page()
+        enter_signed_in(page, server, e2e_db[0], "admin@demo.example")
+        seen: list[str] = []
+        context.on("request", lambda request: seen.append(request.url))
+        for path in ("/contacts?id=1", "/deals", "/dashboard", "/calendar"):
+            tab = context.new_page()
+            tab.goto(server.url + path)
+            tab.locator("[data-testid=stMain] h1").first.wait_for()
+            wait_idle(tab)
+            tab.close()
+        probes = [u for u in seen if "_stcore/health" in u]
+        assert probes and all(u == server.url + "/_stcore/health" for u in probes), probes
+        outside = [u for u in seen if not u.startswith((server.url, "data:", "blob:"))
+                   and not u.startswith(server.url.replace("http", "ws"))]
+        assert outside == [], outside
+    finally:
+        context.close()
