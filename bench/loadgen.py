@@ -21,6 +21,8 @@ import random
 import secrets
 import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -32,7 +34,7 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from bench.pages import database
-from bench.server import start
+from bench.server import launch, start
 from db.core import users
 from db.core.connection import connect
 
@@ -279,13 +281,27 @@ def _proc_sample(pid: int, last: tuple[float, float] | None) -> tuple[tuple[floa
     return (now, cpu), pct, rss
 
 
-async def monitor(pid: int, stats: Stats, deadline: float, started: float) -> None:
-    last = None
+async def monitor(pids: list[int], stats: Stats, deadline: float, started: float) -> None:
+    """CPU and RSS of the server processes, summed, every 5 s."""
+    last: list = [None] * len(pids)
     while time.monotonic() < deadline:
-        last, pct, rss = _proc_sample(pid, last)
-        if pct is not None:
-            stats.samples.append((time.monotonic() - started, pct, rss))
+        got = [_proc_sample(pid, before) for pid, before in zip(pids, last, strict=True)]
+        last = [g[0] for g in got]
+        if all(g[1] is not None for g in got):
+            stats.samples.append((time.monotonic() - started, sum(g[1] for g in got), sum(g[2] for g in got)))
         await asyncio.sleep(5)
+
+
+def start_workers(db: Path, count: int, log: Path) -> tuple[subprocess.Popen, str]:
+    """``python -m deploy.workers`` (what bin/start runs for CRM_WORKERS) on a free port, once it answers."""
+    return launch([sys.executable, "-m", "deploy.workers", "--workers", str(count)], log,
+                  env={**os.environ, "CRM_DB": str(db)}, what="deploy.workers")
+
+
+def children(pid: int) -> list[int]:
+    """The processes ``pid`` started (HAProxy and the workers)."""
+    with open(f"/proc/{pid}/task/{pid}/children") as f:
+        return [int(p) for p in f.read().split()]
 
 
 def people(db: Path, count: int) -> list[tuple[str, str, str]]:
@@ -347,13 +363,14 @@ def report(stats: Stats, sessions: int, minutes: float) -> None:
                   f"{max(v[1] for v in values):>6.0f}")
 
 
-async def drive(args, url: str, pid: int, db: Path) -> Stats:
+async def drive(args, urls: list[str], pids: list[int], db: Path) -> Stats:
     stats, world = Stats(), World(db)
     crowd = people(db, args.sessions)
     started = time.monotonic()
     deadline = started + args.minutes * 60
-    await asyncio.gather(monitor(pid, stats, deadline, started),
-                         *(user_loop(n, url, crowd, world, stats, deadline, args.think, args.form_share)
+    await asyncio.gather(monitor(pids, stats, deadline, started),
+                         *(user_loop(n, urls[n % len(urls)], crowd, world, stats, deadline, args.think,
+                                     args.form_share)
                            for n in range(args.sessions)))
     return stats
 
@@ -366,24 +383,36 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--think", type=float, default=2.0, help="mean seconds between a session's actions")
     parser.add_argument("--form-share", type=float, default=0.2, help="share of sessions signing in by the form")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--servers", type=int, default=1,
+                        help="server processes over the same database, sessions dealt to them in turn (what a "
+                             "sticky proxy in front of them would do, without the proxy's own cost)")
+    parser.add_argument("--workers", type=int, default=0,
+                        help="serve through deploy.workers (CRM_WORKERS): N processes behind HAProxy, as "
+                             "bin/start runs them; the CPU figure sums the workers and HAProxy")
     args = parser.parse_args(argv)
     random.seed(args.seed)
     source = database(args.scale)
     folder = Path(tempfile.mkdtemp())
     db = folder / "load.db"  # a copy: the load writes notes and moves deals
     shutil.copy(source, db)
-    proc, url = start(db, folder / "runs.jsonl", folder / "server.log")
+    if args.workers:
+        servers = [start_workers(db, args.workers, folder / "workers.log")]
+        pids = children(servers[0][0].pid)
+    else:
+        servers = [start(db, folder / f"runs{n}.jsonl", folder / f"server{n}.log") for n in range(args.servers)]
+        pids = [proc.pid for proc, _ in servers]
     since = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())
     try:
-        stats = asyncio.run(drive(args, url, proc.pid, db))
+        stats = asyncio.run(drive(args, [url for _, url in servers], pids, db))
     finally:
-        proc.terminate()
-        proc.wait(10)
+        for proc, _ in servers:
+            proc.terminate()
+            proc.wait(10)
     report(stats, args.sessions, args.minutes)
     notes, moves = writes(db, since)
     print(f"in the database afterwards: {notes} notes logged, {moves} deal moves "
           f"(asked: {len(stats.times.get('log_note', []))} and {len(stats.times.get('move_deal', []))})")
-    print(f"(server log: {folder / 'server.log'})")
+    print(f"(server logs: {folder}/server*.log)")
     return 0
 
 
