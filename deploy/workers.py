@@ -72,6 +72,16 @@ def worker_env(base: dict[str, str]) -> dict[str, str]:
     return {**base, TRUSTED_PROXIES_ENV: proxies, "FORWARDED_ALLOW_IPS": forwarded_allow_ips(proxies)}
 
 
+def _die_with_parent() -> None:
+    """In a child before it runs: end it when the supervisor ends, even killed outright (Linux)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the supervisor's own stop() still ends them
+        pass
+
+
 def haproxy_path() -> str | None:
     """Debian installs it in /usr/sbin, which a plain user's PATH may lack."""
     return shutil.which("haproxy") or ("/usr/sbin/haproxy" if Path("/usr/sbin/haproxy").exists() else None)
@@ -108,7 +118,8 @@ def start_workers(count: int, extra: list[str]) -> list[tuple[subprocess.Popen, 
             port = free_port()
             proc = subprocess.Popen(
                 [sys.executable, "-m", "streamlit", "run", str(ROOT / "server.py"), "--server.port", str(port),
-                 "--server.address", "127.0.0.1", "--server.headless", "true", *extra], cwd=ROOT, env=env)
+                 "--server.address", "127.0.0.1", "--server.headless", "true", *extra], cwd=ROOT, env=env,
+                preexec_fn=_die_with_parent)
             started.append((proc, port))
             wait_healthy(proc, f"http://127.0.0.1:{port}")
     except BaseException:
@@ -145,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     config = folder / "haproxy.cfg"
     behind = bool(os.environ.get(TRUSTED_PROXIES_ENV, "").strip())
     config.write_text(haproxy_config(args.address, args.port, [port for _, port in workers], behind))
-    proxy = subprocess.Popen([haproxy, "-db", "-f", str(config)])
+    proxy = subprocess.Popen([haproxy, "-db", "-f", str(config)], preexec_fn=_die_with_parent)
     procs = [proxy, *(p for p, _ in workers)]
 
     def end(_signum, _frame):
