@@ -16,6 +16,7 @@ middleware (``FORWARDED_ALLOW_IPS``), which would otherwise believe 127.0.0.1.
 from __future__ import annotations
 
 import asyncio
+import gzip
 import os
 import socket
 from contextlib import asynccontextmanager
@@ -114,8 +115,9 @@ BASE_HINT = (b"<script>(()=>{const p=location.pathname.replace(/\\/+$/,'');"
 class BaseHint:
     """ASGI middleware: put ``BASE_HINT`` into the HTML that Streamlit serves at a page's address.
 
-    Only the addresses of the app's own pages (``/contacts``, ``/prefix/contacts`` behind a proxy) get it;
-    every other answer passes untouched."""
+    Only HTML answered at the address of one of the app's pages (``/contacts``, ``/prefix/contacts`` behind a
+    proxy) gets it, compressed again when it came compressed; every other answer (the API's JSON at
+    ``/api/v1/contacts`` too) passes untouched."""
 
     def __init__(self, app, pages: frozenset[str] | None = None) -> None:
         self.app = app
@@ -128,8 +130,6 @@ class BaseHint:
             return
         start: dict | None = None
         body = bytearray()
-        # Plain HTML from the inner app (8 kB; compressed it could not be edited), same for every client.
-        scope = {**scope, "headers": [(k, v) for k, v in scope["headers"] if k.lower() != b"accept-encoding"]}
 
         async def hold(message) -> None:
             nonlocal start
@@ -142,8 +142,12 @@ class BaseHint:
                 body.extend(message.get("body", b""))
                 if message.get("more_body"):
                     return
-                html = bytes(body).replace(b"<head>", b"<head>" + BASE_HINT, 1)
-                headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+                headers = start.get("headers", [])
+                gzipped = dict(headers).get(b"content-encoding", b"") == b"gzip"
+                html = gzip.decompress(bytes(body)) if gzipped else bytes(body)
+                html = html.replace(b"<head>", b"<head>" + BASE_HINT, 1)
+                html = gzip.compress(html) if gzipped else html
+                headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
                 await send({**start, "headers": [*headers, (b"content-length", str(len(html)).encode())]})
                 message = {"type": "http.response.body", "body": html}
             await send(message)
