@@ -35,3 +35,16 @@ def test_options_are_picked_through_the_harness():
              for n, line in enumerate(p.read_text().splitlines(), 1) if OPTION_CLICK.search(line)]
     assert not found, "use harness.pick(page, opener, option):\n" + "\n".join(found)
     assert OPTION_CLICK.search('    page.get_by_role("option", name="The team").click()')
+
+
+def test_typed_text_is_committed_through_the_harness():
+    """A rerun redrawing a text input between typing and Enter drops the text: every fill-then-Enter goes
+    through ``harness.enter_text``, which reads the input back. An Enter that does something else (submits a
+form, closes the grid's cell editor, opens a page) says so after ``# enter:``."""
+    found = []
+    for p in sorted(E2E.glob("test_*.py")):
+        lines = p.read_text().splitlines()
+        for n, (line, after) in enumerate(zip(lines, [*lines[1:], ""], strict=True), 1):
+            if ".fill(" in line and 'press("Enter")' in after and "# enter:" not in after:
+                found.append(f"{p.name}:{n}: {line.strip()}")
+    assert not found, "use harness.enter_text(page, field, text):\n" + "\n".join(found)

@@ -121,6 +121,20 @@ def shot(page, name: str) -> Path:
     return path
 
 
+def enter_text(page, field, text: str, *, attempts: int = 3) -> None:
+    """Type ``text`` into a Streamlit text input and commit it with Enter, then wait for the run. A rerun
+    redrawing the input between the typing and the Enter (a loaded machine) drops the text, so the input is
+    read back and the pair tried again. Not for an input inside a form, where Enter submits the form."""
+    for _ in range(attempts):
+        wait_idle(page)
+        field.fill(text)
+        field.press("Enter")
+        wait_idle(page)
+        if field.input_value() == text:
+            return
+    assert field.input_value() == text, f"the input kept {field.input_value()!r}, not {text!r}"
+
+
 def pick(page, opener, option, *, attempts: int = 4, timeout: float = 7_000) -> None:
     """Open a Streamlit select or multiselect (``opener``: its label, combobox or input locator) and click
     ``option`` (a name, exact, or a locator of the option). A rerun landing between the two redraws the list

@@ -21,7 +21,7 @@ def test_edit_a_cell_in_the_grid(signed_in, db):
     editor = page.locator(".gdg-growing-entry textarea, textarea.gdg-input").first
     editor.wait_for()
     editor.fill("Zelda")
-    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")  # enter: the grid's cell editor closes on it
     page.wait_for_timeout(500)
     page.get_by_role("button", name="Save 1 change").click()
     wait_idle(page)

@@ -5,7 +5,7 @@ board. Screenshots of the Fields tab (en, ru), a record page with fields and the
 from playwright.sync_api import expect
 
 from db.core import fields
-from tests.e2e.harness import eventually, open_page, pick, shot, sign_in, wait_idle
+from tests.e2e.harness import enter_text, eventually, open_page, pick, shot, sign_in, wait_idle
 
 TIER, SEATS = "Tier QZ", "Seats QZ"
 
@@ -85,7 +85,7 @@ def test_admin_adds_fields_and_a_rep_fills_them_on_the_deal_form(signed_in, serv
     form = main.get_by_role("tabpanel").first
     _pick(page, form, TIER, "Silver")
     form.get_by_label(SEATS, exact=True).fill("25")
-    form.get_by_label(SEATS, exact=True).press("Enter")
+    form.get_by_label(SEATS, exact=True).press("Enter")  # enter: in a form it submits
     wait_idle(page)
     form.get_by_role("button", name="Save").click()
     wait_idle(page)
@@ -119,9 +119,7 @@ def test_a_contact_record_with_fields_by_section(signed_in, server, db):
     page.get_by_role("tab", name="Details").click()
     main = page.locator("[data-testid=stMain]")
     expect(main.get_by_text("Hiring", exact=True)).to_be_visible()
-    main.get_by_label("Notice period QZ", exact=True).fill("4")
-    main.get_by_label("Notice period QZ", exact=True).press("Enter")
-    wait_idle(page)
+    enter_text(page, main.get_by_label("Notice period QZ", exact=True), "4")
     main.get_by_role("button", name="Save").click()
     wait_idle(page)
     expect(main.get_by_text("Saved.")).to_be_visible()

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from db.core import fields, records
 from db.core.permissions import Actor
 from db.crm import deals
-from tests.e2e.harness import eventually, open_page, pick, shot, wait_idle
+from tests.e2e.harness import enter_text, eventually, open_page, pick, shot, wait_idle
 
 
 @pytest.fixture
@@ -127,9 +127,7 @@ def test_companies_grid_shows_a_custom_column_and_filters_by_it(signed_in, db):
         open_page(page, "Companies")
         expect(page.locator("[data-testid=stDataFrame]").first).to_be_visible()
         page.get_by_text("More filters").click()
-        page.get_by_label("Seats: from").fill("200")
-        page.keyboard.press("Enter")
-        wait_idle(page)
+        enter_text(page, page.get_by_label("Seats: from"), "200")
         expect(page.get_by_text("Rows 1–1 of 1")).to_be_visible()
         shot(page, "custom_fields_companies_grid")
     finally:

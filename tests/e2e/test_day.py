@@ -56,7 +56,7 @@ def test_a_contact_created_from_the_search(signed_in, db):
     page = signed_in
     page.mouse.click(700, 400)
     page.locator(SIDEBAR_BOX).fill("Zorabel Quint")
-    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")  # enter: it opens the search page
     page.wait_for_url("**/search?q=*")
     wait_idle(page)
     main = page.locator("[data-testid=stMain]")

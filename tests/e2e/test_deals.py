@@ -2,7 +2,7 @@
 
 from playwright.sync_api import expect
 
-from tests.e2e.harness import eventually, open_page, pick, shot, wait_idle
+from tests.e2e.harness import enter_text, eventually, open_page, pick, shot, wait_idle
 
 
 def test_drag_a_card_to_another_stage(signed_in, db):
@@ -218,9 +218,7 @@ def test_new_deal_dialog(signed_in, db):
     wait_idle(page)
     dialog.get_by_text("Title is required.").wait_for()
     dialog.get_by_label("Title *").fill(twin[0].upper())
-    dialog.get_by_label("Contact (search)").fill(f"{twin[1]} {twin[2]}")
-    dialog.get_by_label("Contact (search)").press("Enter")
-    wait_idle(page)
+    enter_text(page, dialog.get_by_label("Contact (search)"), f"{twin[1]} {twin[2]}")
     pick(page, dialog.get_by_label("Contact", exact=True),
          page.get_by_role("option").filter(has_text=f"{twin[1]} {twin[2]}"))
     wait_idle(page)

@@ -7,7 +7,7 @@ from openpyxl import load_workbook
 
 from db.core import records
 from db.core.permissions import SYSTEM
-from tests.e2e.harness import open_page, shot, wait_idle
+from tests.e2e.harness import enter_text, open_page, shot
 
 EVIL = "=HYPERLINK(\"http://evil.example/\",\"Zyxport\")"
 
@@ -17,9 +17,7 @@ def test_contacts_export_is_safe_to_open(signed_in, db):
     records.create(db, "contacts", {"first_name": EVIL, "last_name": "Zyxport", "email": "zyx@export.example",
                                     "lifecycle": "lead"}, SYSTEM)
     open_page(page, "Contacts")
-    page.get_by_test_id("stMainBlockContainer").get_by_role("textbox", name="Search").fill("Zyxport")
-    page.keyboard.press("Enter")
-    wait_idle(page)
+    enter_text(page, page.get_by_test_id("stMainBlockContainer").get_by_role("textbox", name="Search"), "Zyxport")
     page.get_by_text("Export this view").click()
     csv_button = page.get_by_role("button", name="Download CSV")
     csv_button.wait_for()

@@ -7,7 +7,7 @@ import io
 from playwright.sync_api import expect
 
 from db.crm import contacts
-from tests.e2e.harness import eventually, open_page, shot, wait_idle
+from tests.e2e.harness import enter_text, eventually, open_page, shot, wait_idle
 
 HEADERS = ["Record ID", "First Name", "Last Name", "Email", "Phone Number", "Company Name", "Job Title",
            "Lifecycle Stage", "Original Source", "Create Date", "Contact owner"]
@@ -57,9 +57,7 @@ def test_hubspot_export_through_the_contacts_page(signed_in, db):
     page.get_by_text("Imported: 3 created, 1 repeat merged, 2 new companies, 3 notes").wait_for(timeout=30_000)
     shot(page, "import_done")
 
-    page.get_by_test_id("stMainBlockContainer").get_by_role("textbox", name="Search").fill("Importova")
-    page.keyboard.press("Enter")
-    wait_idle(page)
+    enter_text(page, page.get_by_test_id("stMainBlockContainer").get_by_role("textbox", name="Search"), "Importova")
     page.get_by_text("of 3").first.wait_for()  # the grid's "rows 1-3 of 3"
     shot(page, "import_found")
     found = eventually(page, lambda: contacts.page(db, contacts.Query(search="Importova"))[0])
@@ -74,9 +72,7 @@ def test_hubspot_export_through_the_contacts_page(signed_in, db):
     # the linked company and the phone are found by typing them into the page's search, as a person would
     for term, person in (("Qwerty", "Quincy"), ("442079460958", "Quentin")):
         box = page.get_by_test_id("stMainBlockContainer").get_by_role("textbox", name="Search")
-        box.fill(term)
-        box.press("Enter")
-        wait_idle(page)
+        enter_text(page, box, term)
         expect(page.get_by_text("Rows 1–1 of 1").first).to_be_visible()
         expect(page.locator("[id^=glide-cell-]").filter(has_text=person).first).to_be_attached()
         assert [r["first_name"] for r in contacts.page(db, contacts.Query(search=term))[0]] == [person]

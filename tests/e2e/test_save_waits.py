@@ -21,7 +21,7 @@ def test_a_save_waits_for_an_import_and_then_saves(signed_in, db, e2e_db):
     editor = page.locator(".gdg-growing-entry textarea, textarea.gdg-input").first
     editor.wait_for()
     editor.fill("Waited")
-    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")  # enter: the grid's cell editor closes on it
     page.wait_for_timeout(500)
 
     taken, release = threading.Event(), threading.Event()
