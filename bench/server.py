@@ -20,13 +20,12 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 from bench.pages import CACHE, database, touch, untouch
 from db.core.connection import connect
 from db.core.users import create_user, hash_password
-from tests.e2e.harness import CHROMIUM_ARGS, chromium_path, free_port, open_page, sign_in, wait_idle
+from tests.e2e.harness import CHROMIUM_ARGS, chromium_path, free_port, open_page, sign_in, wait_healthy, wait_idle
 
 USER = "bench@bench.example"
 TABS = ("Profitability", "Acquisition cost", "Funnel and win rate", "Cohorts", "Satisfaction")
@@ -82,14 +81,12 @@ def launch(argv: list[str], log: Path, *, env: dict | None = None, what: str = "
                             cwd=Path(__file__).resolve().parent.parent, env=env or dict(os.environ),
                             stdout=log.open("w"), stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2):
-                return proc, url
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError(f"{what} did not start; see {log}")
+    try:
+        wait_healthy(proc, url, 120, log)
+    except RuntimeError as err:
+        proc.kill()
+        raise RuntimeError(f"{what} did not start: {err}") from None
+    return proc, url
 
 
 def start(db: Path, timings: Path, log: Path) -> tuple[subprocess.Popen, str]:

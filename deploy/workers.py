@@ -1,8 +1,8 @@
 """Serve the CRM from several server processes behind HAProxy, each browser kept on one of them.
 
-Usage: ``python -m deploy.workers --workers 2 [--port 8501] [--address 0.0.0.0] [streamlit options]`` (bin/start
-does this when ``CRM_WORKERS`` is 2 or more; its ``--server.address``/``--server.port`` are HAProxy's). One Streamlit process runs scripts on one core at a time (the interpreter
-lock), so a team's load on a multi-core server needs several processes (docs/bench.md, "Concurrent
+Usage: ``python -m deploy.workers --workers 2 [--port 8501] [--address 0.0.0.0] [streamlit options]``
+(bin/start does this when ``CRM_WORKERS`` is 2 or more; its ``--server.address``/``--server.port`` are
+HAProxy's). One Streamlit process runs scripts on one core at a time (the interpreter lock), so a team's load on a multi-core server needs several processes (docs/bench.md, "Concurrent
 sessions"). A browser must stay on the process that holds its session: its websocket, the files it uploads
 (an import) and the files it downloads (an export) live in that process's memory. HAProxy, a well-kept
 proxy from the distribution, does exactly that with a cookie (``crm_worker``) it adds to the first answer.
@@ -20,6 +20,7 @@ import argparse
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -88,24 +89,25 @@ def haproxy_path() -> str | None:
 
 
 def free_port() -> int:
-    import socket
-
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-def wait_healthy(proc: subprocess.Popen, url: str, timeout: float = 120) -> None:
+def wait_healthy(proc: subprocess.Popen, url: str, timeout: float = 120, log: Path | str | None = None) -> None:
+    """Until ``url`` answers Streamlit's health check (the server, the benches and the tests all wait so);
+    an error when ``proc`` ends first or nothing answers in ``timeout`` seconds."""
+    see = f"; see {log}" if log else ""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"a worker exited during its start (code {proc.returncode})")
+            raise RuntimeError(f"{url}: the process exited during its start (code {proc.returncode}){see}")
         try:
             with urllib.request.urlopen(url + "/_stcore/health", timeout=2):
                 return
         except OSError:
             time.sleep(0.3)
-    raise RuntimeError(f"{url} did not answer in {timeout:.0f} s")
+    raise RuntimeError(f"{url} did not answer in {timeout:.0f} s{see}")
 
 
 def start_workers(count: int, extra: list[str]) -> list[tuple[subprocess.Popen, int]]:

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
+
+from deploy.workers import free_port, wait_healthy
+
+__all__ = ["free_port", "wait_healthy"]  # the benches and tests take them from here too
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SHOTS = ROOT / "tests" / "e2e" / "screenshots"
@@ -29,12 +31,6 @@ def chromium_path() -> str | None:
         if found:
             return found
     return None
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Server:
@@ -55,17 +51,7 @@ class Server:
         self._wait_healthy()
 
     def _wait_healthy(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"streamlit exited early; see {self.log.name}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.3)
-        raise RuntimeError("streamlit did not become healthy in time")
+        wait_healthy(self.proc, self.url, timeout, self.log.name)
 
     def stop(self) -> None:
         self.proc.terminate()

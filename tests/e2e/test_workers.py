@@ -9,15 +9,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
-import urllib.request
 from types import SimpleNamespace
 
 import pytest
 
 from deploy.workers import COOKIE, haproxy_config, haproxy_path, worker_env
 from tests.e2e.conftest import enter_signed_in
-from tests.e2e.harness import ROOT, free_port, open_page, shot, wait_idle
+from tests.e2e.harness import ROOT, free_port, open_page, shot, wait_healthy, wait_idle
 
 
 @pytest.fixture(scope="module")
@@ -29,15 +27,7 @@ def stack(e2e_db, tmp_path_factory):
                             cwd=ROOT, env={**os.environ, "CRM_DB": str(e2e_db[0])}, stdout=log,
                             stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while True:
-        assert proc.poll() is None, f"deploy.workers ended; see {log.name}"
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2):
-                break
-        except OSError:
-            assert time.monotonic() < deadline, f"no answer from {url}; see {log.name}"
-            time.sleep(0.3)
+    wait_healthy(proc, url, 120, log.name)
     yield SimpleNamespace(url=url, proc=proc)
     proc.terminate()
     proc.wait(30)
