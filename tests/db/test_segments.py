@@ -136,10 +136,19 @@ def test_a_save_during_a_long_refresh_waits_for_one_chunk_and_succeeds(seeded, m
         finally:
             finished["refresh"] = time.perf_counter()
 
+    writing = threading.Event()
+    store = segments.store
+
+    def store_signalled(*args, **kwargs):
+        writing.set()
+        return store(*args, **kwargs)
+
+    # Wait until the refresh starts writing: polling for its (microsecond) transactions could miss them all.
+    monkeypatch.setattr(segments, "store", store_signalled)
     worker = threading.Thread(target=refresh)
     worker.start()
-    while not refresher.in_transaction and worker.is_alive():
-        time.sleep(0.001)  # wait until the refresh holds the write lock
+    while not writing.is_set() and worker.is_alive():
+        writing.wait(0.01)
     assert worker.is_alive(), "the refresh ended before the save could race it"
     contacts.update(saver, row["id"], row["version"], {"title": "Saved during the refresh"}, admin)
     saved_at = time.perf_counter()
