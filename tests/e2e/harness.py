@@ -7,11 +7,13 @@ canvas; after an action wait until the status widget is gone.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from deploy.workers import free_port, wait_healthy
@@ -124,15 +126,62 @@ def enter_text(page, field, text: str, *, attempts: int = 3) -> None:
 def pick(page, opener, option, *, attempts: int = 4, timeout: float = 7_000) -> None:
     """Open a Streamlit select or multiselect (``opener``: its label, combobox or input locator) and click
     ``option`` (a name, exact, or a locator of the option). A rerun landing between the two redraws the list
-    closed, so the pair is tried again; on a loaded machine a single try timed out now and then."""
+    closed, so the pair is tried again; on a loaded machine a single try timed out now and then. A named
+    option is then read back from the widget (its value, or a multiselect's tag) and the pair tried again when
+    the widget does not show it: a click can land on a list that a rerun is replacing."""
     for attempt in range(attempts):
         wait_idle(page)
+        if attempt and _shows(page, opener, option):
+            return
         opener.click()
         target = page.get_by_role("option", name=option, exact=True) if isinstance(option, str) else option
         try:
             target.first.click(timeout=timeout)
-            return
+            if _shows(page, opener, option, wait=True):
+                return
         except Exception:  # noqa: BLE001 - playwright's timeout; the last try raises it
             if attempt == attempts - 1:
                 raise
-            page.keyboard.press("Escape")
+        page.keyboard.press("Escape")
+    raise AssertionError(f"the widget does not show {option!r} after {attempts} picks")
+
+
+def _shows(page, opener, option, *, wait: bool = False) -> bool:
+    """Whether the select or multiselect around ``opener`` shows ``option`` as its value (True for an option
+    given as a locator, or a widget of another kind: nothing to read back)."""
+    if not isinstance(option, str):
+        return True
+    box = opener.locator("xpath=ancestor::*[@data-testid='stSelectbox' or @data-testid='stMultiSelect'][1]")
+    if not box.count():
+        return True
+    if wait:
+        wait_idle(page)
+    if box.get_attribute("data-testid") == "stMultiSelect":
+        return box.locator(f"[data-tag][aria-label={json.dumps(option)}]").count() > 0
+    return box.locator("input[role=combobox]").input_value() == option
+
+@contextmanager
+def explained(page):
+    """A failed expectation inside says what the page's widgets showed (``describe``)."""
+    try:
+        yield
+    except AssertionError as err:
+        raise AssertionError(f"{err}\n\nthe page shows:\n{describe(page)}") from err
+
+
+def describe(page) -> str:
+    """What the page's selects, multiselects and text inputs show, and its alerts: a failing browser test's
+    message says which step's state was not what it expected."""
+    return page.evaluate("""() => {
+        const label = el => (el.querySelector('[data-testid=stWidgetLabel]') || {}).innerText || '?';
+        const out = [];
+        for (const el of document.querySelectorAll('[data-testid=stSelectbox]'))
+            out.push(`${label(el)} = ${(el.querySelector('input') || {}).value}`);
+        for (const el of document.querySelectorAll('[data-testid=stMultiSelect]'))
+            out.push(`${label(el)} = [${[...el.querySelectorAll('[data-tag]')].map(t => t.ariaLabel)}]`);
+        for (const el of document.querySelectorAll('[data-testid=stTextInput]'))
+            out.push(`${label(el)} = ${JSON.stringify((el.querySelector('input') || {}).value)}`);
+        for (const el of document.querySelectorAll('[data-testid=stAlert], [data-testid=stCaptionContainer]'))
+            out.push(`note: ${el.innerText}`);
+        return out.join('\\n');
+    }""")

@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 from db.core import fields, records
 from db.core.connection import connect
 from db.core.permissions import Actor
-from tests.e2e.harness import Server, enter_text, eventually, open_page, pick, shot, sign_in, wait_idle
+from tests.e2e.harness import Server, enter_text, eventually, explained, open_page, pick, shot, sign_in, wait_idle
 
 TOTALS = {"Gold": 15, "Silver": 7}
 
@@ -101,7 +101,9 @@ def test_a_manager_groups_a_view_by_a_custom_choice_summing_a_custom_number(page
     _pick(page, "Field", "Seats")
     _pick(page, "Operator", ">")
     enter_text(page, page.get_by_label("Value", exact=True), "0")
-    expect(page.get_by_test_id("stDataFrame").locator("[id^=glide-cell-]").filter(has_text="Silver")).to_have_count(1)
+    with explained(page):
+        expect(page.get_by_test_id("stDataFrame").locator("[id^=glide-cell-]").filter(has_text="Silver")) \
+            .to_have_count(1)
     shot(page, "view_builder_list")
 
 
