@@ -65,8 +65,12 @@ class Server:
 
 
 def wait_idle(page, timeout: float = 20_000) -> None:
-    """Wait until Streamlit has finished the current script run."""
+    """Wait until Streamlit has finished the current script run. The app root's ``data-test-script-state``
+    says "running" from the run's first message; the status widget (also waited for: it shows a lost
+    connection) only appears 500 ms into a run, so alone it let a test act in the middle of a run."""
     page.wait_for_timeout(150)
+    page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", state="attached",
+                           timeout=timeout)
     page.wait_for_selector("[data-testid=stStatusWidget]", state="detached", timeout=timeout)
     page.wait_for_timeout(100)
 
