@@ -2,9 +2,10 @@
 
 Usage: ``python -m deploy.workers --workers 2 [--port 8501] [--address 0.0.0.0] [streamlit options]``
 (bin/start does this when ``CRM_WORKERS`` is 2 or more; its ``--server.address``/``--server.port`` are
-HAProxy's). One Streamlit process runs scripts on one core at a time (the interpreter lock), so a team's load on a multi-core server needs several processes (docs/bench.md, "Concurrent
-sessions"). A browser must stay on the process that holds its session: its websocket, the files it uploads
-(an import) and the files it downloads (an export) live in that process's memory. HAProxy, a well-kept
+HAProxy's). One Streamlit process runs scripts on one core at a time (the interpreter lock), so a team's load
+on a multi-core server needs several processes (docs/bench.md, "Concurrent sessions"). A browser must stay
+on the process that holds its session: its websocket, the files it uploads (an import) and the files it
+downloads (an export) live in that process's memory. HAProxy, a well-kept
 proxy from the distribution, does exactly that with a cookie (``crm_worker``) it adds to the first answer.
 
 The workers listen on 127.0.0.1 only and believe HAProxy's ``X-Forwarded-For`` (127.0.0.1 joins

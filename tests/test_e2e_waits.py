@@ -40,7 +40,7 @@ def test_options_are_picked_through_the_harness():
 def test_typed_text_is_committed_through_the_harness():
     """A rerun redrawing a text input between typing and Enter drops the text: every fill-then-Enter goes
     through ``harness.enter_text``, which reads the input back. An Enter that does something else (submits a
-form, closes the grid's cell editor, opens a page) says so after ``# enter:``."""
+    form, closes the grid's cell editor, opens a page) says so after ``# enter:``."""
     found = []
     for p in sorted(E2E.glob("test_*.py")):
         lines = p.read_text().splitlines()

@@ -2,7 +2,7 @@
 
 Facts learned the hard way (see docs/testing.md): Playwright cannot download a browser here, so
 Debian's chromium is launched by path; custom components live in iframes; the data grid is a
-canvas; after an action wait until the status widget is gone.
+canvas; after an action wait until the script run has ended (``wait_idle``).
 """
 
 from __future__ import annotations
@@ -124,7 +124,7 @@ def enter_text(page, field, text: str, *, attempts: int = 3) -> None:
         wait_idle(page)
         if field.input_value() == text:
             return
-    assert field.input_value() == text, f"the input kept {field.input_value()!r}, not {text!r}"
+    raise AssertionError(f"the input kept {field.input_value()!r}, not {text!r}")
 
 
 def pick(page, opener, option, *, attempts: int = 4, timeout: float = 7_000) -> None:
@@ -135,13 +135,14 @@ def pick(page, opener, option, *, attempts: int = 4, timeout: float = 7_000) -> 
     the widget does not show it: a click can land on a list that a rerun is replacing."""
     for attempt in range(attempts):
         wait_idle(page)
-        if attempt and _shows(page, opener, option):
+        if attempt and _shows(opener, option):
             return
         opener.click()
         target = page.get_by_role("option", name=option, exact=True) if isinstance(option, str) else option
         try:
             target.first.click(timeout=timeout)
-            if _shows(page, opener, option, wait=True):
+            wait_idle(page)
+            if _shows(opener, option):
                 return
         except Exception:  # noqa: BLE001 - playwright's timeout; the last try raises it
             if attempt == attempts - 1:
@@ -150,7 +151,7 @@ def pick(page, opener, option, *, attempts: int = 4, timeout: float = 7_000) -> 
     raise AssertionError(f"the widget does not show {option!r} after {attempts} picks")
 
 
-def _shows(page, opener, option, *, wait: bool = False) -> bool:
+def _shows(opener, option) -> bool:
     """Whether the select or multiselect around ``opener`` shows ``option`` as its value (True for an option
     given as a locator, or a widget of another kind: nothing to read back)."""
     if not isinstance(option, str):
@@ -158,11 +159,10 @@ def _shows(page, opener, option, *, wait: bool = False) -> bool:
     box = opener.locator("xpath=ancestor::*[@data-testid='stSelectbox' or @data-testid='stMultiSelect'][1]")
     if not box.count():
         return True
-    if wait:
-        wait_idle(page)
     if box.get_attribute("data-testid") == "stMultiSelect":
         return box.locator(f"[data-tag][aria-label={json.dumps(option)}]").count() > 0
     return box.locator("input[role=combobox]").input_value() == option
+
 
 @contextmanager
 def explained(page):
